@@ -1,0 +1,156 @@
+import parseDuration from "parse-duration";
+import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import type { Flow, Step } from "../flow/flow-schema.ts";
+import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
+import {
+  builtinContactFields,
+  type ContactView,
+  type ConversationState,
+  type DomainEvent,
+  type EngineResult,
+  type FollowUpPlan,
+  type OutboundButton,
+  type OutboundMessage,
+} from "./engine-types.ts";
+
+export interface TurnTools {
+  templates: TemplateRenderer;
+  conditions: ConditionEvaluator;
+}
+
+/**
+ * The working copy of one turn: the engine mutates it while walking steps and hands the
+ * collected result to the runtime at the end. Nothing here has side effects outside itself.
+ */
+export class EngineTurn {
+  readonly contact: ContactView;
+  private contactChanged = false;
+  private readonly touched = new Map<string, ConversationState>();
+  private readonly outbound: EngineResult["outbound"] = [];
+  private readonly followUps: FollowUpPlan[] = [];
+  private readonly events: DomainEvent[] = [];
+
+  constructor(
+    contact: ContactView,
+    public currentFlowId: string | null,
+    readonly format: TextFormat,
+    readonly now: Date,
+    private readonly tools: TurnTools,
+  ) {
+    this.contact = structuredClone(contact);
+  }
+
+  /** Marks a conversation as changed by this turn and returns the copy to change. */
+  touch(conversation: ConversationState): ConversationState {
+    const existing = this.touched.get(conversation.flowId);
+    if (existing) return existing;
+    const copy = structuredClone(conversation);
+    this.touched.set(copy.flowId, copy);
+    return copy;
+  }
+
+  record(type: DomainEvent["type"], flowId: string | null, data: Record<string, unknown> = {}): void {
+    this.events.push(flowId ? { type, flowId, data } : { type, data });
+  }
+
+  scope(conversation: ConversationState | null, flow: Flow | null): Record<string, unknown> {
+    const { fields, tags, optedOut: _optedOut, id: _id, ...builtins } = this.contact;
+    return {
+      contact: { ...fields, ...builtins, tags },
+      vars: conversation?.vars ?? {},
+      answer: conversation?.answer ?? null,
+      flow: flow ? { id: flow.id, title: flow.title } : {},
+    };
+  }
+
+  render(template: string, conversation: ConversationState | null, flow: Flow | null): string {
+    return this.tools.templates.render(template, this.scope(conversation, flow), this.format);
+  }
+
+  test(condition: string, conversation: ConversationState, flow: Flow): boolean {
+    return this.tools.conditions.test(condition, this.scope(conversation, flow));
+  }
+
+  /** Queues a message; `text` is already rendered. */
+  send(flowId: string | null, text: string, extra: Omit<OutboundMessage, "text" | "format"> = {}): void {
+    const message: OutboundMessage = { text, format: this.format, ...extra };
+    this.outbound.push({ flowId, message });
+    this.record("message_out", flowId, { text, ...(extra.buttons ? { buttons: extra.buttons.flat().map((b) => b.label) } : {}) });
+  }
+
+  /** Text the engine says on its own behalf (no template data involved). */
+  sendPlain(flowId: string | null, text: string, buttons?: OutboundButton[][]): void {
+    this.send(flowId, text, buttons ? { buttons } : {});
+  }
+
+  /** Stores a value at `contact.<field>` or `vars.<name>`. */
+  assign(path: string, value: unknown, conversation: ConversationState): void {
+    const [scopeName, name] = path.split(".", 2) as [string, string];
+    if (scopeName === "vars") {
+      conversation.vars[name] = value;
+      return;
+    }
+    if ((builtinContactFields as readonly string[]).includes(name)) {
+      (this.contact as unknown as Record<string, unknown>)[name] = value === null ? null : String(value);
+    } else {
+      this.contact.fields[name] = value;
+    }
+    this.contactChanged = true;
+    this.record("field_set", conversation.flowId, { field: name, value });
+  }
+
+  addTag(tag: string, flowId: string): void {
+    if (this.contact.tags.includes(tag)) return;
+    this.contact.tags.push(tag);
+    this.contactChanged = true;
+    this.record("tag_added", flowId, { tag });
+  }
+
+  removeTag(tag: string, flowId: string): void {
+    if (!this.contact.tags.includes(tag)) return;
+    this.contact.tags = this.contact.tags.filter((t) => t !== tag);
+    this.contactChanged = true;
+    this.record("tag_removed", flowId, { tag });
+  }
+
+  setOptedOut(optedOut: boolean): void {
+    if (this.contact.optedOut === optedOut) return;
+    this.contact.optedOut = optedOut;
+    this.contactChanged = true;
+    this.record(optedOut ? "opted_out" : "opted_in", this.currentFlowId);
+  }
+
+  /** Step entry bookkeeping: new visit, stage change, follow-ups of this visit. */
+  enter(conversation: ConversationState, flow: Flow, step: Step): void {
+    conversation.visit += 1;
+    conversation.stepId = step.id;
+    conversation.attempts = 0;
+    this.record("step_entered", flow.id, { stepId: step.id, visit: conversation.visit });
+    if (step.stage && step.stage !== conversation.stage) {
+      this.record("stage_changed", flow.id, { from: conversation.stage, to: step.stage, stepId: step.id });
+      conversation.stage = step.stage;
+    }
+    step.followUps?.forEach((followUp, index) => {
+      const delay = parseDuration(followUp.after) ?? 0;
+      this.followUps.push({
+        flowId: flow.id,
+        visit: conversation.visit,
+        stepId: step.id,
+        index,
+        dueAt: new Date(this.now.getTime() + delay),
+      });
+    });
+  }
+
+  result(): EngineResult {
+    return {
+      contact: this.contact,
+      contactChanged: this.contactChanged,
+      currentFlowId: this.currentFlowId,
+      conversations: [...this.touched.values()],
+      outbound: this.outbound,
+      followUps: this.followUps,
+      events: this.events,
+    };
+  }
+}

@@ -1,0 +1,267 @@
+import type { CountryCode } from "libphonenumber-js";
+import { assertNever } from "../assert-never.ts";
+import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import type { Flow, Step } from "../flow/flow-schema.ts";
+import { waitsForButton } from "../flow/step-graph.ts";
+import { TemplateRenderer } from "../template/template-renderer.ts";
+import { defaultRetryTexts, validateAnswer } from "./answer-validator.ts";
+import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
+import { EngineTurn } from "./engine-turn.ts";
+import type {
+  ChannelName,
+  ContactView,
+  ConversationState,
+  EngineResult,
+  InboundEvent,
+  OutboundButton,
+} from "./engine-types.ts";
+
+/** Texts the engine says on its own behalf. */
+export const engineTexts = {
+  optedOut: "Вы отписались от сообщений. Чтобы вернуться, напишите /start.",
+  staleButton: "Эта кнопка уже неактуальна.",
+  chooseButton: "Пожалуйста, выберите вариант на кнопках.",
+  noFlow: "Напишите /start, чтобы начать.",
+};
+
+const textFormats: Record<ChannelName, "html" | "plain"> = { web: "html", telegram: "html", vk: "plain" };
+/** A flow that jumps around without ever waiting is a bug; stop it instead of looping forever. */
+const maxStepsPerTurn = 50;
+
+export interface HandleInput {
+  contact: ContactView;
+  /** All conversations of the contact (one per flow). */
+  conversations: ConversationState[];
+  currentFlowId: string | null;
+  channel: ChannelName;
+  event: InboundEvent;
+  now: Date;
+}
+
+export interface FollowUpInput {
+  contact: ContactView;
+  conversation: ConversationState;
+  followUp: { visit: number; stepId: string; index: number };
+  channel: ChannelName;
+  now: Date;
+}
+
+/**
+ * The flow engine: given state and an event it returns what should happen (messages, state,
+ * follow-ups, events) and sends nothing, so it runs the same under tests, the CLI and the app.
+ */
+export class Engine {
+  private readonly tools = { templates: new TemplateRenderer(), conditions: new ConditionEvaluator() };
+
+  constructor(
+    readonly flows: FlowCatalog,
+    private readonly options: { defaultRegion: CountryCode } = { defaultRegion: "RU" },
+  ) {}
+
+  handle(input: HandleInput): EngineResult {
+    const turn = new EngineTurn(input.contact, input.currentFlowId, textFormats[input.channel], input.now, this.tools);
+    const { event } = input;
+    const text = event.type === "text" ? event.text.trim() : "";
+    turn.record("message_in", input.currentFlowId, event.type === "text" ? { text } : { ...event });
+    const conversationOf = (flowId: string | null) => input.conversations.find((c) => c.flowId === flowId);
+
+    if (/^\/stop(@\w+)?$/i.test(text)) {
+      turn.setOptedOut(true);
+      turn.sendPlain(input.currentFlowId, engineTexts.optedOut);
+      return turn.result();
+    }
+
+    const startCommand = /^\/start(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
+    if (event.type === "start" || startCommand) {
+      turn.setOptedOut(false);
+      const payload = event.type === "start" ? event.payload : startCommand?.[1];
+      const flow =
+        (event.type === "start" && event.flowId ? this.flows.get(event.flowId) : undefined) ??
+        (payload ? this.flows.byStartPayload(payload) : undefined) ??
+        this.flows.defaultFlow();
+      if (flow) this.start(turn, flow, conversationOf(flow.id), conversationOf(input.currentFlowId));
+      else turn.sendPlain(null, engineTexts.noFlow);
+      return turn.result();
+    }
+
+    const current = conversationOf(input.currentFlowId);
+    const active = current?.status === "active" ? current : undefined;
+    const flow = active ? this.flows.get(active.flowId) : undefined;
+    const step = active && flow ? flow.steps.find((s) => s.id === active.stepId) : undefined;
+
+    const keywordFlow = event.type === "text" && step?.kind !== "ask" ? this.flows.byKeyword(text) : undefined;
+    if (keywordFlow) {
+      this.start(turn, keywordFlow, conversationOf(keywordFlow.id), current);
+      return turn.result();
+    }
+
+    if (active && flow && step) {
+      this.answer(turn, flow, turn.touch(active), step, event);
+      return turn.result();
+    }
+
+    const defaultFlow = this.flows.defaultFlow();
+    if (event.type === "button") turn.sendPlain(null, engineTexts.staleButton);
+    else if (defaultFlow && !conversationOf(defaultFlow.id)) this.start(turn, defaultFlow, undefined, current);
+    else turn.sendPlain(null, engineTexts.noFlow);
+    return turn.result();
+  }
+
+  /** Runs a due follow-up, or skips it when the contact moved on, opted out or `unless` holds. */
+  fireFollowUp(input: FollowUpInput): EngineResult & { fired: boolean } {
+    const { conversation, followUp } = input;
+    const turn = new EngineTurn(input.contact, null, textFormats[input.channel], input.now, this.tools);
+    turn.currentFlowId = null;
+    const skip = (reason: string) => {
+      turn.record("followup_skipped", conversation.flowId, { ...followUp, reason });
+      return { ...turn.result(), currentFlowId: null, fired: false };
+    };
+    const flow = this.flows.get(conversation.flowId);
+    const step = flow?.steps.find((s) => s.id === followUp.stepId);
+    const definition = step?.followUps?.[followUp.index];
+    if (!flow || !step || !definition) return skip("not_in_flow");
+    if (conversation.status !== "active" || conversation.visit !== followUp.visit) return skip("moved_on");
+    if (input.contact.optedOut) return skip("opted_out");
+    if (definition.unless && turn.test(definition.unless, conversation, flow)) return skip("unless");
+
+    const state = turn.touch(conversation);
+    turn.record("followup_fired", flow.id, { ...followUp });
+    if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
+    if (definition.goto) this.runFrom(turn, flow, state, definition.goto);
+    return { ...turn.result(), currentFlowId: null, fired: true };
+  }
+
+  /** (Re)starts a flow from its first step; variables start empty, visits keep counting. */
+  private start(turn: EngineTurn, flow: Flow, existing: ConversationState | undefined, previous: ConversationState | undefined): void {
+    if (previous && previous.flowId !== flow.id && previous.status === "active") {
+      // The contact moved to another flow: the old one ends, and with it its follow-ups.
+      Object.assign(turn.touch(previous), { status: "ended", stepId: null });
+      turn.record("conversation_ended", previous.flowId, { reason: "switched", to: flow.id });
+    }
+    const conversation = turn.touch(
+      existing ?? { flowId: flow.id, flowVersion: flow.version, stepId: null, visit: 0, stage: null, status: "active", vars: {}, attempts: 0 },
+    );
+    Object.assign(conversation, { flowVersion: flow.version, status: "active", vars: {}, stage: null, answer: undefined });
+    turn.currentFlowId = flow.id;
+    turn.record("conversation_started", flow.id, { version: flow.version });
+    this.runFrom(turn, flow, conversation, (flow.steps[0] as Step).id);
+  }
+
+  /** Enters `stepId` and keeps going until a step waits for the contact or the flow ends. */
+  private runFrom(turn: EngineTurn, flow: Flow, conversation: ConversationState, stepId: string | null): void {
+    let next = stepId;
+    for (let entered = 0; next !== null; entered++) {
+      const step = flow.steps.find((s) => s.id === next);
+      if (!step || entered >= maxStepsPerTurn) {
+        turn.record("flow_error", flow.id, { stepId: next, reason: step ? "too_many_steps_without_waiting" : "unknown_step" });
+        break;
+      }
+      turn.enter(conversation, flow, step);
+      const outcome = this.execute(turn, flow, conversation, step);
+      if (outcome === WAIT) return;
+      next = outcome;
+    }
+    conversation.status = "ended";
+    conversation.stepId = null;
+    turn.record("conversation_ended", flow.id, { reason: "finished" });
+  }
+
+  /** Performs a step on entry; returns the next step id, WAIT, or null for the end. */
+  private execute(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Step): string | typeof WAIT | null {
+    const after = (explicit: string | undefined) => explicit ?? nextStepId(flow, step);
+    switch (step.kind) {
+      case "message":
+        this.prompt(turn, flow, conversation, step);
+        return waitsForButton(step) ? WAIT : after(step.goto);
+      case "ask":
+        this.prompt(turn, flow, conversation, step);
+        return WAIT;
+      case "branch": {
+        const taken = step.branches.find((b) => turn.test(b.when, conversation, flow));
+        return taken ? taken.goto : after(step.else);
+      }
+      case "set":
+        for (const [path, value] of Object.entries(step.set)) {
+          turn.assign(path, typeof value === "string" ? turn.render(value, conversation, flow) : value, conversation);
+        }
+        return after(step.goto);
+      case "tag":
+        for (const tag of step.tag.add ?? []) turn.addTag(tag, flow.id);
+        for (const tag of step.tag.remove ?? []) turn.removeTag(tag, flow.id);
+        return after(step.goto);
+      case "goto":
+        return step.goto;
+      case "end":
+        if (typeof step.end === "string") turn.send(flow.id, turn.render(step.end, conversation, flow));
+        return null;
+      default:
+        return assertNever(step);
+    }
+  }
+
+  /** Sends the message or question of a waiting step, with its buttons. */
+  private prompt(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Step, prefix?: string): void {
+    const tag = stepTag(flow.id, step.id);
+    const payload = (index: number) => encodeButtonPayload({ visit: conversation.visit, index, tag });
+    if (step.kind === "message") {
+      const buttons: OutboundButton[][] | undefined = step.buttons?.map((b, index) =>
+        "url" in b ? [{ label: b.text, url: b.url }] : [{ label: b.text, payload: payload(index) }],
+      );
+      turn.send(flow.id, withPrefix(prefix, turn.render(step.say, conversation, flow)), buttons ? { buttons } : {});
+    } else if (step.kind === "ask") {
+      const buttons = step.ask.options?.map((label, index) => [{ label, payload: payload(index) }]);
+      const text = withPrefix(prefix, turn.render(step.ask.text, conversation, flow));
+      turn.send(flow.id, text, { expects: step.ask.type, ...(buttons ? { buttons } : {}) });
+    }
+  }
+
+  /** Handles the contact's reply at a waiting step. */
+  private answer(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Step, event: InboundEvent): void {
+    const ref = event.type === "button" ? decodeButtonPayload(event.payload) : undefined;
+    const fresh = ref !== undefined && ref.visit === conversation.visit && ref.tag === stepTag(flow.id, step.id);
+    if (event.type === "button" && !fresh) {
+      turn.record("button_stale", flow.id, { payload: event.payload });
+      this.prompt(turn, flow, conversation, step, engineTexts.staleButton);
+      return;
+    }
+    const text = event.type === "text" ? event.text : "";
+
+    if (step.kind === "message") {
+      const buttons = step.buttons ?? [];
+      const index = fresh ? ref.index : buttons.findIndex((b) => b.text.toLowerCase() === text.trim().toLowerCase());
+      const pressed = buttons[index];
+      if (pressed && "goto" in pressed) this.runFrom(turn, flow, conversation, pressed.goto);
+      else this.prompt(turn, flow, conversation, step, engineTexts.chooseButton);
+      return;
+    }
+    if (step.kind === "ask") {
+      const given = fresh ? (step.ask.options?.[ref.index] ?? "") : text;
+      const check = validateAnswer(step.ask, given, this.options.defaultRegion);
+      if (!check.ok) {
+        conversation.attempts += 1;
+        turn.record("answer_invalid", flow.id, { stepId: step.id, attempts: conversation.attempts });
+        const retry = step.ask.retry ? turn.render(step.ask.retry, conversation, flow) : defaultRetryTexts[step.ask.type];
+        this.prompt(turn, flow, conversation, step, retry);
+        return;
+      }
+      conversation.answer = check.value;
+      turn.assign(step.ask.save, check.value, conversation);
+      this.runFrom(turn, flow, conversation, step.goto ?? nextStepId(flow, step));
+      return;
+    }
+    // Other kinds never wait; a conversation resting on one was interrupted: move on from it.
+    this.runFrom(turn, flow, conversation, step.id);
+  }
+}
+
+const WAIT = Symbol("wait");
+
+function nextStepId(flow: Flow, step: Step): string | null {
+  const index = flow.steps.indexOf(step);
+  return flow.steps[index + 1]?.id ?? null;
+}
+
+function withPrefix(prefix: string | undefined, text: string): string {
+  return prefix ? `${prefix}\n\n${text}` : text;
+}

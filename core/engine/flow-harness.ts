@@ -1,0 +1,102 @@
+import parseDuration from "parse-duration";
+import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import { Engine } from "./engine.ts";
+import type {
+  ChannelName,
+  ContactView,
+  ConversationState,
+  DomainEvent,
+  EngineResult,
+  FollowUpPlan,
+  InboundEvent,
+  OutboundMessage,
+} from "./engine-types.ts";
+
+/**
+ * Drives the engine in memory with a virtual clock: the same rules as the runtime (follow-ups
+ * of a left visit are cancelled, opted-out contacts get none) without a database or queue.
+ * For engine tests, transcripts and the terminal simulator.
+ */
+export class FlowHarness {
+  readonly engine: Engine;
+  contact: ContactView = { id: "harness-contact", fields: {}, tags: [], optedOut: false };
+  conversations: ConversationState[] = [];
+  currentFlowId: string | null = null;
+  pending: FollowUpPlan[] = [];
+  events: DomainEvent[] = [];
+  now: Date;
+
+  constructor(
+    flows: FlowCatalog,
+    private readonly channel: ChannelName = "web",
+    start = new Date("2026-01-05T10:00:00Z"),
+  ) {
+    this.engine = new Engine(flows);
+    this.now = start;
+  }
+
+  /** Sends an inbound event and returns the bot's replies. */
+  send(event: InboundEvent): OutboundMessage[] {
+    const result = this.engine.handle({
+      contact: this.contact,
+      conversations: this.conversations,
+      currentFlowId: this.currentFlowId,
+      channel: this.channel,
+      event,
+      now: this.now,
+    });
+    this.currentFlowId = result.currentFlowId;
+    return this.apply(result);
+  }
+
+  text(text: string): OutboundMessage[] {
+    return this.send({ type: "text", text });
+  }
+
+  /** Presses the button with this label on the latest message that has it. */
+  press(label: string, messages: OutboundMessage[]): OutboundMessage[] {
+    const button = messages
+      .flatMap((m) => m.buttons?.flat() ?? [])
+      .reverse()
+      .find((b) => b.label === label && b.payload);
+    if (!button?.payload) throw new Error(`No button "${label}" in the given messages`);
+    return this.send({ type: "button", payload: button.payload, label });
+  }
+
+  /** Moves the virtual clock and fires every follow-up that falls due, in order. */
+  advance(duration: string | number): OutboundMessage[] {
+    const ms = typeof duration === "number" ? duration : parseDuration(duration);
+    if (ms === null || ms === undefined) throw new Error(`Bad duration "${duration}"`);
+    const until = this.now.getTime() + ms;
+    const sent: OutboundMessage[] = [];
+    for (;;) {
+      const due = this.pending.filter((f) => f.dueAt.getTime() <= until).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+      if (!due) break;
+      this.pending = this.pending.filter((f) => f !== due);
+      this.now = due.dueAt;
+      const conversation = this.conversations.find((c) => c.flowId === due.flowId);
+      if (!conversation) continue;
+      const result = this.engine.fireFollowUp({ contact: this.contact, conversation, followUp: due, channel: this.channel, now: this.now });
+      sent.push(...this.apply(result));
+    }
+    this.now = new Date(until);
+    return sent;
+  }
+
+  conversation(flowId = this.currentFlowId): ConversationState | undefined {
+    return this.conversations.find((c) => c.flowId === flowId);
+  }
+
+  private apply(result: EngineResult): OutboundMessage[] {
+    this.contact = result.contact;
+    for (const changed of result.conversations) {
+      this.conversations = [...this.conversations.filter((c) => c.flowId !== changed.flowId), changed];
+      // Leaving a visit (or ending) cancels its follow-ups, as the runtime does.
+      this.pending = this.pending.filter((f) => f.flowId !== changed.flowId || (f.visit === changed.visit && changed.status === "active"));
+    }
+    if (this.contact.optedOut) this.pending = [];
+    this.pending.push(...result.followUps.filter((f) => this.conversation(f.flowId)?.visit === f.visit));
+    this.events.push(...result.events);
+    return result.outbound.map((o) => o.message);
+  }
+}

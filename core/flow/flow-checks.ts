@@ -1,0 +1,114 @@
+import parseDuration from "parse-duration";
+import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import type { TemplateRenderer } from "../template/template-renderer.ts";
+import type { Step } from "./flow-schema.ts";
+import { stepTargets } from "./step-graph.ts";
+
+export interface FlowCheckProblem {
+  path: Array<string | number>;
+  onKey?: boolean;
+  message: string;
+}
+
+/**
+ * Checks that need the whole flow: ids, goto targets, reachability, and that every template,
+ * condition and duration can actually be used at run time.
+ */
+export function findFlowProblems(
+  steps: Step[],
+  templates: TemplateRenderer,
+  conditions: ConditionEvaluator,
+): FlowCheckProblem[] {
+  const problems: FlowCheckProblem[] = [];
+  const firstIndexById = new Map<string, number>();
+
+  steps.forEach((step, index) => {
+    const seen = firstIndexById.get(step.id);
+    if (seen === undefined) firstIndexById.set(step.id, index);
+    else problems.push({ path: ["steps", index, "id"], message: `duplicate step id "${step.id}" (first used by steps[${seen}])` });
+  });
+
+  steps.forEach((step, index) => {
+    for (const { target, path } of stepTargets(step, steps[index + 1])) {
+      if (!firstIndexById.has(target)) {
+        problems.push({ path: ["steps", index, ...path], message: `goto "${target}": no step has this id${suggest(target, [...firstIndexById.keys()])}` });
+      }
+    }
+    for (const { source, path } of templatesOf(step)) {
+      try {
+        templates.parse(source);
+      } catch (error) {
+        problems.push({ path: ["steps", index, ...path], message: `bad template: ${firstLine((error as Error).message)}` });
+      }
+    }
+    for (const { source, path } of conditionsOf(step)) {
+      try {
+        conditions.compile(source);
+      } catch (error) {
+        problems.push({ path: ["steps", index, ...path], message: `bad condition "${source}": ${firstLine((error as Error).message)}` });
+      }
+    }
+    step.followUps?.forEach((followUp, i) => {
+      const ms = parseDuration(followUp.after);
+      if (ms === null || ms <= 0) problems.push({ path: ["steps", index, "followUps", i, "after"], message: `bad duration "${followUp.after}"` });
+    });
+    if (step.kind === "ask" && step.ask.type !== "choice" && step.ask.options) {
+      problems.push({ path: ["steps", index, "ask", "options"], onKey: true, message: "`options` only apply to type: choice" });
+    }
+  });
+
+  if (problems.length === 0) {
+    const reachable = reachableSteps(steps);
+    steps.forEach((step, index) => {
+      if (!reachable.has(step.id)) {
+        problems.push({ path: ["steps", index, "id"], message: `step "${step.id}" is unreachable: no goto, button, branch or previous step leads to it` });
+      }
+    });
+  }
+  return problems;
+}
+
+function reachableSteps(steps: Step[]): Set<string> {
+  const byId = new Map(steps.map((step, index) => [step.id, index]));
+  const reachable = new Set<string>();
+  const queue = steps[0] ? [steps[0].id] : [];
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    const index = byId.get(id) as number;
+    for (const { target } of stepTargets(steps[index] as Step, steps[index + 1])) queue.push(target);
+  }
+  return reachable;
+}
+
+function templatesOf(step: Step): Array<{ source: string; path: Array<string | number> }> {
+  const found: Array<{ source: string; path: Array<string | number> }> = [];
+  if (step.kind === "message") found.push({ source: step.say, path: ["say"] });
+  if (step.kind === "ask") {
+    found.push({ source: step.ask.text, path: ["ask", "text"] });
+    if (step.ask.retry) found.push({ source: step.ask.retry, path: ["ask", "retry"] });
+  }
+  if (step.kind === "end" && typeof step.end === "string") found.push({ source: step.end, path: ["end"] });
+  if (step.kind === "set") {
+    for (const [key, value] of Object.entries(step.set)) if (typeof value === "string") found.push({ source: value, path: ["set", key] });
+  }
+  step.followUps?.forEach((f, i) => f.say && found.push({ source: f.say, path: ["followUps", i, "say"] }));
+  return found;
+}
+
+function conditionsOf(step: Step): Array<{ source: string; path: Array<string | number> }> {
+  const found: Array<{ source: string; path: Array<string | number> }> = [];
+  if (step.kind === "branch") step.branches.forEach((b, i) => found.push({ source: b.when, path: ["branches", i, "when"] }));
+  step.followUps?.forEach((f, i) => f.unless && found.push({ source: f.unless, path: ["followUps", i, "unless"] }));
+  return found;
+}
+
+function suggest(target: string, ids: string[]): string {
+  const close = ids.find((id) => id.includes(target) || target.includes(id));
+  return close ? ` (did you mean "${close}"?)` : "";
+}
+
+function firstLine(text: string) {
+  return text.split("\n")[0] ?? text;
+}

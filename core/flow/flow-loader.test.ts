@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { FlowError } from "./flow-error.ts";
+import { FlowLoader } from "./flow-loader.ts";
+
+const loader = new FlowLoader();
+
+function problemsOf(source: string) {
+  try {
+    loader.parse(source, "flows/test.yaml");
+  } catch (error) {
+    if (error instanceof FlowError) return error.problems.map((p) => `${p.line}:${p.col} ${p.message}`);
+    throw error;
+  }
+  throw new Error("expected the flow to be rejected");
+}
+
+const valid = `id: demo
+title: Demo
+steps:
+  - id: hello
+    say: Hi
+`;
+
+describe("FlowLoader", () => {
+  it("loads a valid flow and gives it a content-hash version", () => {
+    const flow = loader.parse(valid, "flows/demo.yaml");
+    expect(flow.steps).toEqual([{ kind: "message", id: "hello", say: "Hi" }]);
+    expect(flow.version).toMatch(/^[0-9a-f]{12}$/);
+    expect(loader.parse(`${valid}\n`, "x").version).not.toBe(flow.version);
+  });
+
+  it("reports YAML syntax errors with line and column", () => {
+    expect(problemsOf("id: demo\ntitle: [unclosed\n")[0]).toMatch(/^\d+:\d+ YAML: /);
+  });
+
+  it("names an unknown step kind at the step", () => {
+    expect(problemsOf(`${valid}  - id: pay\n    pay: { amount: 1 }\n`)).toEqual([
+      "6:5 steps[1]: unknown step kind (keys: pay); a step needs one of: ask, branches, set, tag, end, say, goto",
+    ]);
+  });
+
+  it("points an unknown key at the key itself", () => {
+    expect(problemsOf(`${valid}    colour: red\n`)).toEqual(['6:5 steps[0]: unknown key "colour"']);
+  });
+
+  it("rejects a goto to a missing step", () => {
+    expect(problemsOf(`${valid}    goto: nowhere\n`)).toEqual(['6:11 steps[0].goto: goto "nowhere": no step has this id']);
+  });
+
+  it("rejects duplicate ids", () => {
+    expect(problemsOf(`${valid}  - id: hello\n    say: Again\n`)).toEqual(['6:9 steps[1].id: duplicate step id "hello" (first used by steps[0])']);
+  });
+
+  it("rejects unreachable steps", () => {
+    const source = `${valid}    goto: bye\n  - id: lost\n    say: Nobody comes here\n  - id: bye\n    end: true\n`;
+    expect(problemsOf(source)).toEqual(['7:9 steps[1].id: step "lost" is unreachable: no goto, button, branch or previous step leads to it']);
+  });
+
+  it("rejects bad durations", () => {
+    expect(problemsOf(`${valid}    followUps: [{ after: soon, say: Hey }]\n`)[0]).toMatch(/^6:26 steps\[0\]\.followUps\[0\]\.after: a duration is a number with a unit/);
+  });
+
+  it("rejects bad templates", () => {
+    expect(problemsOf(valid.replace("say: Hi", "say: 'Hi {{ contact.name '"))[0]).toMatch(/^5:10 steps\[0\]\.say: bad template: /);
+  });
+
+  it("rejects bad conditions", () => {
+    const source = `${valid}  - id: check\n    branches: [{ when: "vars.x >", goto: hello }]\n`;
+    expect(problemsOf(source.replace("say: Hi", "say: Hi\n    goto: check"))[0]).toMatch(/^8:24 steps\[1\]\.branches\[0\]\.when: bad condition "vars.x >"/);
+  });
+
+  it("requires options for a choice question and names the field path", () => {
+    const source = valid.replace("say: Hi", "ask: { type: choice, text: Pick, save: vars.pick }");
+    expect(problemsOf(source)).toEqual(["5:10 steps[0].ask.options: a choice question needs `options`"]);
+  });
+
+  it("reports a missing required key at its parent", () => {
+    expect(problemsOf("id: demo\nsteps:\n  - id: a\n    say: x\n")).toEqual(["1:1 title: is required"]);
+  });
+});

@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { z } from "zod";
+import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import { TemplateRenderer } from "../template/template-renderer.ts";
+import { findFlowProblems } from "./flow-checks.ts";
+import { FlowError, type FlowProblem } from "./flow-error.ts";
+import { type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
+
+type Path = ReadonlyArray<string | number>;
+
+/**
+ * Parses and validates one flow file. Every problem is reported with `file:line:column`,
+ * all at once, so an author fixes a file in one pass.
+ */
+export class FlowLoader {
+  constructor(
+    private readonly templates = new TemplateRenderer(),
+    private readonly conditions = new ConditionEvaluator(),
+  ) {}
+
+  async loadFile(file: string): Promise<Flow> {
+    return this.parse(await readFile(file, "utf8"), file);
+  }
+
+  parse(source: string, file: string): Flow {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const at = (offset: number) => lineCounter.linePos(offset);
+
+    if (doc.errors.length > 0) {
+      throw new FlowError(
+        doc.errors.map((e) => ({ file, ...at(e.pos[0]), col: at(e.pos[0]).col, message: `YAML: ${firstLine(e.message)}` })),
+      );
+    }
+    const locate = (path: Path, onKey = false) => ({ file, ...positionOf(doc.contents, path, onKey, at) });
+    const problems: FlowProblem[] = [];
+    const addZodIssues = (issues: z.core.$ZodIssue[], base: Path) => {
+      for (const issue of issues) {
+        const path = [...base, ...(issue.path as (string | number)[])];
+        const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+        const position = unknownKey ? locate([...path, unknownKey], true) : locate(path);
+        problems.push({ ...position, message: describeIssue(issue, path) });
+      }
+    };
+
+    const header = flowHeaderSchema.safeParse(doc.toJS());
+    if (!header.success) {
+      addZodIssues(header.error.issues, []);
+      throw new FlowError(problems);
+    }
+
+    const steps: Step[] = [];
+    header.data.steps.forEach((raw, index) => {
+      const kind = stepKindOf(raw);
+      if (!kind) {
+        const keys = raw && typeof raw === "object" ? Object.keys(raw).filter((k) => k !== "id") : [];
+        problems.push({
+          ...locate(["steps", index]),
+          message: `steps[${index}]: unknown step kind${keys.length ? ` (keys: ${keys.join(", ")})` : ""}; a step needs one of: ${stepKindKeys.map(([key]) => key).join(", ")}`,
+        });
+        return;
+      }
+      const parsed = stepSchemas[kind].safeParse(raw);
+      if (parsed.success) steps.push({ kind, ...parsed.data } as Step);
+      else addZodIssues(parsed.error.issues, ["steps", index]);
+    });
+    if (problems.length > 0) throw new FlowError(problems);
+
+    for (const problem of findFlowProblems(steps, this.templates, this.conditions)) {
+      problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
+    }
+    if (problems.length > 0) throw new FlowError(problems);
+
+    return {
+      id: header.data.id,
+      title: header.data.title,
+      isDefault: header.data.default ?? false,
+      triggers: header.data.triggers ?? [],
+      steps,
+      version: createHash("sha256").update(source).digest("hex").slice(0, 12),
+      file,
+    };
+  }
+}
+
+function stepKindOf(raw: unknown) {
+  if (!raw || typeof raw !== "object") return undefined;
+  return stepKindKeys.find(([key]) => key in raw)?.[1];
+}
+
+function firstLine(text: string) {
+  return text.split("\n")[0] ?? text;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, path: Path): string {
+  const where = path.length ? `${formatPath(path)}: ` : "";
+  if (issue.code === "unrecognized_keys") return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}is required`;
+  return `${where}${issue.message}`;
+}
+
+export function formatPath(path: Path): string {
+  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
+}
+
+/**
+ * The position of the deepest node that exists along `path`: a missing key is reported at
+ * its parent, an unknown key at the key itself.
+ */
+function positionOf(
+  root: unknown,
+  path: Path,
+  onKey: boolean,
+  at: (offset: number) => { line: number; col: number },
+): { line: number; col: number } {
+  let node = root as Node | null | undefined;
+  let offset = node?.range?.[0] ?? 0;
+  for (const [i, part] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === part);
+      if (!pair) break;
+      const isLast = i === path.length - 1;
+      if (isLast && onKey && isScalar(pair.key)) return at(pair.key.range?.[0] ?? offset);
+      node = pair.value as Node | null;
+      offset = node?.range?.[0] ?? (isScalar(pair.key) ? (pair.key.range?.[0] ?? offset) : offset);
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part] as Node | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return at(offset);
+}

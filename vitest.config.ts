@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["core/**/*.test.ts", "bots/**/*.test.ts", "app/**/*.test.ts", "test/**/*.test.ts"],
+    // Real Redis and PostgreSQL are started once for the whole run (or taken from
+    // REDIS_URL / TEST_DATABASE_URL), see test/global-setup.ts.
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration tests start app processes; two cores are all we have.
+    maxWorkers: 2,
+  },
+});
