@@ -1,0 +1,102 @@
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { Redis } from "ioredis";
+import type { CountryCode } from "libphonenumber-js";
+import type { Logger } from "pino";
+import { ZodError } from "zod";
+import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
+import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
+import { Engine } from "../core/engine/engine.ts";
+import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
+import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
+import { openDatabase } from "../core/store-prisma/open-database.ts";
+import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
+import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
+import type { Config } from "./config.ts";
+import { loadFlowDirectory } from "./flow-directory.ts";
+
+export interface RunningOrkestr {
+  url: string;
+  runtime: ConversationRuntime;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production process: HTTP server (web chat, health), the follow-up worker and the
+ * enabled channels, wired to one database and one Redis. `stop()` is the graceful shutdown.
+ */
+export async function startOrkestr(config: Config, logger: Logger): Promise<RunningOrkestr> {
+  const flows = await loadFlowDirectory(config.FLOWS_DIR);
+  logger.info({ flows: flows.all().map((f) => `${f.id}@${f.version}`) }, "flows loaded");
+
+  const database = await openDatabase({
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    dataDir: join(config.DATA_DIR, "pglite"),
+  });
+  logger.info({ database: database.kind }, "database ready");
+
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await redis.connect().catch((error: Error) => {
+    throw new Error(`Cannot reach Redis at ${config.REDIS_URL}: ${error.message}`, { cause: error });
+  });
+  // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
+  const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
+  const webChat = new WebChatChannel();
+  const runtime = new ConversationRuntime({
+    engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
+    store: new PrismaConversationStore(database.prisma),
+    scheduler: queue,
+    senders: [webChat],
+    logger,
+  });
+
+  const http = new Hono();
+  http.onError((error, c) => {
+    if (error instanceof ZodError) return c.json({ error: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") }, 400);
+    if (error instanceof SyntaxError) return c.json({ error: "Request body is not valid JSON" }, 400);
+    if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    logger.error({ err: error, path: c.req.path }, "request failed");
+    return c.json({ error: "Internal error" }, 500);
+  });
+  http.get("/health", async (c) => {
+    const checks = await Promise.allSettled([database.prisma.$queryRaw`SELECT 1`, redis.ping()]);
+    const [db, cache] = checks.map((r) => (r.status === "fulfilled" ? "ok" : "down"));
+    const healthy = db === "ok" && cache === "ok";
+    return c.json({ status: healthy ? "ok" : "degraded", database: db, redis: cache, flows: flows.all().length }, healthy ? 200 : 503);
+  });
+  http.route("/", webChatRoutes({ runtime, reader: new PrismaConversationReader(database.prisma), flows: () => flows, channel: webChat }));
+
+  await runtime.recover();
+  const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
+  worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  logger.info({ url }, "web chat ready");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("shutting down");
+      // Stop taking requests, let in-flight turns and sends finish, then close the workers.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000).unref();
+      });
+      await runtime.idle();
+      await queue.close();
+      redis.disconnect();
+      await database.close();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url, runtime, stop };
+}

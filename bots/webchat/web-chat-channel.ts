@@ -1,0 +1,42 @@
+import { EventEmitter } from "node:events";
+import type { OutboundButton, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+
+/** A message as the web chat page shows it (the HTTP contract of bots/webchat/public). */
+export interface WebChatMessage {
+  id: string;
+  direction: "in" | "out";
+  text: string;
+  buttons?: OutboundButton[][];
+  createdAt: string;
+}
+
+/**
+ * The web chat's "platform": sending a message means handing it to the open pages of that
+ * session (Server-Sent Events). The outbox row is the durable copy; a page that was closed
+ * reads it back from the history.
+ */
+export class WebChatChannel implements ChannelSender {
+  readonly channel = "web" as const;
+  private readonly sessions = new EventEmitter().setMaxListeners(0);
+
+  async send(to: { externalId: string; outboxId: bigint }, message: OutboundMessage): Promise<void> {
+    this.publish(to.externalId, {
+      id: `out-${to.outboxId}`,
+      direction: "out",
+      text: message.text,
+      ...(message.buttons ? { buttons: message.buttons } : {}),
+      createdAt: new Date().toISOString(),
+    });
+  }
+
+  publish(sessionId: string, message: WebChatMessage): void {
+    this.sessions.emit(sessionId, message);
+  }
+
+  /** Returns the unsubscribe function. */
+  subscribe(sessionId: string, listener: (message: WebChatMessage) => void): () => void {
+    this.sessions.on(sessionId, listener);
+    return () => this.sessions.off(sessionId, listener);
+  }
+}

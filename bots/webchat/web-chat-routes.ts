@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { InboundEvent } from "../../core/engine/engine-types.ts";
+import type { FlowCatalog } from "../../core/flow/flow-catalog.ts";
+import type { ConversationReader } from "../../core/runtime/conversation-reader.ts";
+import type { ConversationRuntime } from "../../core/runtime/conversation-runtime.ts";
+import type { WebChatChannel, WebChatMessage } from "./web-chat-channel.ts";
+
+const sessionSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "session ids are 8–64 letters, digits, '-' or '_'");
+const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const startBody = z.object({ flowId: z.string().min(1), clientMessageId: clientMessageIdSchema.optional() });
+const messageBody = z.object({ text: z.string().trim().min(1).max(4096), clientMessageId: clientMessageIdSchema });
+const buttonBody = z.object({ payload: z.string().min(1).max(255), label: z.string().max(100).optional(), clientMessageId: clientMessageIdSchema });
+
+const publicDir = new URL("./public/", import.meta.url);
+const assets: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+};
+
+export interface WebChatDependencies {
+  runtime: ConversationRuntime;
+  reader: ConversationReader;
+  flows: () => FlowCatalog;
+  channel: WebChatChannel;
+}
+
+/**
+ * The web chat: the page for marketers' previews and demos and its JSON/SSE API. It goes
+ * through the same runtime, engine and storage as Telegram and VK.
+ */
+export function webChatRoutes(deps: WebChatDependencies): Hono {
+  const app = new Hono();
+
+  for (const [path, asset] of Object.entries(assets)) {
+    app.get(path, (c) => c.body(readFileSync(new URL(asset.file, publicDir)), 200, { "content-type": asset.type, "cache-control": "no-cache" }));
+  }
+
+  app.get("/api/flows", (c) => c.json({ flows: deps.flows().all().map((f) => ({ id: f.id, title: f.title })) }));
+
+  const receive = async (session: string, clientMessageId: string, event: InboundEvent, echo?: string) => {
+    const key = `web:${session}:${clientMessageId}`;
+    if (echo) deps.channel.publish(session, { id: `in-${key}`, direction: "in", text: echo, createdAt: new Date().toISOString() });
+    await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event);
+  };
+
+  app.post("/api/chat/:session/start", async (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    const body = startBody.parse(await c.req.json());
+    if (!deps.flows().get(body.flowId)) return c.json({ error: `Unknown flow "${body.flowId}"` }, 404);
+    await receive(session, body.clientMessageId ?? randomUUID(), { type: "start", flowId: body.flowId });
+    return c.body(null, 202);
+  });
+
+  app.post("/api/chat/:session/messages", async (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    const body = messageBody.parse(await c.req.json());
+    await receive(session, body.clientMessageId, { type: "text", text: body.text }, body.text);
+    return c.body(null, 202);
+  });
+
+  app.post("/api/chat/:session/buttons", async (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    const body = buttonBody.parse(await c.req.json());
+    const event: InboundEvent = { type: "button", payload: body.payload, ...(body.label ? { label: body.label } : {}) };
+    await receive(session, body.clientMessageId, event, body.label);
+    return c.body(null, 202);
+  });
+
+  app.get("/api/chat/:session/history", async (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    const entries = await deps.reader.transcript({ channel: "web", externalId: session });
+    const messages: WebChatMessage[] = entries.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
+    return c.json({ messages });
+  });
+
+  app.get("/api/chat/:session/state", async (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    return c.json(await deps.reader.snapshot({ channel: "web", externalId: session }));
+  });
+
+  app.get("/api/chat/:session/stream", (c) => {
+    const session = sessionSchema.parse(c.req.param("session"));
+    return streamSSE(c, async (stream) => {
+      const unsubscribe = deps.channel.subscribe(session, (message) => {
+        void stream.writeSSE({ event: "message", id: message.id, data: JSON.stringify(message) });
+      });
+      stream.onAbort(unsubscribe);
+      await stream.writeSSE({ event: "ready", data: "{}" });
+      // Comments keep proxies from closing an idle stream.
+      while (!stream.aborted) {
+        await stream.sleep(15_000);
+        if (!stream.aborted) await stream.write(": ping\n\n");
+      }
+      unsubscribe();
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,113 @@
+import type { Engine } from "../engine/engine.ts";
+import type { InboundEvent } from "../engine/engine-types.ts";
+import type { ChannelSender } from "./channel-sender.ts";
+import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
+import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
+
+/** The subset of pino's logger the runtime uses. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RuntimeDependencies {
+  engine: Engine;
+  store: ConversationStore;
+  scheduler: FollowUpScheduler;
+  senders: ChannelSender[];
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/**
+ * The one place where engine decisions meet the world: it applies a turn in a transaction
+ * (state, event log, outbox, follow-up rows), then schedules timers and sends the outbox.
+ * A crash between the two leaves rows that `recover()` picks up on the next start.
+ */
+export class ConversationRuntime {
+  private readonly senders: Map<string, ChannelSender>;
+  private readonly clock: () => Date;
+  /** Sends to one contact are chained so their messages leave in order. */
+  private readonly dispatching = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: RuntimeDependencies) {
+    this.senders = new Map(deps.senders.map((s) => [s.channel, s]));
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
+  async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, event: InboundEvent): Promise<boolean> {
+    const applied = await this.deps.store.applyInbound(inboundKey, from, profile, (context) =>
+      this.deps.engine.handle({ ...context, channel: from.channel, event, now: this.clock() }),
+    );
+    if (!applied) {
+      this.deps.logger.info({ inboundKey }, "duplicate inbound update ignored");
+      return false;
+    }
+    await this.afterCommit(applied);
+    return true;
+  }
+
+  /** Called by the queue when a follow-up is due; safe to call twice for the same id. */
+  async fireFollowUp(followUpId: string): Promise<void> {
+    const applied = await this.deps.store.applyFollowUp(followUpId, (context) =>
+      this.deps.engine.fireFollowUp({ ...context, now: this.clock() }),
+    );
+    if (applied) await this.afterCommit(applied);
+  }
+
+  /** On start: re-arm pending follow-ups and send what a crash left unsent. */
+  async recover(): Promise<void> {
+    const pending = await this.deps.store.pendingFollowUps();
+    await this.deps.scheduler.schedule(pending);
+    const unsent = await this.deps.store.contactsWithUnsent();
+    await Promise.all(unsent.map((id) => this.dispatch(id)));
+    if (pending.length || unsent.length) {
+      this.deps.logger.info({ followUps: pending.length, contacts: unsent.length }, "recovered pending work");
+    }
+  }
+
+  /** Sends the contact's pending outbox in order; concurrent calls queue up. */
+  dispatch(contactId: string): Promise<void> {
+    const previous = this.dispatching.get(contactId) ?? Promise.resolve();
+    const next = previous.then(() => this.drain(contactId));
+    const tracked = next.finally(() => {
+      if (this.dispatching.get(contactId) === tracked) this.dispatching.delete(contactId);
+    });
+    this.dispatching.set(contactId, tracked);
+    return next;
+  }
+
+  /** Resolves when every send started so far has finished (graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.dispatching.size > 0) await Promise.allSettled([...this.dispatching.values()]);
+  }
+
+  private async afterCommit(applied: AppliedTurn): Promise<void> {
+    await this.deps.scheduler.cancel(applied.cancel);
+    await this.deps.scheduler.schedule(applied.schedule);
+    await this.dispatch(applied.contactId);
+  }
+
+  private async drain(contactId: string): Promise<void> {
+    for (;;) {
+      const next = await this.deps.store.claimNextOutbound(contactId);
+      if (!next) return;
+      const sender = this.senders.get(next.channel);
+      try {
+        if (!sender) throw new Error(`channel "${next.channel}" is not enabled`);
+        await sender.send(
+          { externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey },
+          next.message,
+        );
+        await this.deps.store.markSent(next.id);
+      } catch (error) {
+        // Retry policy per platform arrives with the channel adapters; until then a failed
+        // message is kept with its error, never silently dropped.
+        this.deps.logger.error({ err: error, outboxId: String(next.id), channel: next.channel }, "send failed");
+        await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import type {
+  ChannelName,
+  ContactView,
+  ConversationState,
+  EngineResult,
+  OutboundMessage,
+} from "../engine/engine-types.ts";
+
+/** Who wrote, as the channel knows them. */
+export interface ChannelAddress {
+  channel: ChannelName;
+  /** Telegram chat id, VK peer id, web chat session id. */
+  externalId: string;
+}
+
+export interface ContactProfile {
+  first_name?: string | undefined;
+  last_name?: string | undefined;
+  username?: string | undefined;
+}
+
+/** What the engine needs to decide a turn, loaded under the contact's lock. */
+export interface TurnContext {
+  contact: ContactView;
+  conversations: ConversationState[];
+  currentFlowId: string | null;
+}
+
+/** What the runtime must do after the transaction committed. */
+export interface AppliedTurn {
+  /** The contact whose outbox may have new messages. */
+  contactId: string;
+  schedule: Array<{ id: string; dueAt: Date }>;
+  cancel: string[];
+}
+
+export interface PendingOutbound {
+  id: bigint;
+  contactId: string;
+  channel: ChannelName;
+  externalId: string;
+  message: OutboundMessage;
+  dedupeKey: string;
+}
+
+/**
+ * Durable state behind the runtime. Every method that changes state runs in one transaction
+ * holding the contact's row lock, so updates of one conversation never interleave, also across
+ * processes. Implemented with Prisma in core/store-prisma.
+ */
+export interface ConversationStore {
+  /**
+   * Records `inboundKey`, then runs `decide` on the locked state and persists its result.
+   * Returns null when the key was seen before (a redelivery): nothing is done.
+   */
+  applyInbound(
+    inboundKey: string,
+    from: ChannelAddress,
+    profile: ContactProfile,
+    decide: (context: TurnContext) => EngineResult,
+  ): Promise<AppliedTurn | null>;
+
+  /**
+   * Settles a pending follow-up exactly once: `decide` gets the locked state of its
+   * conversation; returns null when the follow-up was already settled or cancelled.
+   */
+  applyFollowUp(
+    followUpId: string,
+    decide: (context: TurnContext & { conversation: ConversationState; followUp: { visit: number; stepId: string; index: number }; channel: ChannelName }) => EngineResult & { fired: boolean },
+  ): Promise<AppliedTurn | null>;
+
+  /** Pending follow-ups, to re-enqueue after Redis lost them (the database is the truth). */
+  pendingFollowUps(): Promise<Array<{ id: string; dueAt: Date }>>;
+
+  /** Claims the oldest pending outbound message of a contact, or null. */
+  claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;
+  markSent(id: bigint): Promise<void>;
+  markFailed(id: bigint, error: string): Promise<void>;
+  /** Contacts with unsent messages, including ones a crash left half-sent. */
+  contactsWithUnsent(): Promise<string[]>;
+}

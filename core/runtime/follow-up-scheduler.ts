@@ -1,0 +1,7 @@
+/** Puts follow-ups on a durable timer. Implemented with BullMQ in core/scheduler-bullmq. */
+export interface FollowUpScheduler {
+  /** Idempotent: scheduling the same id twice keeps one timer. */
+  schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void>;
+  /** Best effort: a follow-up that still fires is skipped by the store's guard. */
+  cancel(ids: string[]): Promise<void>;
+}

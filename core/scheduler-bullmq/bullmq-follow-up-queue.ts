@@ -1,0 +1,74 @@
+import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
+import type { FollowUpScheduler } from "../runtime/follow-up-scheduler.ts";
+
+const queueName = "orkestr-follow-ups";
+
+interface FollowUpJob {
+  followUpId: string;
+}
+
+/**
+ * Follow-up timers as BullMQ delayed jobs (https://docs.bullmq.io/guide/jobs/delayed).
+ * The job id is derived from the follow-up id (BullMQ 6 ids may not contain ':'), so
+ * scheduling twice keeps one job; finished jobs are removed so an id never blocks a re-add.
+ * Redis only holds the timer: the follow-up row in PostgreSQL decides whether it still fires.
+ */
+export class BullMqFollowUpQueue implements FollowUpScheduler {
+  private readonly queue: Queue<FollowUpJob>;
+  private worker: Worker<FollowUpJob> | undefined;
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly prefix = "orkestr",
+  ) {
+    this.queue = new Queue<FollowUpJob>(queueName, { connection, prefix });
+  }
+
+  async schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
+    if (followUps.length === 0) return;
+    await this.queue.addBulk(
+      followUps.map(({ id, dueAt }) => ({
+        name: "follow-up",
+        data: { followUpId: id },
+        opts: {
+          jobId: jobIdOf(id),
+          delay: Math.max(0, dueAt.getTime() - Date.now()),
+          attempts: 8,
+          backoff: { type: "exponential", delay: 1_000 },
+          removeOnComplete: true,
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      })),
+    );
+  }
+
+  async cancel(ids: string[]): Promise<void> {
+    // A job that is running right now cannot be removed; its guard skips it.
+    await Promise.all(ids.map((id) => this.queue.remove(jobIdOf(id)).catch(() => 0)));
+  }
+
+  /** Starts processing due follow-ups with `handle`; several processes may each run a worker. */
+  startWorker(handle: (followUpId: string) => Promise<void>, concurrency = 8): Worker<FollowUpJob> {
+    this.worker = new Worker<FollowUpJob>(queueName, (job: Job<FollowUpJob>) => handle(job.data.followUpId), {
+      connection: this.connection,
+      prefix: this.prefix,
+      concurrency,
+    });
+    return this.worker;
+  }
+
+  /** Jobs waiting for their time, for tests and health checks. */
+  async delayedCount(): Promise<number> {
+    return this.queue.getDelayedCount();
+  }
+
+  /** Lets running jobs finish, then disconnects (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}
+
+function jobIdOf(followUpId: string): string {
+  return `fu-${followUpId}`;
+}

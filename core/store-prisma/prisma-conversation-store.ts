@@ -1,0 +1,279 @@
+import { z } from "zod";
+import type {
+  ChannelName,
+  ContactView,
+  ConversationState,
+  EngineResult,
+  OutboundMessage,
+} from "../engine/engine-types.ts";
+import type {
+  AppliedTurn,
+  ChannelAddress,
+  ContactProfile,
+  ConversationStore,
+  PendingOutbound,
+  TurnContext,
+} from "../runtime/conversation-store.ts";
+import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+
+type Tx = Prisma.TransactionClient;
+
+/** The engine's part of Conversation.state, versioned and parsed on read. */
+const conversationStateJson = z.object({
+  v: z.literal(1).default(1),
+  vars: z.record(z.string(), z.unknown()).default({}),
+  attempts: z.number().int().default(0),
+  answer: z.unknown().optional(),
+});
+
+const stageJson = z.enum(["awareness", "evaluation", "deal", "loyalty"]).nullable().catch(null);
+
+/** A sending row older than this was left by a crashed process and is sent again. */
+const staleClaimMs = 60_000;
+/** Row locks are waited for, not failed on, when a contact writes fast. */
+const transactionOptions = { maxWait: 30_000, timeout: 30_000 };
+
+/**
+ * ConversationStore on PostgreSQL through Prisma (https://www.prisma.io/docs/orm/prisma-client/queries/transactions).
+ * Per-contact ordering: every turn locks the contact row (`SELECT … FOR UPDATE`) inside its
+ * transaction, so turns of one contact apply one at a time across processes.
+ */
+export class PrismaConversationStore implements ConversationStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async applyInbound(
+    inboundKey: string,
+    from: ChannelAddress,
+    profile: ContactProfile,
+    decide: (context: TurnContext) => EngineResult,
+  ): Promise<AppliedTurn | null> {
+    const contactId = await this.resolveContact(from, profile);
+    return this.prisma.$transaction(async (tx) => {
+      const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
+      if (receipt.count === 0) return null;
+      const { context, contact, conversations } = await this.loadLocked(tx, contactId);
+      const result = decide(context);
+      return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
+    }, transactionOptions);
+  }
+
+  async applyFollowUp(
+    followUpId: string,
+    decide: Parameters<ConversationStore["applyFollowUp"]>[1],
+  ): Promise<AppliedTurn | null> {
+    const planned = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { conversation: true } });
+    if (!planned || planned.status !== "pending") return null;
+    return this.prisma.$transaction(async (tx) => {
+      const { context, contact, conversations } = await this.loadLocked(tx, planned.conversation.contactId);
+      // Re-read under the lock: a concurrent run of the same job may have settled it.
+      const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
+      const row = conversations.find((c) => c.id === planned.conversationId);
+      if (!followUp || followUp.status !== "pending" || !row) return null;
+      const channel = row.channel as ChannelName;
+      const identity = await tx.channelIdentity.findFirst({ where: { contactId: contact.id, channel }, orderBy: { createdAt: "desc" } });
+      const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
+      await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() } });
+      const from = { channel, externalId: identity?.externalId ?? "" };
+      return this.persist(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false });
+    }, transactionOptions);
+  }
+
+  async pendingFollowUps(): Promise<Array<{ id: string; dueAt: Date }>> {
+    return this.prisma.followUp.findMany({ where: { status: "pending" }, select: { id: true, dueAt: true } });
+  }
+
+  async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
+    const rows = await this.prisma.$queryRaw<
+      Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string }>
+    >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = now()
+      WHERE id = (SELECT id FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
+                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey"`;
+    const row = rows[0];
+    if (!row) return null;
+    return { ...row, channel: row.channel as ChannelName, message: row.payload as OutboundMessage };
+  }
+
+  async markSent(id: bigint): Promise<void> {
+    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "sent", sentAt: new Date(), lastError: null } });
+  }
+
+  async markFailed(id: bigint, error: string): Promise<void> {
+    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "failed", lastError: error.slice(0, 2000) } });
+  }
+
+  async contactsWithUnsent(): Promise<string[]> {
+    await this.prisma.outboxMessage.updateMany({
+      where: { status: "sending", claimedAt: { lt: new Date(Date.now() - staleClaimMs) } },
+      data: { status: "pending" },
+    });
+    const rows = await this.prisma.outboxMessage.findMany({ where: { status: "pending" }, distinct: ["contactId"], select: { contactId: true } });
+    return rows.map((r) => r.contactId);
+  }
+
+  /** Finds or creates the contact behind a channel address; safe when two first messages race. */
+  private async resolveContact(from: ChannelAddress, profile: ContactProfile): Promise<string> {
+    const where = { channel_externalId: { channel: from.channel, externalId: from.externalId } };
+    const existing = await this.prisma.channelIdentity.findUnique({ where });
+    if (existing) return existing.contactId;
+    try {
+      const contact = await this.prisma.contact.create({
+        data: {
+          firstName: profile.first_name ?? null,
+          lastName: profile.last_name ?? null,
+          username: profile.username ?? null,
+          identities: { create: { channel: from.channel, externalId: from.externalId } },
+        },
+      });
+      return contact.id;
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        const winner = await this.prisma.channelIdentity.findUnique({ where });
+        if (winner) return winner.contactId;
+      }
+      throw error;
+    }
+  }
+
+  private async loadLocked(tx: Tx, contactId: string) {
+    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
+    const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+    const conversations = await tx.conversation.findMany({ where: { contactId } });
+    const current = conversations.find((c) => c.id === contact.currentConversationId);
+    const context: TurnContext = {
+      contact: toContactView(contact),
+      conversations: conversations.map(toConversationState),
+      currentFlowId: current?.flowId ?? null,
+    };
+    return { context, contact, conversations };
+  }
+
+  private async persist(
+    tx: Tx,
+    turn: { contact: Contact; conversations: Conversation[]; result: EngineResult; from: ChannelAddress; keyBase: string; setCurrent: boolean },
+  ): Promise<AppliedTurn> {
+    const { contact, result, from } = turn;
+    const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
+    const visitByFlow = new Map<string, ConversationState>();
+
+    for (const state of result.conversations) {
+      const data = {
+        flowVersion: state.flowVersion,
+        stepId: state.stepId,
+        visit: state.visit,
+        stage: state.stage,
+        status: state.status,
+        state: { v: 1, vars: state.vars, attempts: state.attempts, answer: state.answer ?? null } as Prisma.InputJsonValue,
+        channel: from.channel,
+      };
+      const saved = await tx.conversation.upsert({
+        where: { contactId_flowId: { contactId: contact.id, flowId: state.flowId } },
+        create: { contactId: contact.id, flowId: state.flowId, ...data },
+        update: data,
+      });
+      idByFlow.set(state.flowId, saved.id);
+      visitByFlow.set(state.flowId, state);
+    }
+
+    const currentId = turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
+    if (result.contactChanged || currentId !== contact.currentConversationId) {
+      const c = result.contact;
+      await tx.contact.update({
+        where: { id: contact.id },
+        data: {
+          firstName: c.first_name ?? null,
+          lastName: c.last_name ?? null,
+          username: c.username ?? null,
+          phone: c.phone ?? null,
+          email: c.email ?? null,
+          fields: c.fields as Prisma.InputJsonValue,
+          tags: c.tags,
+          optedOut: c.optedOut,
+          currentConversationId: currentId,
+        },
+      });
+    }
+
+    // Follow-ups of a visit the contact left (or of everything, after /stop) are cancelled.
+    const left = [...visitByFlow.values()].map((s) => ({
+      conversationId: idByFlow.get(s.flowId) as string,
+      ...(s.status === "active" ? { visit: { not: s.visit } } : {}),
+    }));
+    const cancelWhere: Prisma.FollowUpWhereInput = result.contact.optedOut
+      ? { status: "pending", conversation: { contactId: contact.id } }
+      : { status: "pending", OR: left.length ? left : [{ id: "" }] };
+    const cancelled = await tx.followUp.findMany({ where: cancelWhere, select: { id: true } });
+    if (cancelled.length) {
+      await tx.followUp.updateMany({ where: { id: { in: cancelled.map((f) => f.id) } }, data: { status: "cancelled", settledAt: new Date() } });
+    }
+
+    const schedule = result.contact.optedOut
+      ? []
+      : result.followUps
+          .filter((f) => visitByFlow.get(f.flowId)?.visit === f.visit && visitByFlow.get(f.flowId)?.status === "active")
+          .map((f) => {
+            const conversationId = idByFlow.get(f.flowId) as string;
+            return { id: `${conversationId}-${f.visit}-${f.index}`, conversationId, visit: f.visit, stepId: f.stepId, index: f.index, dueAt: f.dueAt };
+          });
+    if (schedule.length) await tx.followUp.createMany({ data: schedule, skipDuplicates: true });
+
+    const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
+    if (result.events.length) {
+      await tx.event.createMany({
+        data: result.events.map((e) => ({
+          contactId: contact.id,
+          conversationId: conversationOf(e.flowId),
+          type: e.type,
+          data: { ...e.data, ...(e.type === "message_in" ? { key: turn.keyBase, channel: from.channel } : {}) } as Prisma.InputJsonValue,
+        })),
+      });
+    }
+    if (result.outbound.length) {
+      await tx.outboxMessage.createMany({
+        data: result.outbound.map((o, index) => ({
+          dedupeKey: `${turn.keyBase}#${index}`,
+          contactId: contact.id,
+          conversationId: conversationOf(o.flowId),
+          channel: from.channel,
+          externalId: from.externalId,
+          payload: o.message as unknown as Prisma.InputJsonValue,
+        })),
+        skipDuplicates: true,
+      });
+    }
+    return {
+      contactId: contact.id,
+      schedule: schedule.map(({ id, dueAt }) => ({ id, dueAt })),
+      cancel: cancelled.map((f) => f.id),
+    };
+  }
+}
+
+function toContactView(row: Contact): ContactView {
+  return {
+    id: row.id,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    username: row.username,
+    phone: row.phone,
+    email: row.email,
+    fields: (row.fields ?? {}) as Record<string, unknown>,
+    tags: row.tags,
+    optedOut: row.optedOut,
+  };
+}
+
+function toConversationState(row: Conversation): ConversationState {
+  const state = conversationStateJson.parse(row.state ?? {});
+  return {
+    flowId: row.flowId,
+    flowVersion: row.flowVersion,
+    stepId: row.stepId,
+    visit: row.visit,
+    stage: stageJson.parse(row.stage),
+    status: row.status === "ended" ? "ended" : "active",
+    vars: state.vars,
+    attempts: state.attempts,
+    ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
+  };
+}

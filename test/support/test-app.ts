@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { inject } from "vitest";
+import { type Config, loadConfig } from "../../app/config.ts";
+import { type RunningOrkestr, startOrkestr } from "../../app/orkestr-app.ts";
+import { freshDatabase } from "./fresh-database.ts";
+
+export const fixtureFlowsDir = new URL("../fixtures/flows/", import.meta.url).pathname;
+
+/**
+ * Configuration for an app under test: its own database on the test PostgreSQL, its own
+ * queue prefix on the test Redis, a free port.
+ */
+export async function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Promise<Config> {
+  return loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: await freshDatabase(inject("databaseUrl")),
+    REDIS_URL: inject("redisUrl"),
+    QUEUE_PREFIX: `t${randomBytes(4).toString("hex")}`,
+    FLOWS_DIR: fixtureFlowsDir,
+    DATA_DIR: await mkdtemp(join(tmpdir(), "orkestr-data-")),
+    LOG_LEVEL: "warn",
+    ...overrides,
+  });
+}
+
+/** Starts the production app in this process. */
+export async function startTestApp(config: Config): Promise<RunningOrkestr> {
+  return startOrkestr(config, pino({ level: config.LOG_LEVEL }));
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../app/config.ts";
+import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { startTestApp, testConfig } from "./support/test-app.ts";
+import { WebChatClient } from "./support/web-chat-client.ts";
+
+/** Integration: the real app (Hono, engine, Prisma on PostgreSQL, BullMQ on Redis) via the web chat API. */
+describe("web chat against real PostgreSQL and Redis", () => {
+  let config: Config;
+  let app: RunningOrkestr;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    config = await testConfig();
+    app = await startTestApp(config);
+    db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.stop();
+  });
+
+  const eventsOf = async (session: string, type: string) => {
+    const { rows } = await db.query(
+      `SELECT e.data FROM "Event" e JOIN "ChannelIdentity" i ON i."contactId" = e."contactId"
+       WHERE i."externalId" = $1 AND e.type = $2 ORDER BY e.id`,
+      [session, type],
+    );
+    return rows.map((r) => r.data as Record<string, unknown>);
+  };
+
+  it("runs a whole conversation: buttons, validation, fields, stages, event log", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("reminder");
+    expect(await chat.waitForBotMessages(1)).toEqual(["Hello, guest!"]);
+    await chat.press("Continue");
+    await chat.waitForBotMessages(2);
+    await chat.say("<b>Ann</b>");
+    const texts = await chat.waitForBotMessages(3);
+    expect(texts[2]).toBe("Thanks, &lt;b&gt;Ann&lt;/b&gt;");
+
+    const history = await chat.history();
+    expect(history.map((m) => `${m.direction}:${m.text}`)).toEqual([
+      "out:Hello, guest!",
+      "in:Continue",
+      "out:Your name?",
+      "in:<b>Ann</b>",
+      "out:Thanks, &lt;b&gt;Ann&lt;/b&gt;",
+    ]);
+    expect(await chat.state()).toMatchObject({ flowId: "reminder", stepId: "thanks", fields: { first_name: "<b>Ann</b>" } });
+    expect((await eventsOf(chat.session, "stage_changed")).map((d) => d.to)).toEqual(["awareness", "evaluation"]);
+    expect((await eventsOf(chat.session, "step_entered")).map((d) => d.stepId)).toEqual(["hello", "ask_name", "thanks"]);
+    expect(await eventsOf(chat.session, "field_set")).toEqual([{ field: "first_name", value: "<b>Ann</b>" }]);
+  });
+
+  it("fires a follow-up after its delay, once, through a real delayed job", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("reminder");
+    const texts = await chat.waitForBotMessages(2);
+    expect(texts).toEqual(["Hello, guest!", "Reminder: press Continue"]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await chat.botTexts()).toHaveLength(2);
+    const { rows } = await db.query(
+      `SELECT f.status FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
+       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
+      [chat.session],
+    );
+    expect(rows).toEqual([{ status: "fired" }]);
+  });
+
+  it("does not fire a follow-up when the contact moved on", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("reminder");
+    await chat.waitForBotMessages(1);
+    await chat.press("Continue");
+    await chat.waitForBotMessages(2);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await chat.botTexts()).toEqual(["Hello, guest!", "Your name?"]);
+    const { rows } = await db.query(
+      `SELECT f.status, f."stepId" FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
+       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
+      [chat.session],
+    );
+    expect(rows).toEqual([{ status: "cancelled", stepId: "hello" }]);
+  });
+
+  it("handles a duplicated inbound event once", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("counter");
+    await chat.waitForBotMessages(1);
+    const id = randomUUID();
+    await Promise.all([chat.say("one", id), chat.say("one", id), chat.say("one", id)]);
+    await chat.say("two");
+    const texts = await chat.waitForBotMessages(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await chat.botTexts()).toEqual(texts);
+    expect(texts).toHaveLength(3);
+    expect((await chat.state()).fields).toMatchObject({ count: "2" });
+  });
+
+  it("applies concurrent inbound events of one conversation one at a time", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("counter");
+    await chat.waitForBotMessages(1);
+    const messages = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    await Promise.all(messages.map((text) => chat.say(text)));
+    await chat.waitForBotMessages(21);
+    // Each turn saw the state the previous one left: the counter went 1, 2, …, 20 without gaps.
+    const counts = (await eventsOf(chat.session, "field_set")).map((d) => d.value);
+    expect(counts).toEqual(messages.map((_, i) => String(i + 1)));
+    const inbound = (await eventsOf(chat.session, "message_in")).map((d) => d.text).filter(Boolean);
+    expect([...inbound].sort()).toEqual([...messages].sort());
+  });
+
+  it("rejects bad requests with a clear error and answers /health", async () => {
+    const response = await fetch(`${app.url}/api/chat/bad!/messages`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/session ids/);
+    const unknown = await fetch(`${app.url}/api/chat/${randomUUID()}/start`, { method: "POST", body: JSON.stringify({ flowId: "nope" }) });
+    expect(unknown.status).toBe(404);
+    const health = await fetch(`${app.url}/health`);
+    expect(await health.json()).toMatchObject({ status: "ok", database: "ok", redis: "ok" });
+  });
+
+  it("pushes bot messages live over Server-Sent Events", async () => {
+    const chat = new WebChatClient(app.url);
+    const controller = new AbortController();
+    const stream = await fetch(`${app.url}/api/chat/${chat.session}/stream`, { signal: controller.signal });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await chat.start("reminder");
+    let received = "";
+    while (!received.includes("Hello, guest!")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect(received).toMatch(/event: message\ndata: \{.*"direction":"out".*"text":"Hello, guest!"/);
+  });
+});
