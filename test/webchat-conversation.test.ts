@@ -71,6 +71,21 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect(rows).toEqual([{ status: "fired" }]);
   });
 
+  it("fires a follow-up once even when its job runs several times at once", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("reminder");
+    await chat.waitForBotMessages(1);
+    const { rows } = await db.query(
+      `SELECT f.id FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
+       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
+      [chat.session],
+    );
+    const id = rows[0]?.id as string;
+    await Promise.all([app.runtime.fireFollowUp(id), app.runtime.fireFollowUp(id), app.runtime.fireFollowUp(id)]);
+    await new Promise((r) => setTimeout(r, 2_000)); // the real delayed job runs as well
+    expect(await chat.botTexts()).toEqual(["Hello, guest!", "Reminder: press Continue"]);
+  });
+
   it("does not fire a follow-up when the contact moved on", async () => {
     const chat = new WebChatClient(app.url);
     await chat.start("reminder");

@@ -1,0 +1,15 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { flowJsonSchema } from "./flow-json-schema.ts";
+
+describe("schema/flow.schema.json", () => {
+  it("is up to date with the zod schemas (run `npm run schema` after changing them)", () => {
+    const committed = JSON.parse(readFileSync(new URL("../../schema/flow.schema.json", import.meta.url), "utf8"));
+    expect(committed).toEqual(flowJsonSchema());
+  });
+
+  it("describes every step kind and the follow-up fields", () => {
+    const text = JSON.stringify(flowJsonSchema());
+    for (const key of ['"say"', '"ask"', '"branches"', '"set"', '"tag"', '"goto"', '"end"', '"followUps"', '"unless"']) expect(text).toContain(key);
+  });
+});
