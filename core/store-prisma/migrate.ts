@@ -10,13 +10,14 @@
 //   not supported here.
 // - a migration edited after it was applied is an error, not a warning.
 
-import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 
 /** The little a database connection must offer to run migrations: a `pg` Client or a PGlite instance. */
 export interface SqlExecutor {
   /** One statement, optionally with `$1`-style parameters. */
+  // biome-ignore lint/suspicious/noExplicitAny: rows have whatever shape the statement selects
   query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
   /** A script of zero or more statements, without parameters. */
   exec(sql: string): Promise<void>;
@@ -24,12 +25,12 @@ export interface SqlExecutor {
 
 /** Structural subset of `pg.Client` (kept structural so this module has no runtime dependency on pg). */
 interface PgClientLike {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** Structural subset of a PGlite instance. */
 interface PGliteLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   exec(text: string): Promise<unknown>;
 }
 
@@ -84,15 +85,15 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationFi
   for (const name of names) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path.join(migrationsDir, name, 'migration.sql'));
+      bytes = await readFile(path.join(migrationsDir, name, "migration.sql"));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
       throw err;
     }
     migrations.push({
       name,
-      sql: bytes.toString('utf8'),
-      checksum: createHash('sha256').update(bytes).digest('hex'),
+      sql: bytes.toString("utf8"),
+      checksum: createHash("sha256").update(bytes).digest("hex"),
     });
   }
   return migrations;
@@ -149,7 +150,7 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
       if (unfinished) {
         throw new Error(
           `Migration ${migration.name} has a failed or unfinished attempt recorded in _prisma_migrations; ` +
-            'fix the database by hand and mark it rolled back or applied before starting again.',
+            "fix the database by hand and mark it rolled back or applied before starting again.",
         );
       }
       const done = live.find((r) => r.finished_at != null);
@@ -159,14 +160,14 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
         throw new Error(
           `Migration ${migration.name} was edited after it was applied: the checksum of its migration.sql ` +
             `(${migration.checksum}) differs from the one recorded (${done.checksum}). ` +
-            'Restore the original file and put the change in a new migration.',
+            "Restore the original file and put the change in a new migration.",
         );
       }
     }
 
     const applied: string[] = [];
     for (const migration of pending) {
-      await sql.exec('BEGIN');
+      await sql.exec("BEGIN");
       try {
         await sql.exec(migration.sql);
         await sql.query(
@@ -175,9 +176,9 @@ export async function applyMigrations(sql: SqlExecutor, migrationsDir: string): 
            VALUES ($1, $2, $3, now(), clock_timestamp(), 1)`,
           [randomUUID(), migration.checksum, migration.name],
         );
-        await sql.exec('COMMIT');
+        await sql.exec("COMMIT");
       } catch (err) {
-        await sql.exec('ROLLBACK').catch(() => {});
+        await sql.exec("ROLLBACK").catch(() => {});
         const reason = err instanceof Error ? err.message : String(err);
         throw new Error(`Migration ${migration.name} failed and was rolled back: ${reason}`, { cause: err });
       }

@@ -16,17 +16,17 @@
 //   needed: with one session, transactions never overlap; `SELECT ... FOR UPDATE` works but
 //   never waits.
 
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from './generated/client.ts';
-import { applyMigrations, pgClientExecutor, pgliteExecutor } from './migrate.ts';
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.ts";
+import { applyMigrations, pgClientExecutor, pgliteExecutor } from "./migrate.ts";
 
-export type DatabaseKind = 'postgres' | 'pglite';
+export type DatabaseKind = "postgres" | "pglite";
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL connection URL; when absent, PGlite is used. */
@@ -45,7 +45,7 @@ export interface OpenedDatabase {
 }
 
 /** The repository's prisma/migrations, found from this file's location. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<OpenedDatabase> {
   const migrationsDir = opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
@@ -67,7 +67,7 @@ async function openPostgres(connectionString: string, migrationsDir: string): Pr
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
   return {
     prisma,
-    kind: 'postgres',
+    kind: "postgres",
     close: async () => {
       await prisma.$disconnect();
     },
@@ -87,7 +87,7 @@ async function openPGlite(dataDir: string, migrationsDir: string): Promise<Opene
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     prisma,
-    kind: 'pglite',
+    kind: "pglite",
     close: async () => {
       try {
         await prisma.$disconnect();

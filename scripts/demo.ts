@@ -1,0 +1,44 @@
+/**
+ * `npm run demo`: the example flows in the web chat on http://localhost:3000, with the
+ * embedded database (PGlite in .data/) and a local Redis started for you. Telegram and VK
+ * join in when their tokens are set (see .env.example).
+ */
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import pino from "pino";
+import { loadConfig } from "../app/config.ts";
+import { startOrkestr } from "../app/orkestr-app.ts";
+import { FlowError } from "../core/flow/flow-error.ts";
+import { findRedisServer, type RunningService, startRedis } from "./services.ts";
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? "info" });
+const dataDir = resolve(process.env.DATA_DIR || ".data");
+
+async function localRedis(): Promise<RunningService | undefined> {
+  if (process.env.REDIS_URL) return undefined;
+  await findRedisServer({ log: (message) => logger.info(message) });
+  const dir = resolve(dataDir, "redis");
+  await mkdir(dir, { recursive: true });
+  // Append-only file in .data/redis: pending follow-ups survive a demo restart.
+  return startRedis({ dir });
+}
+
+let redis: RunningService | undefined;
+try {
+  redis = await localRedis();
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) });
+  const app = await startOrkestr(config, logger);
+  console.log(`\n  Orkestr demo is running: open ${app.url}/ to chat with the example flows.\n  Stop with Ctrl+C.\n`);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, async () => {
+      await app.stop();
+      await redis?.stop();
+      process.exit(0);
+    });
+  }
+} catch (error) {
+  await redis?.stop();
+  if (error instanceof FlowError) console.error(`Flow files have errors:\n${error.message}`);
+  else console.error(`Could not start the demo: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
