@@ -10,13 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import {
-  findPostgresBin,
-  findRedisServer,
-  type RunningService,
-  startPostgres,
-  startRedis,
-} from "../scripts/services.ts";
+import { findPostgresBin, findRedisServer, type RunningService, startPostgres, startRedis } from "../scripts/services.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
