@@ -7,7 +7,10 @@ const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
-  QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default("orkestr"),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default("orkestr"),
   FLOWS_DIR: z.string().default("flows"),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),

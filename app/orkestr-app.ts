@@ -55,7 +55,8 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
 
   const http = new Hono();
   http.onError((error, c) => {
-    if (error instanceof ZodError) return c.json({ error: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") }, 400);
+    if (error instanceof ZodError)
+      return c.json({ error: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") }, 400);
     if (error instanceof SyntaxError) return c.json({ error: "Request body is not valid JSON" }, 400);
     if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
     logger.error({ err: error, path: c.req.path }, "request failed");

@@ -11,7 +11,11 @@ import { startOrkestr } from "../app/orkestr-app.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { findRedisServer, type RunningService, startRedis } from "./services.ts";
 
-const logger = pino({ level: process.env.LOG_LEVEL ?? "info" });
+// People read the demo's log: pretty-print it (production logs stay JSON lines).
+const logger = pino({
+  level: process.env.LOG_LEVEL ?? "info",
+  transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } },
+});
 const dataDir = resolve(process.env.DATA_DIR || ".data");
 
 async function localRedis(): Promise<RunningService | undefined> {

@@ -13,7 +13,11 @@ const sessionSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "session ids are
 const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const startBody = z.object({ flowId: z.string().min(1), clientMessageId: clientMessageIdSchema.optional() });
 const messageBody = z.object({ text: z.string().trim().min(1).max(4096), clientMessageId: clientMessageIdSchema });
-const buttonBody = z.object({ payload: z.string().min(1).max(255), label: z.string().max(100).optional(), clientMessageId: clientMessageIdSchema });
+const buttonBody = z.object({
+  payload: z.string().min(1).max(255),
+  label: z.string().max(100).optional(),
+  clientMessageId: clientMessageIdSchema,
+});
 
 const publicDir = new URL("./public/", import.meta.url);
 const assets: Record<string, { file: string; type: string }> = {
@@ -37,10 +41,19 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
   const app = new Hono();
 
   for (const [path, asset] of Object.entries(assets)) {
-    app.get(path, (c) => c.body(readFileSync(new URL(asset.file, publicDir)), 200, { "content-type": asset.type, "cache-control": "no-cache" }));
+    app.get(path, (c) =>
+      c.body(readFileSync(new URL(asset.file, publicDir)), 200, { "content-type": asset.type, "cache-control": "no-cache" }),
+    );
   }
 
-  app.get("/api/flows", (c) => c.json({ flows: deps.flows().all().map((f) => ({ id: f.id, title: f.title })) }));
+  app.get("/api/flows", (c) =>
+    c.json({
+      flows: deps
+        .flows()
+        .all()
+        .map((f) => ({ id: f.id, title: f.title })),
+    }),
+  );
 
   const receive = async (session: string, clientMessageId: string, event: InboundEvent, echo?: string) => {
     const key = `web:${session}:${clientMessageId}`;

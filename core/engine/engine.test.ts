@@ -220,7 +220,10 @@ describe("Engine: stages and follow-ups on a virtual clock", () => {
 
 describe("Engine: entry by trigger", () => {
   const catalog = new FlowCatalog([
-    loader.parse("id: main\ntitle: Main\ndefault: true\nsteps:\n  - id: m\n    say: Main\n    buttons: [{ text: X, goto: m2 }]\n  - id: m2\n    end: true\n", "main.yaml"),
+    loader.parse(
+      "id: main\ntitle: Main\ndefault: true\nsteps:\n  - id: m\n    say: Main\n    buttons: [{ text: X, goto: m2 }]\n  - id: m2\n    end: true\n",
+      "main.yaml",
+    ),
     loader.parse(
       "id: promo\ntitle: Promo\ntriggers: [{ start: promo }, { keywords: [Скидка] }]\nsteps:\n  - id: p\n    say: Promo\n    followUps: [{ after: 1h, say: Later }]\n    buttons: [{ text: Y, goto: p2 }]\n  - id: p2\n    end: true\n",
       "promo.yaml",

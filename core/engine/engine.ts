@@ -8,14 +8,7 @@ import { TemplateRenderer } from "../template/template-renderer.ts";
 import { defaultRetryTexts, validateAnswer } from "./answer-validator.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import { EngineTurn } from "./engine-turn.ts";
-import type {
-  ChannelName,
-  ContactView,
-  ConversationState,
-  EngineResult,
-  InboundEvent,
-  OutboundButton,
-} from "./engine-types.ts";
+import type { ChannelName, ContactView, ConversationState, EngineResult, InboundEvent, OutboundButton } from "./engine-types.ts";
 
 /** Texts the engine says on its own behalf. */
 export const engineTexts = {
@@ -140,7 +133,16 @@ export class Engine {
       turn.record("conversation_ended", previous.flowId, { reason: "switched", to: flow.id });
     }
     const conversation = turn.touch(
-      existing ?? { flowId: flow.id, flowVersion: flow.version, stepId: null, visit: 0, stage: null, status: "active", vars: {}, attempts: 0 },
+      existing ?? {
+        flowId: flow.id,
+        flowVersion: flow.version,
+        stepId: null,
+        visit: 0,
+        stage: null,
+        status: "active",
+        vars: {},
+        attempts: 0,
+      },
     );
     Object.assign(conversation, { flowVersion: flow.version, status: "active", vars: {}, stage: null, answer: undefined });
     turn.currentFlowId = flow.id;

@@ -15,7 +15,10 @@ export interface FlowCheckProblem {
  * condition and duration can actually be used at run time.
  */
 export function findFlowProblems(
-  steps: Step[],
+  /** Indexed as in the file; a hole is a step that failed validation (already reported). */
+  steps: Array<Step | undefined>,
+  /** Ids of every step in the file, valid or not, so a goto to a broken step is not reported twice. */
+  knownIds: ReadonlySet<string>,
   templates: TemplateRenderer,
   conditions: ConditionEvaluator,
 ): FlowCheckProblem[] {
@@ -23,15 +26,20 @@ export function findFlowProblems(
   const firstIndexById = new Map<string, number>();
 
   steps.forEach((step, index) => {
+    if (!step) return;
     const seen = firstIndexById.get(step.id);
     if (seen === undefined) firstIndexById.set(step.id, index);
     else problems.push({ path: ["steps", index, "id"], message: `duplicate step id "${step.id}" (first used by steps[${seen}])` });
   });
 
   steps.forEach((step, index) => {
+    if (!step) return;
     for (const { target, path } of stepTargets(step, steps[index + 1])) {
-      if (!firstIndexById.has(target)) {
-        problems.push({ path: ["steps", index, ...path], message: `goto "${target}": no step has this id${suggest(target, [...firstIndexById.keys()])}` });
+      if (!knownIds.has(target)) {
+        problems.push({
+          path: ["steps", index, ...path],
+          message: `goto "${target}": no step has this id${suggest(target, [...knownIds])}`,
+        });
       }
     }
     for (const { source, path } of templatesOf(step)) {
@@ -50,18 +58,23 @@ export function findFlowProblems(
     }
     step.followUps?.forEach((followUp, i) => {
       const ms = parseDuration(followUp.after);
-      if (ms === null || ms <= 0) problems.push({ path: ["steps", index, "followUps", i, "after"], message: `bad duration "${followUp.after}"` });
+      if (ms === null || ms <= 0)
+        problems.push({ path: ["steps", index, "followUps", i, "after"], message: `bad duration "${followUp.after}"` });
     });
     if (step.kind === "ask" && step.ask.type !== "choice" && step.ask.options) {
       problems.push({ path: ["steps", index, "ask", "options"], onKey: true, message: "`options` only apply to type: choice" });
     }
   });
 
-  if (problems.length === 0) {
+  const allValid = steps.every((step): step is Step => step !== undefined);
+  if (problems.length === 0 && allValid) {
     const reachable = reachableSteps(steps);
     steps.forEach((step, index) => {
       if (!reachable.has(step.id)) {
-        problems.push({ path: ["steps", index, "id"], message: `step "${step.id}" is unreachable: no goto, button, branch or previous step leads to it` });
+        problems.push({
+          path: ["steps", index, "id"],
+          message: `step "${step.id}" is unreachable: no goto, button, branch or previous step leads to it`,
+        });
       }
     });
   }
@@ -93,14 +106,14 @@ function templatesOf(step: Step): Array<{ source: string; path: Array<string | n
   if (step.kind === "set") {
     for (const [key, value] of Object.entries(step.set)) if (typeof value === "string") found.push({ source: value, path: ["set", key] });
   }
-  step.followUps?.forEach((f, i) => f.say && found.push({ source: f.say, path: ["followUps", i, "say"] }));
+  for (const [i, f] of (step.followUps ?? []).entries()) if (f.say) found.push({ source: f.say, path: ["followUps", i, "say"] });
   return found;
 }
 
 function conditionsOf(step: Step): Array<{ source: string; path: Array<string | number> }> {
   const found: Array<{ source: string; path: Array<string | number> }> = [];
-  if (step.kind === "branch") step.branches.forEach((b, i) => found.push({ source: b.when, path: ["branches", i, "when"] }));
-  step.followUps?.forEach((f, i) => f.unless && found.push({ source: f.unless, path: ["followUps", i, "unless"] }));
+  if (step.kind === "branch") for (const [i, b] of step.branches.entries()) found.push({ source: b.when, path: ["branches", i, "when"] });
+  for (const [i, f] of (step.followUps ?? []).entries()) if (f.unless) found.push({ source: f.unless, path: ["followUps", i, "unless"] });
   return found;
 }
 

@@ -10,6 +10,7 @@ describe("schema/flow.schema.json", () => {
 
   it("describes every step kind and the follow-up fields", () => {
     const text = JSON.stringify(flowJsonSchema());
-    for (const key of ['"say"', '"ask"', '"branches"', '"set"', '"tag"', '"goto"', '"end"', '"followUps"', '"unless"']) expect(text).toContain(key);
+    for (const key of ['"say"', '"ask"', '"branches"', '"set"', '"tag"', '"goto"', '"end"', '"followUps"', '"unless"'])
+      expect(text).toContain(key);
   });
 });

@@ -48,16 +48,22 @@ describe("FlowLoader", () => {
   });
 
   it("rejects duplicate ids", () => {
-    expect(problemsOf(`${valid}  - id: hello\n    say: Again\n`)).toEqual(['6:9 steps[1].id: duplicate step id "hello" (first used by steps[0])']);
+    expect(problemsOf(`${valid}  - id: hello\n    say: Again\n`)).toEqual([
+      '6:9 steps[1].id: duplicate step id "hello" (first used by steps[0])',
+    ]);
   });
 
   it("rejects unreachable steps", () => {
     const source = `${valid}    goto: bye\n  - id: lost\n    say: Nobody comes here\n  - id: bye\n    end: true\n`;
-    expect(problemsOf(source)).toEqual(['7:9 steps[1].id: step "lost" is unreachable: no goto, button, branch or previous step leads to it']);
+    expect(problemsOf(source)).toEqual([
+      '7:9 steps[1].id: step "lost" is unreachable: no goto, button, branch or previous step leads to it',
+    ]);
   });
 
   it("rejects bad durations", () => {
-    expect(problemsOf(`${valid}    followUps: [{ after: soon, say: Hey }]\n`)[0]).toMatch(/^6:26 steps\[0\]\.followUps\[0\]\.after: a duration is a number with a unit/);
+    expect(problemsOf(`${valid}    followUps: [{ after: soon, say: Hey }]\n`)[0]).toMatch(
+      /^6:26 steps\[0\]\.followUps\[0\]\.after: a duration is a number with a unit/,
+    );
   });
 
   it("rejects bad templates", () => {
@@ -66,12 +72,22 @@ describe("FlowLoader", () => {
 
   it("rejects bad conditions", () => {
     const source = `${valid}  - id: check\n    branches: [{ when: "vars.x >", goto: hello }]\n`;
-    expect(problemsOf(source.replace("say: Hi", "say: Hi\n    goto: check"))[0]).toMatch(/^8:24 steps\[1\]\.branches\[0\]\.when: bad condition "vars.x >"/);
+    expect(problemsOf(source.replace("say: Hi", "say: Hi\n    goto: check"))[0]).toMatch(
+      /^8:24 steps\[1\]\.branches\[0\]\.when: bad condition "vars.x >"/,
+    );
   });
 
   it("requires options for a choice question and names the field path", () => {
     const source = valid.replace("say: Hi", "ask: { type: choice, text: Pick, save: vars.pick }");
     expect(problemsOf(source)).toEqual(["5:10 steps[0].ask.options: a choice question needs `options`"]);
+  });
+
+  it("reports every problem of a file in one pass, in file order", () => {
+    const source = `${valid}    goto: missing\n  - id: broken\n    say: 42\n  - id: third\n    goto: broken\n`;
+    expect(problemsOf(source)).toEqual([
+      '6:11 steps[0].goto: goto "missing": no step has this id',
+      "8:10 steps[1].say: Invalid input: expected string, received number",
+    ]);
   });
 
   it("reports a missing required key at its parent", () => {

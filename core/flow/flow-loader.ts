@@ -51,8 +51,11 @@ export class FlowLoader {
       throw new FlowError(problems);
     }
 
-    const steps: Step[] = [];
+    const steps: Array<Step | undefined> = header.data.steps.map(() => undefined);
+    const knownIds = new Set<string>();
     header.data.steps.forEach((raw, index) => {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === "string") knownIds.add(id);
       const kind = stepKindOf(raw);
       if (!kind) {
         const keys = raw && typeof raw === "object" ? Object.keys(raw).filter((k) => k !== "id") : [];
@@ -63,22 +66,21 @@ export class FlowLoader {
         return;
       }
       const parsed = stepSchemas[kind].safeParse(raw);
-      if (parsed.success) steps.push({ kind, ...parsed.data } as Step);
+      if (parsed.success) steps[index] = { kind, ...parsed.data } as Step;
       else addZodIssues(parsed.error.issues, ["steps", index]);
     });
-    if (problems.length > 0) throw new FlowError(problems);
-
-    for (const problem of findFlowProblems(steps, this.templates, this.conditions)) {
+    // Whole-flow checks run on the valid steps too, so one pass reports everything.
+    for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions)) {
       problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
     }
-    if (problems.length > 0) throw new FlowError(problems);
+    if (problems.length > 0) throw new FlowError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
 
     return {
       id: header.data.id,
       title: header.data.title,
       isDefault: header.data.default ?? false,
       triggers: header.data.triggers ?? [],
-      steps,
+      steps: steps as Step[],
       version: createHash("sha256").update(source).digest("hex").slice(0, 12),
       file,
     };
@@ -96,8 +98,9 @@ function firstLine(text: string) {
 
 function describeIssue(issue: z.core.$ZodIssue, path: Path): string {
   const where = path.length ? `${formatPath(path)}: ` : "";
-  if (issue.code === "unrecognized_keys") return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}is required`;
+  if (issue.code === "unrecognized_keys")
+    return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) return `${where}is required`;
   return `${where}${issue.message}`;
 }
 

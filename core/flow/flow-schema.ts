@@ -167,7 +167,12 @@ export type AskType = (typeof askTypes)[number];
 export type Stage = (typeof stageNames)[number];
 
 export const triggerSchema = z.union([
-  z.strictObject({ start: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).describe("Deep-link payload: t.me/<bot>?start=X, vk.me/<club>?ref=X") }),
+  z.strictObject({
+    start: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .describe("Deep-link payload: t.me/<bot>?start=X, vk.me/<club>?ref=X"),
+  }),
   z.strictObject({ keywords: z.array(z.string().min(1)).min(1).describe("Messages that start this flow") }),
 ]);
 

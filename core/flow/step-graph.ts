@@ -24,7 +24,7 @@ export function stepTargets(step: Step, next: Step | undefined): StepTarget[] {
   };
   switch (step.kind) {
     case "message":
-      step.buttons?.forEach((b, i) => "goto" in b && targets.push({ target: b.goto, path: ["buttons", i, "goto"] }));
+      for (const [i, b] of (step.buttons ?? []).entries()) if ("goto" in b) targets.push({ target: b.goto, path: ["buttons", i, "goto"] });
       if (!waitsForButton(step)) fallThrough(step.goto, "goto");
       break;
     case "ask":
@@ -33,7 +33,7 @@ export function stepTargets(step: Step, next: Step | undefined): StepTarget[] {
       fallThrough(step.goto, "goto");
       break;
     case "branch":
-      step.branches.forEach((b, i) => targets.push({ target: b.goto, path: ["branches", i, "goto"] }));
+      for (const [i, b] of step.branches.entries()) targets.push({ target: b.goto, path: ["branches", i, "goto"] });
       fallThrough(step.else, "else");
       break;
     case "goto":
@@ -44,6 +44,6 @@ export function stepTargets(step: Step, next: Step | undefined): StepTarget[] {
     default:
       assertNever(step);
   }
-  step.followUps?.forEach((f, i) => f.goto && targets.push({ target: f.goto, path: ["followUps", i, "goto"] }));
+  for (const [i, f] of (step.followUps ?? []).entries()) if (f.goto) targets.push({ target: f.goto, path: ["followUps", i, "goto"] });
   return targets;
 }

@@ -97,10 +97,7 @@ export class ConversationRuntime {
       const sender = this.senders.get(next.channel);
       try {
         if (!sender) throw new Error(`channel "${next.channel}" is not enabled`);
-        await sender.send(
-          { externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey },
-          next.message,
-        );
+        await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, next.message);
         await this.deps.store.markSent(next.id);
       } catch (error) {
         // Retry policy per platform arrives with the channel adapters; until then a failed

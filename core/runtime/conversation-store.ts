@@ -1,10 +1,4 @@
-import type {
-  ChannelName,
-  ContactView,
-  ConversationState,
-  EngineResult,
-  OutboundMessage,
-} from "../engine/engine-types.ts";
+import type { ChannelName, ContactView, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
 
 /** Who wrote, as the channel knows them. */
 export interface ChannelAddress {
@@ -66,7 +60,13 @@ export interface ConversationStore {
    */
   applyFollowUp(
     followUpId: string,
-    decide: (context: TurnContext & { conversation: ConversationState; followUp: { visit: number; stepId: string; index: number }; channel: ChannelName }) => EngineResult & { fired: boolean },
+    decide: (
+      context: TurnContext & {
+        conversation: ConversationState;
+        followUp: { visit: number; stepId: string; index: number };
+        channel: ChannelName;
+      },
+    ) => EngineResult & { fired: boolean },
   ): Promise<AppliedTurn | null>;
 
   /** Pending follow-ups, to re-enqueue after Redis lost them (the database is the truth). */

@@ -1,6 +1,6 @@
 import type { OutboundMessage } from "../engine/engine-types.ts";
-import type { ChannelAddress } from "../runtime/conversation-store.ts";
 import type { ConversationReader, ConversationSnapshot, TranscriptEntry } from "../runtime/conversation-reader.ts";
+import type { ChannelAddress } from "../runtime/conversation-store.ts";
 import type { PrismaClient } from "./generated/client.ts";
 
 /** Transcript and state of one channel address, read from the event log and the outbox. */
@@ -38,7 +38,11 @@ export class PrismaConversationReader implements ConversationReader {
     }
     // A turn writes its inbound event and its replies in one transaction (same timestamp):
     // the inbound message goes first.
-    entries.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.direction === b.direction ? Number(a.order - b.order) : a.direction === "in" ? -1 : 1));
+    entries.sort(
+      (a, b) =>
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (a.direction === b.direction ? Number(a.order - b.order) : a.direction === "in" ? -1 : 1),
+    );
     return entries.slice(-limit).map(({ order: _order, ...entry }) => entry);
   }
 
@@ -49,7 +53,13 @@ export class PrismaConversationReader implements ConversationReader {
     const conversation = contact.currentConversationId
       ? await this.prisma.conversation.findUnique({ where: { id: contact.currentConversationId } })
       : null;
-    const builtins = { first_name: contact.firstName, last_name: contact.lastName, username: contact.username, phone: contact.phone, email: contact.email };
+    const builtins = {
+      first_name: contact.firstName,
+      last_name: contact.lastName,
+      username: contact.username,
+      phone: contact.phone,
+      email: contact.email,
+    };
     return {
       flowId: conversation?.flowId ?? null,
       stepId: conversation?.stepId ?? null,

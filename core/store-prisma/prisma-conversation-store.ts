@@ -1,11 +1,5 @@
 import { z } from "zod";
-import type {
-  ChannelName,
-  ContactView,
-  ConversationState,
-  EngineResult,
-  OutboundMessage,
-} from "../engine/engine-types.ts";
+import type { ChannelName, ContactView, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
@@ -57,18 +51,15 @@ export class PrismaConversationStore implements ConversationStore {
     }, transactionOptions);
   }
 
-  async applyFollowUp(
-    followUpId: string,
-    decide: Parameters<ConversationStore["applyFollowUp"]>[1],
-  ): Promise<AppliedTurn | null> {
+  async applyFollowUp(followUpId: string, decide: Parameters<ConversationStore["applyFollowUp"]>[1]): Promise<AppliedTurn | null> {
     const planned = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { conversation: true } });
-    if (!planned || planned.status !== "pending") return null;
+    if (planned?.status !== "pending") return null;
     return this.prisma.$transaction(async (tx) => {
       const { context, contact, conversations } = await this.loadLocked(tx, planned.conversation.contactId);
       // Re-read under the lock: a concurrent run of the same job may have settled it.
       const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
       const row = conversations.find((c) => c.id === planned.conversationId);
-      if (!followUp || followUp.status !== "pending" || !row) return null;
+      if (followUp?.status !== "pending" || !row) return null;
       const channel = row.channel as ChannelName;
       const identity = await tx.channelIdentity.findFirst({ where: { contactId: contact.id, channel }, orderBy: { createdAt: "desc" } });
       const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
@@ -107,7 +98,11 @@ export class PrismaConversationStore implements ConversationStore {
       where: { status: "sending", claimedAt: { lt: new Date(Date.now() - staleClaimMs) } },
       data: { status: "pending" },
     });
-    const rows = await this.prisma.outboxMessage.findMany({ where: { status: "pending" }, distinct: ["contactId"], select: { contactId: true } });
+    const rows = await this.prisma.outboxMessage.findMany({
+      where: { status: "pending" },
+      distinct: ["contactId"],
+      select: { contactId: true },
+    });
     return rows.map((r) => r.contactId);
   }
 
@@ -150,7 +145,14 @@ export class PrismaConversationStore implements ConversationStore {
 
   private async persist(
     tx: Tx,
-    turn: { contact: Contact; conversations: Conversation[]; result: EngineResult; from: ChannelAddress; keyBase: string; setCurrent: boolean },
+    turn: {
+      contact: Contact;
+      conversations: Conversation[];
+      result: EngineResult;
+      from: ChannelAddress;
+      keyBase: string;
+      setCurrent: boolean;
+    },
   ): Promise<AppliedTurn> {
     const { contact, result, from } = turn;
     const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
@@ -175,7 +177,8 @@ export class PrismaConversationStore implements ConversationStore {
       visitByFlow.set(state.flowId, state);
     }
 
-    const currentId = turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
+    const currentId =
+      turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
     if (result.contactChanged || currentId !== contact.currentConversationId) {
       const c = result.contact;
       await tx.contact.update({
@@ -204,7 +207,10 @@ export class PrismaConversationStore implements ConversationStore {
       : { status: "pending", OR: left.length ? left : [{ id: "" }] };
     const cancelled = await tx.followUp.findMany({ where: cancelWhere, select: { id: true } });
     if (cancelled.length) {
-      await tx.followUp.updateMany({ where: { id: { in: cancelled.map((f) => f.id) } }, data: { status: "cancelled", settledAt: new Date() } });
+      await tx.followUp.updateMany({
+        where: { id: { in: cancelled.map((f) => f.id) } },
+        data: { status: "cancelled", settledAt: new Date() },
+      });
     }
 
     const schedule = result.contact.optedOut
@@ -213,7 +219,14 @@ export class PrismaConversationStore implements ConversationStore {
           .filter((f) => visitByFlow.get(f.flowId)?.visit === f.visit && visitByFlow.get(f.flowId)?.status === "active")
           .map((f) => {
             const conversationId = idByFlow.get(f.flowId) as string;
-            return { id: `${conversationId}-${f.visit}-${f.index}`, conversationId, visit: f.visit, stepId: f.stepId, index: f.index, dueAt: f.dueAt };
+            return {
+              id: `${conversationId}-${f.visit}-${f.index}`,
+              conversationId,
+              visit: f.visit,
+              stepId: f.stepId,
+              index: f.index,
+              dueAt: f.dueAt,
+            };
           });
     if (schedule.length) await tx.followUp.createMany({ data: schedule, skipDuplicates: true });
 

@@ -38,7 +38,10 @@ export class AppProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${this.output}`);
-      const healthy = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      const healthy = await fetch(`${this.url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (healthy) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -5,11 +5,11 @@
 //   GET  /api/chat/:session/history | /state
 //   GET  /api/chat/:session/stream (Server-Sent Events, event "message")
 
-const LS_SESSION = 'orkestr.webchat.session';
-const LS_FLOW = 'orkestr.webchat.flow';
-const LS_PANEL = 'orkestr.webchat.statePanel';
+const LS_SESSION = "orkestr.webchat.session";
+const LS_FLOW = "orkestr.webchat.flow";
+const LS_PANEL = "orkestr.webchat.statePanel";
 
-const MOBILE_QUERY = '(max-width: 820px)';
+const MOBILE_QUERY = "(max-width: 820px)";
 const ERROR_HIDE_MS = 7000;
 const RETRY_DELAY_MS = 800;
 const STATE_DEBOUNCE_MS = 200;
@@ -38,11 +38,11 @@ const storage = {
 
 /** crypto.randomUUID exists only in secure contexts; fall back for plain-http LAN demos. */
 function uuid() {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
@@ -52,11 +52,11 @@ function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'className') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key.startsWith('on') && typeof value === 'function') node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? '' : String(value));
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
   }
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
@@ -66,7 +66,7 @@ function el(tag, props = {}, ...children) {
 // Session
 
 function resolveSession() {
-  const fromUrl = new URLSearchParams(location.search).get('session')?.trim();
+  const fromUrl = new URLSearchParams(location.search).get("session")?.trim();
   if (fromUrl) return fromUrl; // explicit override (tests, shared demo links); not persisted
   let id = storage.get(LS_SESSION);
   if (!id) {
@@ -85,22 +85,22 @@ const chatBase = `/api/chat/${encodeURIComponent(session)}`;
 class ApiError extends Error {
   constructor(message, status) {
     super(message);
-    this.name = 'ApiError';
+    this.name = "ApiError";
     this.status = status;
   }
 }
 
 class NetworkError extends Error {
   constructor() {
-    super('Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.');
-    this.name = 'NetworkError';
+    super("Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.");
+    this.name = "NetworkError";
   }
 }
 
-async function request(path, { method = 'GET', body } = {}) {
-  const init = { method, cache: 'no-store', headers: { accept: 'application/json' } };
+async function request(path, { method = "GET", body } = {}) {
+  const init = { method, cache: "no-store", headers: { accept: "application/json" } };
   if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
+    init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   let res;
@@ -109,7 +109,7 @@ async function request(path, { method = 'GET', body } = {}) {
   } catch {
     throw new NetworkError();
   }
-  const raw = await res.text().catch(() => '');
+  const raw = await res.text().catch(() => "");
   let data = null;
   if (raw) {
     try {
@@ -119,7 +119,7 @@ async function request(path, { method = 'GET', body } = {}) {
     }
   }
   if (!res.ok) {
-    const message = data && typeof data.error === 'string' && data.error ? data.error : `Ошибка сервера (${res.status})`;
+    const message = data && typeof data.error === "string" && data.error ? data.error : `Ошибка сервера (${res.status})`;
     throw new ApiError(message, res.status);
   }
   return data;
@@ -128,11 +128,11 @@ async function request(path, { method = 'GET', body } = {}) {
 /** POST that is safe to repeat (the server dedupes on clientMessageId): one retry on network failure. */
 async function postIdempotent(path, body) {
   try {
-    return await request(path, { method: 'POST', body });
+    return await request(path, { method: "POST", body });
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
     await sleep(RETRY_DELAY_MS);
-    return request(path, { method: 'POST', body });
+    return request(path, { method: "POST", body });
   }
 }
 
@@ -142,21 +142,21 @@ async function postIdempotent(path, body) {
 const $ = (id) => document.getElementById(id);
 const ui = {
   status: document.querySelector('[data-testid="status"]'),
-  statusText: document.querySelector('.status__text'),
-  flowSelect: $('flow-select'),
-  restart: $('restart'),
-  transcript: $('transcript'),
-  empty: $('empty'),
-  toast: $('toast'),
-  toastText: $('toast-text'),
-  toastClose: $('toast-close'),
-  composer: $('composer'),
-  input: $('input'),
-  panel: $('state-panel'),
-  panelToggle: $('state-toggle'),
-  stateRefresh: $('state-refresh'),
-  stateBody: $('state-body'),
-  sessionId: $('session-id'),
+  statusText: document.querySelector(".status__text"),
+  flowSelect: $("flow-select"),
+  restart: $("restart"),
+  transcript: $("transcript"),
+  empty: $("empty"),
+  toast: $("toast"),
+  toastText: $("toast-text"),
+  toastClose: $("toast-close"),
+  composer: $("composer"),
+  input: $("input"),
+  panel: $("state-panel"),
+  panelToggle: $("state-toggle"),
+  stateRefresh: $("state-refresh"),
+  stateBody: $("state-body"),
+  sessionId: $("session-id"),
 };
 
 // ---------------------------------------------------------------------------
@@ -179,11 +179,11 @@ function hideError() {
 // ---------------------------------------------------------------------------
 // Safe rendering of the bot's HTML subset
 
-const KEEP_TAGS = new Set(['B', 'I', 'U', 'S', 'CODE']);
-const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'tg:', 'mailto:']);
+const KEEP_TAGS = new Set(["B", "I", "U", "S", "CODE"]);
+const SAFE_PROTOCOLS = new Set(["http:", "https:", "tg:", "mailto:"]);
 
 function safeUrl(raw) {
-  if (typeof raw !== 'string' || !raw.trim()) return null;
+  if (typeof raw !== "string" || !raw.trim()) return null;
   try {
     const url = new URL(raw.trim()); // absolute URLs only
     return SAFE_PROTOCOLS.has(url.protocol) ? url.href : null;
@@ -198,7 +198,7 @@ function safeUrl(raw) {
  * becomes plain text: unknown elements are unwrapped, attributes are dropped.
  */
 function renderBotHtml(html) {
-  const doc = new DOMParser().parseFromString(`<!doctype html><body>${html}`, 'text/html');
+  const doc = new DOMParser().parseFromString(`<!doctype html><body>${html}`, "text/html");
   const out = document.createDocumentFragment();
   copySafe(doc.body, out);
   return out;
@@ -212,19 +212,19 @@ function copySafe(from, to) {
     }
     if (node.nodeType !== Node.ELEMENT_NODE) continue; // comments, processing instructions
     const tag = node.tagName;
-    if (tag === 'BR') {
-      to.append(document.createElement('br'));
+    if (tag === "BR") {
+      to.append(document.createElement("br"));
     } else if (KEEP_TAGS.has(tag)) {
       const copy = document.createElement(tag.toLowerCase());
       copySafe(node, copy);
       to.append(copy);
-    } else if (tag === 'A') {
-      const href = safeUrl(node.getAttribute('href'));
+    } else if (tag === "A") {
+      const href = safeUrl(node.getAttribute("href"));
       if (href) {
-        const link = document.createElement('a');
+        const link = document.createElement("a");
         link.href = href;
-        link.target = '_blank';
-        link.rel = 'noopener';
+        link.target = "_blank";
+        link.rel = "noopener";
         copySafe(node, link);
         to.append(link);
       } else {
@@ -239,13 +239,13 @@ function copySafe(from, to) {
 // ---------------------------------------------------------------------------
 // Time formatting
 
-const timeFmt = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit' });
-const dayTimeFmt = new Intl.DateTimeFormat('ru-RU', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-const fullFmt = new Intl.DateTimeFormat('ru-RU', { dateStyle: 'long', timeStyle: 'medium' });
-const clockFmt = new Intl.DateTimeFormat('ru-RU', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeFmt = new Intl.DateTimeFormat("ru-RU", { hour: "2-digit", minute: "2-digit" });
+const dayTimeFmt = new Intl.DateTimeFormat("ru-RU", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const fullFmt = new Intl.DateTimeFormat("ru-RU", { dateStyle: "long", timeStyle: "medium" });
+const clockFmt = new Intl.DateTimeFormat("ru-RU", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 function formatStamp(date) {
-  if (Number.isNaN(date.getTime())) return { short: '', full: '' };
+  if (Number.isNaN(date.getTime())) return { short: "", full: "" };
   const sameDay = date.toDateString() === new Date().toDateString();
   return { short: (sameDay ? timeFmt : dayTimeFmt).format(date), full: fullFmt.format(date) };
 }
@@ -263,15 +263,15 @@ let seq = 0;
 let generation = 0; // bumped on restart so stale history responses are ignored
 
 function normalizeText(text) {
-  return String(text ?? '').trim();
+  return String(text ?? "").trim();
 }
 
 function isValidMessage(m) {
-  return m && typeof m === 'object' && typeof m.id === 'string' && (m.direction === 'in' || m.direction === 'out');
+  return m && typeof m === "object" && typeof m.id === "string" && (m.direction === "in" || m.direction === "out");
 }
 
 function signature(m) {
-  return JSON.stringify([m.direction, m.text ?? '', m.buttons ?? null, m.createdAt ?? '']);
+  return JSON.stringify([m.direction, m.text ?? "", m.buttons ?? null, m.createdAt ?? ""]);
 }
 
 /** Adds or updates one server message. Returns true if something visible changed. */
@@ -286,7 +286,7 @@ function ingest(m) {
     Object.assign(existing, toRecordFields(m), { sig, el: null });
     return true;
   }
-  if (m.direction === 'in') {
+  if (m.direction === "in") {
     const text = normalizeText(m.text);
     for (const rec of records.values()) {
       if (rec.local && normalizeText(rec.text) === text) {
@@ -304,7 +304,7 @@ function toRecordFields(m) {
   return {
     id: m.id,
     direction: m.direction,
-    text: typeof m.text === 'string' ? m.text : '',
+    text: typeof m.text === "string" ? m.text : "",
     buttons: Array.isArray(m.buttons) ? m.buttons.filter(Array.isArray) : [],
     createdAt: m.createdAt,
     time: Number.isNaN(time) ? Number.MAX_SAFE_INTEGER : time,
@@ -316,13 +316,13 @@ function addLocal(text, clientMessageId, endpoint, body) {
     key: `local:${clientMessageId}`,
     local: true,
     id: null,
-    direction: 'in',
+    direction: "in",
     text,
     buttons: [],
     createdAt: new Date().toISOString(),
     time: Date.now(),
     seq: seq++,
-    status: 'sending',
+    status: "sending",
     endpoint,
     body,
     el: null,
@@ -361,7 +361,7 @@ function render() {
 
   let latestWithButtons = null;
   for (const rec of list) {
-    if (rec.direction === 'out' && rec.buttons.some((row) => row.length > 0)) latestWithButtons = rec;
+    if (rec.direction === "out" && rec.buttons.some((row) => row.length > 0)) latestWithButtons = rec;
   }
 
   let anchor = ui.empty;
@@ -371,11 +371,11 @@ function render() {
     if (anchor.nextSibling !== rec.el) anchor.after(rec.el);
     anchor = rec.el;
 
-    rec.el.classList.toggle('msg--follow', prev !== null && prev.direction === rec.direction);
-    const keyboard = rec.el.querySelector('.keyboard');
+    rec.el.classList.toggle("msg--follow", prev !== null && prev.direction === rec.direction);
+    const keyboard = rec.el.querySelector(".keyboard");
     if (keyboard) {
       const active = rec === latestWithButtons;
-      keyboard.classList.toggle('keyboard--stale', !active);
+      keyboard.classList.toggle("keyboard--stale", !active);
       keyboard.dataset.active = String(active);
     }
     prev = rec;
@@ -383,45 +383,45 @@ function render() {
 }
 
 function buildBubble(rec) {
-  const out = rec.direction === 'out';
-  const textEl = el('div', { className: 'msg__text', dataset: { testid: 'msg-text' } });
+  const out = rec.direction === "out";
+  const textEl = el("div", { className: "msg__text", dataset: { testid: "msg-text" } });
   if (out) textEl.append(renderBotHtml(rec.text));
   else textEl.textContent = rec.text;
 
   const stamp = formatStamp(new Date(rec.createdAt));
   const meta = el(
-    'span',
-    { className: 'msg__meta' },
-    stamp.short ? el('time', { datetime: rec.createdAt, title: stamp.full, text: stamp.short }) : null,
+    "span",
+    { className: "msg__meta" },
+    stamp.short ? el("time", { datetime: rec.createdAt, title: stamp.full, text: stamp.short }) : null,
   );
 
-  if (!out) meta.append(el('span', { className: 'msg__status', 'aria-hidden': 'true' }));
+  if (!out) meta.append(el("span", { className: "msg__status", "aria-hidden": "true" }));
   if (rec.local) {
     meta.append(
-      el('button', {
-        type: 'button',
-        className: 'msg__retry',
-        text: 'Повторить',
-        title: 'Отправить ещё раз',
+      el("button", {
+        type: "button",
+        className: "msg__retry",
+        text: "Повторить",
+        title: "Отправить ещё раз",
         onclick: () => deliver(rec),
       }),
     );
   }
 
-  const bubble = el('div', { className: 'msg__bubble' }, textEl, meta);
-  if (!normalizeText(textEl.textContent)) bubble.classList.add('msg__bubble--empty');
+  const bubble = el("div", { className: "msg__bubble" }, textEl, meta);
+  if (!normalizeText(textEl.textContent)) bubble.classList.add("msg__bubble--empty");
 
   const node = el(
-    'div',
+    "div",
     {
       className: `msg msg--${rec.direction}`,
-      dataset: { testid: 'msg', direction: rec.direction },
+      dataset: { testid: "msg", direction: rec.direction },
     },
     bubble,
   );
   if (rec.id) node.dataset.id = rec.id;
   if (rec.local) {
-    node.dataset.local = 'true';
+    node.dataset.local = "true";
     node.dataset.status = rec.status;
   }
   if (out && rec.buttons.length) node.append(buildKeyboard(rec.buttons));
@@ -429,41 +429,41 @@ function buildBubble(rec) {
 }
 
 function buildKeyboard(rows) {
-  const keyboard = el('div', { className: 'keyboard' });
+  const keyboard = el("div", { className: "keyboard" });
   for (const row of rows) {
-    const rowEl = el('div', { className: 'keyboard__row' });
+    const rowEl = el("div", { className: "keyboard__row" });
     for (const btn of row) {
-      if (!btn || typeof btn !== 'object') continue;
-      const label = typeof btn.label === 'string' ? btn.label : '';
+      if (!btn || typeof btn !== "object") continue;
+      const label = typeof btn.label === "string" ? btn.label : "";
       if (btn.url !== undefined && btn.url !== null) {
         const href = safeUrl(btn.url);
         rowEl.append(
           href
             ? el(
-                'a',
+                "a",
                 {
-                  className: 'kbtn kbtn--link',
+                  className: "kbtn kbtn--link",
                   href,
-                  target: '_blank',
-                  rel: 'noopener',
-                  dataset: { testid: 'button' },
+                  target: "_blank",
+                  rel: "noopener",
+                  dataset: { testid: "button" },
                 },
-                el('span', { className: 'kbtn__label', text: label }),
-                el('span', { className: 'kbtn__ext', 'aria-hidden': 'true', text: '↗' }),
+                el("span", { className: "kbtn__label", text: label }),
+                el("span", { className: "kbtn__ext", "aria-hidden": "true", text: "↗" }),
               )
-            : el('span', {
-                className: 'kbtn kbtn--broken',
-                title: 'Недопустимая ссылка',
-                dataset: { testid: 'button' },
+            : el("span", {
+                className: "kbtn kbtn--broken",
+                title: "Недопустимая ссылка",
+                dataset: { testid: "button" },
                 text: label,
               }),
         );
       } else {
         rowEl.append(
-          el('button', {
-            type: 'button',
-            className: 'kbtn',
-            dataset: { testid: 'button' },
+          el("button", {
+            type: "button",
+            className: "kbtn",
+            dataset: { testid: "button" },
             text: label,
             onclick: () => pressButton(btn),
           }),
@@ -484,8 +484,8 @@ let scrollFrame = 0;
 function scrollToBottom(smooth = true) {
   cancelAnimationFrame(scrollFrame);
   scrollFrame = requestAnimationFrame(() => {
-    const reduce = matchMedia('(prefers-reduced-motion: reduce)').matches;
-    ui.transcript.scrollTo({ top: ui.transcript.scrollHeight, behavior: smooth && !reduce ? 'smooth' : 'instant' });
+    const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    ui.transcript.scrollTo({ top: ui.transcript.scrollHeight, behavior: smooth && !reduce ? "smooth" : "instant" });
   });
 }
 
@@ -493,12 +493,12 @@ function scrollToBottom(smooth = true) {
 // Sending
 
 async function deliver(rec) {
-  setLocalStatus(rec, 'sending');
+  setLocalStatus(rec, "sending");
   try {
     await postIdempotent(rec.endpoint, rec.body);
-    if (records.get(rec.key) === rec) setLocalStatus(rec, 'sent');
+    if (records.get(rec.key) === rec) setLocalStatus(rec, "sent");
   } catch (err) {
-    if (records.get(rec.key) === rec) setLocalStatus(rec, 'failed');
+    if (records.get(rec.key) === rec) setLocalStatus(rec, "failed");
     showError(err.message);
   }
 }
@@ -509,26 +509,26 @@ function sendText() {
     ui.input.focus();
     return;
   }
-  ui.input.value = '';
+  ui.input.value = "";
   autosize();
   const clientMessageId = uuid();
   const rec = addLocal(text, clientMessageId, `${chatBase}/messages`, { text, clientMessageId });
   render();
   scrollToBottom();
-  deliver(rec);
+  void deliver(rec);
 }
 
 function pressButton(btn) {
-  const label = typeof btn.label === 'string' ? btn.label : '';
+  const label = typeof btn.label === "string" ? btn.label : "";
   const clientMessageId = uuid();
-  const hasPayload = typeof btn.payload === 'string';
+  const hasPayload = typeof btn.payload === "string";
   // A button without payload or url behaves like a reply-keyboard key: its label is sent as text.
   const rec = hasPayload
     ? addLocal(label, clientMessageId, `${chatBase}/buttons`, { payload: btn.payload, label, clientMessageId })
     : addLocal(label, clientMessageId, `${chatBase}/messages`, { text: label, clientMessageId });
   render();
   scrollToBottom();
-  deliver(rec);
+  void deliver(rec);
 }
 
 // ---------------------------------------------------------------------------
@@ -559,10 +559,10 @@ function onTranscriptChanged() {
 }
 
 const STATUS_TEXT = {
-  connecting: 'Подключение…',
-  online: 'В сети',
-  reconnecting: 'Переподключение…',
-  offline: 'Нет связи',
+  connecting: "Подключение…",
+  online: "В сети",
+  reconnecting: "Переподключение…",
+  offline: "Нет связи",
 };
 
 function setStatus(state) {
@@ -577,20 +577,20 @@ let reconnectDelay = RECONNECT_MIN_MS;
 function connect() {
   clearTimeout(reconnectTimer);
   source?.close();
-  setStatus(source ? 'reconnecting' : 'connecting');
+  setStatus(source ? "reconnecting" : "connecting");
 
   const es = new EventSource(`${chatBase}/stream`);
   source = es;
 
-  es.addEventListener('open', () => {
+  es.addEventListener("open", () => {
     if (source !== es) return;
     reconnectDelay = RECONNECT_MIN_MS;
-    setStatus('online');
-    loadHistory(); // catch up on anything missed while disconnected
-    if (!flowsLoaded) loadFlows();
+    setStatus("online");
+    void loadHistory(); // catch up on anything missed while disconnected
+    if (!flowsLoaded) void loadFlows();
   });
 
-  es.addEventListener('message', (event) => {
+  es.addEventListener("message", (event) => {
     if (source !== es) return;
     let msg;
     try {
@@ -601,13 +601,13 @@ function connect() {
     if (ingest(msg)) onTranscriptChanged();
   });
 
-  es.addEventListener('error', (event) => {
+  es.addEventListener("error", (event) => {
     if (source !== es) return;
-    if (typeof event.data === 'string' && event.data) {
+    if (typeof event.data === "string" && event.data) {
       // A server-sent event named "error".
       try {
         const payload = JSON.parse(event.data);
-        if (typeof payload?.error === 'string') showError(payload.error);
+        if (typeof payload?.error === "string") showError(payload.error);
       } catch {
         // ignore malformed payloads
       }
@@ -615,19 +615,19 @@ function connect() {
     }
     if (es.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. non-200 response): reconnect ourselves with backoff.
-      setStatus('offline');
+      setStatus("offline");
       reconnectTimer = setTimeout(connect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
     } else {
-      setStatus('reconnecting');
+      setStatus("reconnecting");
     }
   });
 }
 
-window.addEventListener('online', () => {
+window.addEventListener("online", () => {
   if (!source || source.readyState === EventSource.CLOSED) connect();
 });
-window.addEventListener('offline', () => setStatus('offline'));
+window.addEventListener("offline", () => setStatus("offline"));
 
 // ---------------------------------------------------------------------------
 // Flows
@@ -638,11 +638,11 @@ let flowTouched = false; // the user picked a flow in this page view
 let lastState = null;
 
 function flowExists(id) {
-  return typeof id === 'string' && flows.some((f) => f.id === id);
+  return typeof id === "string" && flows.some((f) => f.id === id);
 }
 
 function setPlaceholder(text) {
-  ui.flowSelect.replaceChildren(el('option', { value: '', disabled: true, selected: true, text }));
+  ui.flowSelect.replaceChildren(el("option", { value: "", disabled: true, selected: true, text }));
 }
 
 let flowsRequest = null;
@@ -656,43 +656,43 @@ function loadFlows() {
 
 async function fetchFlows() {
   try {
-    const data = await request('/api/flows');
-    flows = (Array.isArray(data?.flows) ? data.flows : []).filter((f) => f && typeof f.id === 'string');
+    const data = await request("/api/flows");
+    flows = (Array.isArray(data?.flows) ? data.flows : []).filter((f) => f && typeof f.id === "string");
     flowsLoaded = true;
     if (!flows.length) {
-      setPlaceholder('Нет доступных сценариев');
+      setPlaceholder("Нет доступных сценариев");
       return;
     }
     const current = ui.flowSelect.value;
     ui.flowSelect.replaceChildren(
-      el('option', { value: '', disabled: true, text: 'Выберите сценарий…' }),
-      ...flows.map((f) => el('option', { value: f.id, text: f.title || f.id })),
+      el("option", { value: "", disabled: true, text: "Выберите сценарий…" }),
+      ...flows.map((f) => el("option", { value: f.id, text: f.title || f.id })),
     );
     const preferred = [flowTouched ? current : null, lastState?.flowId, storage.get(LS_FLOW)].find(flowExists);
-    ui.flowSelect.value = preferred ?? '';
+    ui.flowSelect.value = preferred ?? "";
     if (lastState) renderState(lastState);
   } catch (err) {
-    setPlaceholder('Сценарии недоступны');
+    setPlaceholder("Сценарии недоступны");
     showError(`Не удалось загрузить сценарии: ${err.message}`);
   }
 }
 
 async function startFlow(flowId) {
   if (!flowId) {
-    showError('Сначала выберите сценарий.');
+    showError("Сначала выберите сценарий.");
     ui.flowSelect.focus();
     return;
   }
   storage.set(LS_FLOW, flowId);
   hideError();
   clearTranscript();
-  ui.restart.classList.add('is-busy');
+  ui.restart.classList.add("is-busy");
   try {
-    await request(`${chatBase}/start`, { method: 'POST', body: { flowId } });
+    await request(`${chatBase}/start`, { method: "POST", body: { flowId } });
   } catch (err) {
     showError(err.message);
   } finally {
-    ui.restart.classList.remove('is-busy');
+    ui.restart.classList.remove("is-busy");
   }
   await loadHistory();
   scheduleState(0);
@@ -720,14 +720,14 @@ async function fetchState() {
   stateInFlight = true;
   try {
     const st = await request(`${chatBase}/state`);
-    lastState = st && typeof st === 'object' ? st : { flowId: null };
+    lastState = st && typeof st === "object" ? st : { flowId: null };
     // Until the user picks something, the selector mirrors the flow the server says is running.
     if (!flowTouched && flowsLoaded && flowExists(lastState.flowId)) {
       ui.flowSelect.value = lastState.flowId;
     }
     renderState(lastState);
   } catch (err) {
-    ui.stateBody.replaceChildren(el('p', { className: 'state__error', text: `Не удалось получить состояние: ${err.message}` }));
+    ui.stateBody.replaceChildren(el("p", { className: "state__error", text: `Не удалось получить состояние: ${err.message}` }));
   } finally {
     stateInFlight = false;
     if (stateAgain) {
@@ -738,8 +738,8 @@ async function fetchState() {
 }
 
 function formatValue(value) {
-  if (typeof value === 'string') return value;
-  if (value === undefined) return '—';
+  if (typeof value === "string") return value;
+  if (value === undefined) return "—";
   try {
     return JSON.stringify(value);
   } catch {
@@ -752,62 +752,69 @@ function renderState(st) {
   const mark = (node, path, value) => {
     const formatted = formatValue(value);
     nextValues.set(path, formatted);
-    if (previousValues.size && previousValues.get(path) !== formatted) node.classList.add('is-changed');
+    if (previousValues.size && previousValues.get(path) !== formatted) node.classList.add("is-changed");
     return node;
   };
 
   const body = [];
   if (!st || st.flowId === null || st.flowId === undefined) {
-    body.push(el('p', { className: 'state__muted', text: 'Сценарий не запущен. Выберите сценарий вверху.' }));
+    body.push(el("p", { className: "state__muted", text: "Сценарий не запущен. Выберите сценарий вверху." }));
   } else {
     const flow = flows.find((f) => f.id === st.flowId);
     const row = (label, path, value, content) =>
       mark(
-        el('div', { className: 'state__row' }, el('dt', { text: label }), el('dd', {}, content ?? el('code', { text: formatValue(value) }))),
+        el(
+          "div",
+          { className: "state__row" },
+          el("dt", { text: label }),
+          el("dd", {}, content ?? el("code", { text: formatValue(value) })),
+        ),
         path,
         value,
       );
 
     const tags = Array.isArray(st.tags) ? st.tags : [];
     const tagList = tags.length
-      ? el('ul', { className: 'chips' }, ...tags.map((t) => el('li', { className: 'chip', text: String(t) })))
-      : el('span', { className: 'state__muted', text: 'нет' });
+      ? el("ul", { className: "chips" }, ...tags.map((t) => el("li", { className: "chip", text: String(t) })))
+      : el("span", { className: "state__muted", text: "нет" });
 
     body.push(
       el(
-        'dl',
-        { className: 'state__grid' },
+        "dl",
+        { className: "state__grid" },
         row(
-          'Сценарий',
-          'flowId',
+          "Сценарий",
+          "flowId",
           st.flowId,
-          flow ? el('span', { className: 'state__flow' }, el('span', { text: flow.title || flow.id }), el('code', { text: flow.id })) : null,
+          flow
+            ? el("span", { className: "state__flow" }, el("span", { text: flow.title || flow.id }), el("code", { text: flow.id }))
+            : null,
         ),
-        row('Шаг', 'stepId', st.stepId),
-        row('Этап', 'stage', st.stage),
-        row('Теги', 'tags', tags, tagList),
+        row("Шаг", "stepId", st.stepId),
+        row("Этап", "stage", st.stage),
+        row("Теги", "tags", tags, tagList),
       ),
-      kvSection('Поля', 'fields', st.fields, mark),
-      kvSection('Переменные', 'vars', st.vars, mark),
+      kvSection("Поля", "fields", st.fields, mark),
+      kvSection("Переменные", "vars", st.vars, mark),
     );
   }
-  body.push(el('p', { className: 'state__updated', text: `Обновлено в ${clockFmt.format(new Date())}` }));
+  body.push(el("p", { className: "state__updated", text: `Обновлено в ${clockFmt.format(new Date())}` }));
   ui.stateBody.replaceChildren(...body);
   previousValues = nextValues;
 }
 
 function kvSection(title, prefix, obj, mark) {
-  const entries = obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.entries(obj) : [];
-  const section = el('section', { className: 'state__section', dataset: { testid: `state-${prefix}` } }, el('h3', { text: title }));
+  const entries = obj && typeof obj === "object" && !Array.isArray(obj) ? Object.entries(obj) : [];
+  const section = el("section", { className: "state__section", dataset: { testid: `state-${prefix}` } }, el("h3", { text: title }));
   if (!entries.length) {
-    section.append(el('p', { className: 'state__muted', text: 'пусто' }));
+    section.append(el("p", { className: "state__muted", text: "пусто" }));
     return section;
   }
-  const table = el('dl', { className: 'kv' });
+  const table = el("dl", { className: "kv" });
   for (const [key, value] of entries) {
     table.append(
       mark(
-        el('div', { className: 'kv__row' }, el('dt', { text: key, title: key }), el('dd', {}, el('code', { text: formatValue(value) }))),
+        el("div", { className: "kv__row" }, el("dt", { text: key, title: key }), el("dd", {}, el("code", { text: formatValue(value) }))),
         `${prefix}.${key}`,
         value,
       ),
@@ -819,15 +826,15 @@ function kvSection(title, prefix, obj, mark) {
 
 function setPanelOpen(open, persist = true) {
   ui.panel.dataset.collapsed = String(!open);
-  ui.panelToggle.setAttribute('aria-expanded', String(open));
-  if (persist) storage.set(LS_PANEL, open ? 'open' : 'closed');
+  ui.panelToggle.setAttribute("aria-expanded", String(open));
+  if (persist) storage.set(LS_PANEL, open ? "open" : "closed");
 }
 
 // ---------------------------------------------------------------------------
 // Composer
 
 function autosize() {
-  ui.input.style.height = 'auto';
+  ui.input.style.height = "auto";
   ui.input.style.height = `${Math.min(ui.input.scrollHeight, 160)}px`;
 }
 
@@ -839,33 +846,33 @@ function init() {
   ui.sessionId.title = session;
 
   const storedPanel = storage.get(LS_PANEL);
-  setPanelOpen(storedPanel ? storedPanel === 'open' : !matchMedia(MOBILE_QUERY).matches, false);
-  ui.panelToggle.addEventListener('click', () => setPanelOpen(ui.panel.dataset.collapsed === 'true'));
-  ui.stateRefresh.addEventListener('click', () => scheduleState(0));
+  setPanelOpen(storedPanel ? storedPanel === "open" : !matchMedia(MOBILE_QUERY).matches, false);
+  ui.panelToggle.addEventListener("click", () => setPanelOpen(ui.panel.dataset.collapsed === "true"));
+  ui.stateRefresh.addEventListener("click", () => scheduleState(0));
 
-  ui.flowSelect.addEventListener('change', () => {
+  ui.flowSelect.addEventListener("change", () => {
     flowTouched = true;
-    startFlow(ui.flowSelect.value);
+    void startFlow(ui.flowSelect.value);
   });
-  ui.restart.addEventListener('click', () => startFlow(ui.flowSelect.value));
+  ui.restart.addEventListener("click", () => startFlow(ui.flowSelect.value));
 
-  ui.composer.addEventListener('submit', (event) => {
+  ui.composer.addEventListener("submit", (event) => {
     event.preventDefault();
     sendText();
   });
-  ui.input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+  ui.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       sendText();
     }
   });
-  ui.input.addEventListener('input', autosize);
-  ui.toastClose.addEventListener('click', hideError);
+  ui.input.addEventListener("input", autosize);
+  ui.toastClose.addEventListener("click", hideError);
 
-  loadFlows();
-  loadHistory();
+  void loadFlows();
+  void loadHistory();
   connect();
-  fetchState();
+  void fetchState();
 }
 
 init();

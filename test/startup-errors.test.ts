@@ -1,0 +1,29 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../app/config.ts";
+import { AppProcess } from "./support/app-process.ts";
+import { testConfig } from "./support/test-app.ts";
+
+describe("start-up errors are plain and complete", () => {
+  it("refuses to start with a broken flow and names file:line:column for every problem", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "orkestr-flows-"));
+    await writeFile(join(dir, "good.yaml"), "id: good\ntitle: Good\nsteps:\n  - id: a\n    say: Hi\n");
+    await writeFile(
+      join(dir, "broken.yaml"),
+      "id: broken\ntitle: Broken\nsteps:\n  - id: a\n    say: Hi\n    goto: b\n  - id: c\n    sya: typo\n",
+    );
+    const app = await AppProcess.create(await testConfig({ FLOWS_DIR: dir }));
+    await expect(app.start(20_000)).rejects.toThrow(/app exited with 1/);
+    expect(app.output).toContain(`${join(dir, "broken.yaml")}:6:11 steps[0].goto: goto "b": no step has this id`);
+    expect(app.output).toContain(`${join(dir, "broken.yaml")}:7:5 steps[1]: unknown step kind (keys: sya)`);
+  });
+
+  it("names every bad environment variable", () => {
+    expect(() => loadConfig({ PORT: "http", REDIS_URL: "localhost", DATABASE_URL: "mysql://x" })).toThrow(
+      /PORT: .*\n.*DATABASE_URL: .*\n.*REDIS_URL: /,
+    );
+    expect(loadConfig({ PORT: "", DEFAULT_PHONE_REGION: "kz" })).toMatchObject({ PORT: 3000, DEFAULT_PHONE_REGION: "KZ" });
+  });
+});
