@@ -9,7 +9,8 @@ import pino from "pino";
 import { loadConfig } from "../app/config.ts";
 import { startOrkestr } from "../app/orkestr-app.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
-import { findRedisServer, type RunningService, startRedis } from "./services.ts";
+import { findRedisServer, startRedis } from "./redis-service.ts";
+import type { RunningService } from "./service-process.ts";
 
 // People read the demo's log: pretty-print it (production logs stay JSON lines).
 const logger = pino({

@@ -10,7 +10,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { findPostgresBin, findRedisServer, type RunningService, startPostgres, startRedis } from "../scripts/services.ts";
+import { findPostgresBin, startPostgres } from "../scripts/postgres-service.ts";
+import { findRedisServer, startRedis } from "../scripts/redis-service.ts";
+import type { RunningService } from "../scripts/service-process.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

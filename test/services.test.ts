@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { type RunningService, startRedis } from "../scripts/services.ts";
+import { startRedis } from "../scripts/redis-service.ts";
+import type { RunningService } from "../scripts/service-process.ts";
 
 describe("test services", () => {
   const cleanups: Array<() => Promise<void>> = [];
