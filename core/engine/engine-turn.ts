@@ -67,8 +67,22 @@ export class EngineTurn {
     return this.tools.templates.render(template, this.scope(conversation, flow), this.format);
   }
 
+  /**
+   * A condition that fails at run time (e.g. comparing a text answer with a number) counts as
+   * false and is logged as a flow error: the contact must never be stuck on a broken condition.
+   */
   test(condition: string, conversation: ConversationState, flow: Flow): boolean {
-    return this.tools.conditions.test(condition, this.scope(conversation, flow));
+    try {
+      return this.tools.conditions.test(condition, this.scope(conversation, flow));
+    } catch (error) {
+      this.record("flow_error", flow.id, { condition, reason: "condition_failed", message: (error as Error).message });
+      return false;
+    }
+  }
+
+  /** Renders a value to store in a field or variable: nothing is escaped. */
+  renderValue(template: string, conversation: ConversationState, flow: Flow): string {
+    return this.tools.templates.render(template, this.scope(conversation, flow), "plain");
   }
 
   /** Queues a message; `text` is already rendered. */

@@ -158,12 +158,45 @@ describe("Engine: branch, set, tag, goto, end", () => {
 
   it("stops a flow that loops without waiting instead of hanging", () => {
     const h = harness(`  - id: a
-    goto: b
+    branches: [{ when: "true", goto: b }]
   - id: b
     goto: a
 `);
     h.send({ type: "start" });
     expect(h.events.some((e) => e.type === "flow_error" && e.data.reason === "too_many_steps_without_waiting")).toBe(true);
+  });
+
+  it("treats a condition that fails at run time as false and logs it", () => {
+    const h = harness(`  - id: q
+    ask: { type: text, text: Score?, save: vars.score }
+  - id: route
+    branches: [{ when: "vars.score >= 9", goto: high }]
+    else: low
+  - id: high
+    end: High
+  - id: low
+    end: Low
+`);
+    h.send({ type: "start" });
+    expect(texts(h.text("ten"))).toEqual(["Low"]);
+    expect(h.events.find((e) => e.type === "flow_error")?.data).toMatchObject({ reason: "condition_failed", condition: "vars.score >= 9" });
+  });
+
+  it("stores set values unescaped and escapes nothing on plain channels", () => {
+    const steps = `  - id: q
+    ask: { type: text, text: Name?, save: vars.name }
+  - id: keep
+    set: { contact.company: "{{ vars.name }}" }
+  - id: show
+    say: "Hi {{ contact.company }}"
+`;
+    const web = harness(steps);
+    web.send({ type: "start" });
+    expect(texts(web.text("Tom & <Jerry>"))).toEqual(["Hi Tom &amp; &lt;Jerry&gt;"]);
+    expect(web.contact.fields.company).toBe("Tom & <Jerry>");
+    const vk = harness(steps, "", "vk");
+    vk.send({ type: "start" });
+    expect(texts(vk.text("Tom & <Jerry>"))).toEqual(["Hi Tom & <Jerry>"]);
   });
 });
 

@@ -185,7 +185,7 @@ export class Engine {
       }
       case "set":
         for (const [path, value] of Object.entries(step.set)) {
-          turn.assign(path, typeof value === "string" ? turn.render(value, conversation, flow) : value, conversation);
+          turn.assign(path, typeof value === "string" ? turn.renderValue(value, conversation, flow) : value, conversation);
         }
         return after(step.goto);
       case "tag":

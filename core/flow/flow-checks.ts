@@ -2,7 +2,7 @@ import parseDuration from "parse-duration";
 import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { TemplateRenderer } from "../template/template-renderer.ts";
 import type { Step } from "./flow-schema.ts";
-import { stepTargets } from "./step-graph.ts";
+import { stepTargets, waitsForButton } from "./step-graph.ts";
 
 export interface FlowCheckProblem {
   path: Array<string | number>;
@@ -67,6 +67,23 @@ export function findFlowProblems(
   });
 
   const allValid = steps.every((step): step is Step => step !== undefined);
+  if (allValid) {
+    steps.forEach((step, index) => {
+      if (step.followUps?.length && !waitsForContact(step)) {
+        problems.push({
+          path: ["steps", index, "followUps"],
+          onKey: true,
+          message:
+            "follow-ups fire only while the contact waits at a step (a question, or a message with goto buttons); this step moves on at once",
+        });
+      }
+    });
+    const loop = loopWithoutWaiting(steps);
+    if (loop) {
+      const index = steps.findIndex((s) => s.id === loop[0]);
+      problems.push({ path: ["steps", index, "id"], message: `steps ${loop.join(" → ")} loop forever without waiting for the contact` });
+    }
+  }
   if (problems.length === 0 && allValid) {
     const reachable = reachableSteps(steps);
     steps.forEach((step, index) => {
@@ -79,6 +96,40 @@ export function findFlowProblems(
     });
   }
   return problems;
+}
+
+function waitsForContact(step: Step): boolean {
+  return step.kind === "ask" || waitsForButton(step);
+}
+
+/**
+ * A cycle of steps that never wait and never branch would run without end; returns its ids.
+ * Cycles through a branch may be left when a condition changes, so the engine's per-turn step
+ * limit guards those at run time instead.
+ */
+function loopWithoutWaiting(steps: Step[]): string[] | undefined {
+  const byId = new Map(steps.map((step, index) => [step.id, index]));
+  const state = new Map<string, "open" | "done">();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === "open") return [...path.slice(path.indexOf(id)), id];
+    if (state.get(id) === "done") return undefined;
+    const index = byId.get(id);
+    const step = index === undefined ? undefined : steps[index];
+    if (!step || waitsForContact(step) || step.kind === "branch") return undefined;
+    state.set(id, "open");
+    for (const { target, path: where } of stepTargets(step, steps[(index as number) + 1])) {
+      if (where[0] === "followUps") continue;
+      const loop = visit(target, [...path, id]);
+      if (loop) return loop;
+    }
+    state.set(id, "done");
+    return undefined;
+  };
+  for (const step of steps) {
+    const loop = visit(step.id, []);
+    if (loop) return loop;
+  }
+  return undefined;
 }
 
 function reachableSteps(steps: Step[]): Set<string> {

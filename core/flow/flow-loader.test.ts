@@ -61,8 +61,8 @@ describe("FlowLoader", () => {
   });
 
   it("rejects bad durations", () => {
-    expect(problemsOf(`${valid}    followUps: [{ after: soon, say: Hey }]\n`)[0]).toMatch(
-      /^6:26 steps\[0\]\.followUps\[0\]\.after: a duration is a number with a unit/,
+    expect(problemsOf(`${valid}    buttons: [{ text: Go, goto: hello }]\n    followUps: [{ after: soon, say: Hey }]\n`)[0]).toMatch(
+      /^7:26 steps\[0\]\.followUps\[0\]\.after: a duration is a number with a unit/,
     );
   });
 
@@ -87,6 +87,17 @@ describe("FlowLoader", () => {
     expect(problemsOf(source)).toEqual([
       '6:11 steps[0].goto: goto "missing": no step has this id',
       "8:10 steps[1].say: Invalid input: expected string, received number",
+    ]);
+  });
+
+  it("rejects a loop of steps that never wait", () => {
+    const source = `${valid}    goto: again\n  - id: again\n    goto: hello\n`;
+    expect(problemsOf(source)).toEqual(["4:9 steps[0].id: steps hello → again → hello loop forever without waiting for the contact"]);
+  });
+
+  it("rejects follow-ups on a step that does not wait", () => {
+    expect(problemsOf(`${valid}    followUps: [{ after: 1h, say: Later }]\n`)).toEqual([
+      "6:5 steps[0].followUps: follow-ups fire only while the contact waits at a step (a question, or a message with goto buttons); this step moves on at once",
     ]);
   });
 

@@ -19,20 +19,21 @@ export class TemplateRenderer {
     html: new Liquid({ outputEscape: escapeHtml, ownPropertyOnly: true }),
     plain: new Liquid({ ownPropertyOnly: true }),
   };
-  private readonly cache = new Map<string, Template[]>();
+  // liquidjs binds the output escaping to a template when it parses it, hence one cache per format.
+  private readonly cache: Record<TextFormat, Map<string, Template[]>> = { html: new Map(), plain: new Map() };
 
   /** Throws a liquidjs error (with line and column inside the template) on bad syntax. */
-  parse(source: string): Template[] {
-    let parsed = this.cache.get(source);
+  parse(source: string, format: TextFormat = "html"): Template[] {
+    let parsed = this.cache[format].get(source);
     if (!parsed) {
-      // Both engines share the same parser settings, so one parse serves both.
-      parsed = this.engines.html.parse(source);
-      this.cache.set(source, parsed);
+      parsed = this.engines[format].parse(source);
+      this.cache[format].set(source, parsed);
     }
     return parsed;
   }
 
+  /** `plain` escapes nothing: for plain-text channels and for values stored in fields. */
   render(source: string, scope: object, format: TextFormat): string {
-    return this.engines[format].renderSync(this.parse(source), scope) as string;
+    return this.engines[format].renderSync(this.parse(source, format), scope) as string;
   }
 }
