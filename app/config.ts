@@ -14,6 +14,8 @@ const configSchema = z.object({
   FLOWS_DIR: z.string().default("flows"),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** The web chat has no login: turn it off where strangers could reach it and read contacts' data. */
+  WEBCHAT_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

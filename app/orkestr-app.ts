@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
@@ -68,9 +69,18 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     const healthy = db === "ok" && cache === "ok";
     return c.json({ status: healthy ? "ok" : "degraded", database: db, redis: cache, flows: flows.all().length }, healthy ? 200 : 503);
   });
-  http.route("/", webChatRoutes({ runtime, reader: new PrismaConversationReader(database.prisma), flows: () => flows, channel: webChat }));
+  http.use("/api/*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "Request body is too large" }, 413) }));
+  if (config.WEBCHAT_ENABLED) {
+    http.route(
+      "/",
+      webChatRoutes({ runtime, reader: new PrismaConversationReader(database.prisma), flows: () => flows, channel: webChat }),
+    );
+  } else {
+    logger.info("web chat is off (WEBCHAT_ENABLED=false)");
+  }
 
   await runtime.recover();
+  const stopSweeper = runtime.startSweeper();
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
 
@@ -91,6 +101,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000).unref();
       });
+      await stopSweeper();
       await runtime.idle();
       await queue.close();
       redis.disconnect();

@@ -24,6 +24,10 @@ describe("start-up errors are plain and complete", () => {
     expect(() => loadConfig({ PORT: "http", REDIS_URL: "localhost", DATABASE_URL: "mysql://x" })).toThrow(
       /PORT: .*\n.*DATABASE_URL: .*\n.*REDIS_URL: /,
     );
-    expect(loadConfig({ PORT: "", DEFAULT_PHONE_REGION: "kz" })).toMatchObject({ PORT: 3000, DEFAULT_PHONE_REGION: "KZ" });
+    expect(loadConfig({ PORT: "", DEFAULT_PHONE_REGION: "kz", WEBCHAT_ENABLED: "false" })).toMatchObject({
+      PORT: 3000,
+      DEFAULT_PHONE_REGION: "KZ",
+      WEBCHAT_ENABLED: false,
+    });
   });
 });

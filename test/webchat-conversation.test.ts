@@ -102,6 +102,65 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect(rows).toEqual([{ status: "cancelled", stepId: "hello" }]);
   });
 
+  it("cancels pending follow-ups in the database on /stop and when the contact switches flows", async () => {
+    const statuses = async (session: string) =>
+      (
+        await db.query(
+          `SELECT f.status FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
+           JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
+          [session],
+        )
+      ).rows.map((r) => r.status);
+    const stopper = new WebChatClient(app.url);
+    await stopper.start("reminder");
+    await stopper.waitForBotMessages(1);
+    await stopper.say("/stop");
+    expect((await stopper.waitForBotMessages(2))[1]).toMatch(/отписались/);
+    expect(await statuses(stopper.session)).toEqual(["cancelled"]);
+
+    const switcher = new WebChatClient(app.url);
+    await switcher.start("reminder");
+    await switcher.waitForBotMessages(1);
+    await switcher.start("counter");
+    await switcher.waitForBotMessages(2);
+    expect(await statuses(switcher.session)).toEqual(["cancelled"]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await switcher.botTexts()).toHaveLength(2);
+  });
+
+  it("sends, in order, what a crash left in the outbox", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("counter");
+    await chat.waitForBotMessages(1);
+    const { rows } = await db.query(`SELECT "contactId", "conversationId" FROM "OutboxMessage" WHERE "externalId" = $1`, [chat.session]);
+    const { contactId, conversationId } = rows[0];
+    const insert = `INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", "conversationId", channel, "externalId", payload, status, "claimedAt")
+                    VALUES ($1, $2, $3, 'web', $4, $5, $6, $7)`;
+    // One message was being sent when the process died two minutes ago, the next was still queued.
+    await db.query(insert, [
+      randomUUID(),
+      contactId,
+      conversationId,
+      chat.session,
+      { text: "left sending", format: "html" },
+      "sending",
+      new Date(Date.now() - 120_000),
+    ]);
+    await db.query(insert, [
+      randomUUID(),
+      contactId,
+      conversationId,
+      chat.session,
+      { text: "left pending", format: "html" },
+      "pending",
+      null,
+    ]);
+    await app.runtime.recover("sweep");
+    expect(await chat.botTexts()).toEqual(["Send anything", "left sending", "left pending"]);
+    const statuses = await db.query(`SELECT status FROM "OutboxMessage" WHERE "externalId" = $1 ORDER BY id`, [chat.session]);
+    expect(statuses.rows.map((r) => r.status)).toEqual(["sent", "sent", "sent"]);
+  });
+
   it("handles a duplicated inbound event once", async () => {
     const chat = new WebChatClient(app.url);
     await chat.start("counter");
@@ -136,6 +195,8 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect(((await response.json()) as { error: string }).error).toMatch(/session ids/);
     const unknown = await fetch(`${app.url}/api/chat/${randomUUID()}/start`, { method: "POST", body: JSON.stringify({ flowId: "nope" }) });
     expect(unknown.status).toBe(404);
+    const huge = await fetch(`${app.url}/api/chat/${randomUUID()}/messages`, { method: "POST", body: "x".repeat(100_000) });
+    expect(huge.status).toBe(413);
     const health = await fetch(`${app.url}/health`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", redis: "ok" });
   });

@@ -4,6 +4,10 @@ import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 
+/** A pending follow-up this far past its time has lost its timer. */
+const overdueAfterMs = 60_000;
+const timerUpdateTimeoutMs = 5_000;
+
 /** The subset of pino's logger the runtime uses. */
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -57,15 +61,32 @@ export class ConversationRuntime {
     if (applied) await this.afterCommit(applied);
   }
 
-  /** On start: re-arm pending follow-ups and send what a crash left unsent. */
-  async recover(): Promise<void> {
-    const pending = await this.deps.store.pendingFollowUps();
-    await this.deps.scheduler.schedule(pending);
+  /**
+   * Picks up work that a crash, a Redis outage or a failed send left behind: re-arms follow-ups
+   * and sends unsent messages. On start every pending follow-up is re-armed; a periodic sweep
+   * re-arms only the overdue ones (their timer was lost).
+   */
+  async recover(scope: "start" | "sweep" = "start"): Promise<void> {
+    const dueBefore = scope === "sweep" ? new Date(this.clock().getTime() - overdueAfterMs) : undefined;
+    const pending = await this.deps.store.pendingFollowUps(dueBefore);
+    await this.deps.scheduler.rearm(pending);
     const unsent = await this.deps.store.contactsWithUnsent();
     await Promise.all(unsent.map((id) => this.dispatch(id)));
-    if (pending.length || unsent.length) {
-      this.deps.logger.info({ followUps: pending.length, contacts: unsent.length }, "recovered pending work");
+    if (scope === "sweep" ? pending.length > 0 : pending.length + unsent.length > 0) {
+      this.deps.logger.info({ scope, followUps: pending.length, contacts: unsent.length }, "recovered pending work");
     }
+  }
+
+  /** Runs `recover("sweep")` every `intervalMs` until the returned stop function is called. */
+  startSweeper(intervalMs = 30_000): () => Promise<void> {
+    let running: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = this.recover("sweep").catch((error: unknown) => this.deps.logger.error({ err: error }, "recovery sweep failed"));
+    }, intervalMs);
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
   }
 
   /** Sends the contact's pending outbox in order; concurrent calls queue up. */
@@ -85,9 +106,27 @@ export class ConversationRuntime {
   }
 
   private async afterCommit(applied: AppliedTurn): Promise<void> {
-    await this.deps.scheduler.cancel(applied.cancel);
-    await this.deps.scheduler.schedule(applied.schedule);
-    await this.dispatch(applied.contactId);
+    // Replies do not wait for Redis: a hiccup there must not hold them back.
+    const [sent] = await Promise.allSettled([this.dispatch(applied.contactId), this.updateTimers(applied)]);
+    if (sent.status === "rejected") throw sent.reason;
+  }
+
+  /** Timers that fail to arm are re-armed by the sweep from their rows; failed cancels are caught by the fire-once guard. */
+  private async updateTimers(applied: AppliedTurn): Promise<void> {
+    try {
+      const update = (async () => {
+        await this.deps.scheduler.cancel(applied.cancel);
+        await this.deps.scheduler.schedule(applied.schedule);
+      })();
+      // While Redis is away its client queues commands without end; the turn does not wait for that.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timerUpdateTimeoutMs} ms`)), timerUpdateTimeoutMs);
+      });
+      await Promise.race([update, timeout]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      this.deps.logger.error({ err: error, contactId: applied.contactId }, "follow-up timers not updated; the sweep will retry");
+    }
   }
 
   private async drain(contactId: string): Promise<void> {

@@ -69,8 +69,11 @@ export interface ConversationStore {
     ) => EngineResult & { fired: boolean },
   ): Promise<AppliedTurn | null>;
 
-  /** Pending follow-ups, to re-enqueue after Redis lost them (the database is the truth). */
-  pendingFollowUps(): Promise<Array<{ id: string; dueAt: Date }>>;
+  /**
+   * Pending follow-ups (all, or those due before `dueBefore`), to re-arm timers that Redis lost:
+   * the database is the truth.
+   */
+  pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>>;
 
   /** Claims the oldest pending outbound message of a contact, or null. */
   claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;

@@ -2,6 +2,8 @@
 export interface FollowUpScheduler {
   /** Idempotent: scheduling the same id twice keeps one timer. */
   schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void>;
+  /** Like `schedule`, but also replaces a timer that ended failed, so a lost follow-up is retried. */
+  rearm(followUps: Array<{ id: string; dueAt: Date }>): Promise<void>;
   /** Best effort: a follow-up that still fires is skipped by the store's guard. */
   cancel(ids: string[]): Promise<void>;
 }

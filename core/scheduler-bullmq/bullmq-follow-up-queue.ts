@@ -42,6 +42,16 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
     );
   }
 
+  async rearm(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
+    // A job that failed for good keeps its id (removeOnFail keeps it for inspection) and would
+    // make the re-add a no-op: drop it first.
+    for (const { id } of followUps) {
+      const job = await this.queue.getJob(jobIdOf(id));
+      if (job && (await job.isFailed())) await job.remove();
+    }
+    await this.schedule(followUps);
+  }
+
   async cancel(ids: string[]): Promise<void> {
     // A job that is running right now cannot be removed; its guard skips it.
     await Promise.all(ids.map((id) => this.queue.remove(jobIdOf(id)).catch(() => 0)));

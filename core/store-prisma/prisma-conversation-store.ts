@@ -69,15 +69,21 @@ export class PrismaConversationStore implements ConversationStore {
     }, transactionOptions);
   }
 
-  async pendingFollowUps(): Promise<Array<{ id: string; dueAt: Date }>> {
-    return this.prisma.followUp.findMany({ where: { status: "pending" }, select: { id: true, dueAt: true } });
+  async pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>> {
+    return this.prisma.followUp.findMany({
+      where: { status: "pending", ...(dueBefore ? { dueAt: { lt: dueBefore } } : {}) },
+      select: { id: true, dueAt: true },
+    });
   }
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
     const rows = await this.prisma.$queryRaw<
       Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string }>
     >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = now()
-      WHERE id = (SELECT id FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
+      WHERE id = (SELECT id FROM "OutboxMessage" o WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
+                    -- another process still sending to this contact goes first: order is kept across replicas
+                    AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."contactId" = o."contactId" AND s.status = 'sending'
+                                    AND s."claimedAt" > now() - make_interval(secs => ${staleClaimMs / 1000}))
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey"`;
     const row = rows[0];

@@ -686,9 +686,11 @@ async function startFlow(flowId) {
   storage.set(LS_FLOW, flowId);
   hideError();
   clearTranscript();
+  if (ui.restart.classList.contains("is-busy")) return; // a double click starts once
   ui.restart.classList.add("is-busy");
   try {
-    await request(`${chatBase}/start`, { method: "POST", body: { flowId } });
+    // One id per press: a retried request is recognised by the server and not started twice.
+    await request(`${chatBase}/start`, { method: "POST", body: { flowId, clientMessageId: uuid() } });
   } catch (err) {
     showError(err.message);
   } finally {
