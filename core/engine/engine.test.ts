@@ -240,6 +240,17 @@ describe("Engine: stages and follow-ups on a virtual clock", () => {
     expect(h.conversation()?.stepId).toBe("offer");
   });
 
+  it("moves a follow-up out of the flow's quiet hours", () => {
+    const flow = loader.parse(
+      `id: q\ntitle: Q\nsettings: { quietHours: "22:00-09:00", timezone: Europe/Moscow }\nsteps:\n  - id: a\n    say: Offer\n    buttons: [{ text: Go, goto: b }]\n    followUps: [{ after: 1h, say: Reminder }]\n  - id: b\n    end: true\n`,
+      "q.yaml",
+    );
+    const h = new FlowHarness(new FlowCatalog([flow]), "web", new Date("2026-01-05T18:30:00Z")); // 21:30 in Moscow
+    h.send({ type: "start" });
+    expect(h.advance("11h")).toEqual([]); // until 08:30 Moscow time
+    expect(texts(h.advance("30m"))).toEqual(["Reminder"]);
+  });
+
   it("/stop opts out and cancels follow-ups; /start opts back in", () => {
     const h = harness(flow);
     h.send({ type: "start" });

@@ -101,6 +101,15 @@ describe("FlowLoader", () => {
     ]);
   });
 
+  it("checks the quiet hours settings", () => {
+    expect(problemsOf(valid.replace("steps:", "settings: { quietHours: 22-9 }\nsteps:"))).toEqual([
+      "3:25 settings.quietHours: write quiet hours like 22:00-09:00",
+    ]);
+    expect(problemsOf(valid.replace("steps:", "settings: { timezone: Moscow }\nsteps:"))[0]).toMatch(
+      /^3:11 settings: unknown time zone "Moscow"/,
+    );
+  });
+
   it("reports a missing required key at its parent", () => {
     expect(problemsOf("id: demo\nsteps:\n  - id: a\n    say: x\n")).toEqual(["1:1 title: is required"]);
   });

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import { QuietHours } from "../engine/quiet-hours.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
 import { findFlowProblems } from "./flow-checks.ts";
 import { FlowError, type FlowProblem } from "./flow-error.ts";
@@ -69,6 +70,14 @@ export class FlowLoader {
       if (parsed.success) steps[index] = { kind, ...parsed.data } as Step;
       else addZodIssues(parsed.error.issues, ["steps", index]);
     });
+    const settings = header.data.settings;
+    if (settings?.quietHours || settings?.timezone) {
+      try {
+        QuietHours.parse(settings.quietHours ?? "00:00-00:00", settings.timezone ?? "Europe/Moscow");
+      } catch (error) {
+        problems.push({ ...locate(["settings"]), message: `settings: ${(error as Error).message}` });
+      }
+    }
     // Whole-flow checks run on the valid steps too, so one pass reports everything.
     for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions)) {
       problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
@@ -81,6 +90,7 @@ export class FlowLoader {
       isDefault: header.data.default ?? false,
       triggers: header.data.triggers ?? [],
       steps: steps as Step[],
+      settings: { quietHours: header.data.settings?.quietHours, timezone: header.data.settings?.timezone ?? "Europe/Moscow" },
       version: createHash("sha256").update(source).digest("hex").slice(0, 12),
       file,
     };

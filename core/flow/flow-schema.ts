@@ -183,6 +183,16 @@ export const flowHeaderSchema = z.strictObject({
   title: z.string().min(1),
   default: z.boolean().optional().describe("Entered when no trigger matches (one flow may be the default)"),
   triggers: z.array(triggerSchema).optional(),
+  settings: z
+    .strictObject({
+      quietHours: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "write quiet hours like 22:00-09:00")
+        .optional()
+        .describe("No follow-ups in this window; one due inside it is sent when it ends"),
+      timezone: z.string().optional().describe("IANA time zone of quietHours (default Europe/Moscow)"),
+    })
+    .optional(),
   steps: z.array(z.unknown()).min(1),
 });
 
@@ -200,6 +210,7 @@ export interface Flow {
   isDefault: boolean;
   triggers: Trigger[];
   steps: Step[];
+  settings: { quietHours?: string | undefined; timezone: string };
   /** Content hash: a changed file is a new version. */
   version: string;
   file: string;
