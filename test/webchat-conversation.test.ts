@@ -32,6 +32,15 @@ describe("web chat against real PostgreSQL and Redis", () => {
     return rows.map((r) => r.data as Record<string, unknown>);
   };
 
+  const followUpsOf = async (session: string) =>
+    (
+      await db.query(
+        `SELECT f.id, f.status, f."stepId" FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
+         JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1 ORDER BY f."dueAt"`,
+        [session],
+      )
+    ).rows as Array<{ id: string; status: string; stepId: string }>;
+
   it("runs a whole conversation: buttons, validation, fields, stages, event log", async () => {
     const chat = new WebChatClient(app.url);
     await chat.start("reminder");
@@ -63,24 +72,14 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect(texts).toEqual(["Hello, guest!", "Reminder: press Continue"]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await chat.botTexts()).toHaveLength(2);
-    const { rows } = await db.query(
-      `SELECT f.status FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
-       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
-      [chat.session],
-    );
-    expect(rows).toEqual([{ status: "fired" }]);
+    expect((await followUpsOf(chat.session)).map((f) => f.status)).toEqual(["fired"]);
   });
 
   it("fires a follow-up once even when its job runs several times at once", async () => {
     const chat = new WebChatClient(app.url);
     await chat.start("reminder");
     await chat.waitForBotMessages(1);
-    const { rows } = await db.query(
-      `SELECT f.id FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
-       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
-      [chat.session],
-    );
-    const id = rows[0]?.id as string;
+    const id = (await followUpsOf(chat.session))[0]?.id as string;
     await Promise.all([app.runtime.fireFollowUp(id), app.runtime.fireFollowUp(id), app.runtime.fireFollowUp(id)]);
     await new Promise((r) => setTimeout(r, 2_000)); // the real delayed job runs as well
     expect(await chat.botTexts()).toEqual(["Hello, guest!", "Reminder: press Continue"]);
@@ -94,23 +93,13 @@ describe("web chat against real PostgreSQL and Redis", () => {
     await chat.waitForBotMessages(2);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await chat.botTexts()).toEqual(["Hello, guest!", "Your name?"]);
-    const { rows } = await db.query(
-      `SELECT f.status, f."stepId" FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
-       JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
-      [chat.session],
-    );
-    expect(rows).toEqual([{ status: "cancelled", stepId: "hello" }]);
+    expect((await followUpsOf(chat.session)).map(({ status, stepId }) => ({ status, stepId }))).toEqual([
+      { status: "cancelled", stepId: "hello" },
+    ]);
   });
 
   it("cancels pending follow-ups in the database on /stop and when the contact switches flows", async () => {
-    const statuses = async (session: string) =>
-      (
-        await db.query(
-          `SELECT f.status FROM "FollowUp" f JOIN "Conversation" c ON c.id = f."conversationId"
-           JOIN "ChannelIdentity" i ON i."contactId" = c."contactId" WHERE i."externalId" = $1`,
-          [session],
-        )
-      ).rows.map((r) => r.status);
+    const statuses = async (session: string) => (await followUpsOf(session)).map((f) => f.status);
     const stopper = new WebChatClient(app.url);
     await stopper.start("reminder");
     await stopper.waitForBotMessages(1);
