@@ -16,6 +16,13 @@ const configSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** The web chat has no login: turn it off where strangers could reach it and read contacts' data. */
   WEBCHAT_ENABLED: z.stringbool().default(true),
+  /** From @BotFather; without it the Telegram channel is off. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]+$/, "a bot token looks like 123456:ABC-DEF…")
+    .optional(),
+  /** A self-hosted Bot API server, or a test fake. */
+  TELEGRAM_API_ROOT: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { TelegramChannel } from "../bots/telegram/telegram-channel.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
@@ -46,11 +47,15 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
   const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
   const webChat = new WebChatChannel();
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger })
+    : undefined;
+  if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
     store: new PrismaConversationStore(database.prisma),
     scheduler: queue,
-    senders: [webChat],
+    senders: telegram ? [webChat, telegram] : [webChat],
     logger,
   });
 
@@ -83,6 +88,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const stopSweeper = runtime.startSweeper();
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
+  await telegram?.start(runtime);
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
@@ -101,6 +107,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000).unref();
       });
+      await telegram?.stop();
       await stopSweeper();
       await runtime.idle();
       await queue.close();

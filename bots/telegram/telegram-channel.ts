@@ -1,0 +1,107 @@
+import { Bot, type Context } from "grammy";
+import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
+import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { splitText } from "./split-text.ts";
+
+/** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
+const maxTextLength = 4096;
+const maxCallbackDataBytes = 64;
+const sharePhoneLabel = "📱 Отправить мой номер";
+
+export interface TelegramOptions {
+  token: string;
+  /** Bot API server (https://api.telegram.org by default; a self-hosted server or a test fake). */
+  apiRoot?: string | undefined;
+  logger: Logger;
+}
+
+/**
+ * The Telegram channel on grammY (https://grammy.dev): turns updates into inbound events and
+ * renders outbound messages within Telegram's limits. Updates are taken by long polling.
+ */
+export class TelegramChannel implements ChannelSender {
+  readonly channel = "telegram" as const;
+  readonly bot: Bot;
+  private readonly botId: string;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly options: TelegramOptions) {
+    this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
+    this.botId = options.token.split(":")[0] ?? "bot";
+  }
+
+  /** Starts long polling; every update goes through `runtime.receive` with its `update_id` as key. */
+  async start(runtime: ConversationRuntime): Promise<void> {
+    this.bot.on("callback_query:data", async (ctx) => {
+      const data = ctx.callbackQuery.data;
+      const label = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
+        .flat()
+        .find((b) => "callback_data" in b && b.callback_data === data)?.text;
+      // Answer first: Telegram shows a spinner on the button until it is answered.
+      await ctx.answerCallbackQuery().catch(() => undefined);
+      await this.receive(runtime, ctx, { type: "button", payload: data, ...(label ? { label } : {}) });
+    });
+    this.bot.on("message:contact", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.contact.phone_number }));
+    this.bot.on("message:text", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.text }));
+    this.bot.catch((error) =>
+      this.options.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "telegram update failed"),
+    );
+    await this.bot.init();
+    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: ["message", "callback_query"] });
+    this.options.logger.info({ bot: this.bot.botInfo.username }, "telegram polling started");
+  }
+
+  async stop(): Promise<void> {
+    if (this.bot.isRunning()) await this.bot.stop();
+    await this.polling;
+  }
+
+  async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
+    const parts = splitText(message.text, maxTextLength);
+    const markup = replyMarkupOf(message);
+    for (const [index, text] of parts.entries()) {
+      const last = index === parts.length - 1;
+      await this.bot.api.sendMessage(to.externalId, text, {
+        ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),
+        // Buttons belong under the last part, where the reader finishes.
+        ...(last && markup ? { reply_markup: markup } : {}),
+      });
+    }
+  }
+
+  private async receive(runtime: ConversationRuntime, ctx: Context, event: InboundEvent): Promise<void> {
+    const chat = ctx.chat;
+    if (!chat || chat.type !== "private") return;
+    const from = ctx.from;
+    await runtime.receive(
+      `telegram:${this.botId}:${ctx.update.update_id}`,
+      { channel: "telegram", externalId: String(chat.id) },
+      { first_name: from?.first_name, last_name: from?.last_name, username: from?.username },
+      event,
+    );
+  }
+}
+
+function replyMarkupOf(
+  message: OutboundMessage,
+): { inline_keyboard: InlineKeyboardButton[][] } | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined {
+  if (message.buttons?.length) {
+    return {
+      inline_keyboard: message.buttons.map((row) =>
+        row.map((button): InlineKeyboardButton => {
+          if (button.url) return { text: button.label, url: button.url };
+          const data = button.payload ?? button.label;
+          if (Buffer.byteLength(data) > maxCallbackDataBytes) throw new Error(`callback_data over ${maxCallbackDataBytes} bytes: ${data}`);
+          return { text: button.label, callback_data: data };
+        }),
+      ),
+    };
+  }
+  // A phone question offers Telegram's "share phone" button; typing the number works too.
+  if (message.expects === "phone") {
+    return { keyboard: [[{ text: sharePhoneLabel, request_contact: true }]], resize_keyboard: true, one_time_keyboard: true };
+  }
+  return undefined;
+}

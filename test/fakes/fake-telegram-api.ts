@@ -1,0 +1,172 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedCall {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+type Update = Record<string, unknown> & { update_id: number };
+
+/** Answered with Telegram's error shape when a request breaks a documented limit. */
+class BotApiError extends Error {
+  constructor(
+    readonly code: number,
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+/**
+ * A local Telegram Bot API server for tests (https://core.telegram.org/bots/api), reached by
+ * the real grammY through `client.apiRoot`. It records every call and enforces the limits the
+ * project must respect: text 1–4096 characters, callback_data 1–64 bytes, known methods only.
+ */
+export class FakeTelegramApi {
+  readonly calls: RecordedCall[] = [];
+  private readonly updates: Update[] = [];
+  private readonly redeliveries: Update[] = [];
+  private nextUpdateId = 1000;
+  private nextMessageId = 1;
+  private waiters: Array<() => void> = [];
+  private server: Server | undefined;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const wake of this.waiters) wake();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Queues an update for getUpdates; returns its update_id. */
+  push(update: Record<string, unknown>): number {
+    const update_id = this.nextUpdateId++;
+    this.updates.push({ update_id, ...update });
+    for (const wake of this.waiters.splice(0)) wake();
+    return update_id;
+  }
+
+  /**
+   * Delivers an update again although the bot confirmed it, as Telegram does after a webhook
+   * timeout or when a crashed poller never advanced its offset.
+   */
+  redeliver(update_id: number, update: Record<string, unknown>): void {
+    this.redeliveries.push({ ...update, update_id });
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** A private text message from user `userId`. */
+  pushText(userId: number, text: string, firstName = "Анна"): number {
+    const from = { id: userId, is_bot: false, first_name: firstName };
+    return this.push({
+      message: { message_id: this.nextMessageId++, date: now(), chat: { id: userId, type: "private", first_name: firstName }, from, text },
+    });
+  }
+
+  /** A press on an inline button of a message the bot sent. */
+  pushCallback(userId: number, data: string, message: Record<string, unknown> | undefined): number {
+    return this.push({
+      callback_query: {
+        id: String(this.nextUpdateId),
+        from: { id: userId, is_bot: false, first_name: "Анна" },
+        chat_instance: "1",
+        data,
+        message,
+      },
+    });
+  }
+
+  sent(chatId: number): Array<{ text: string; params: Record<string, unknown> }> {
+    return this.calls
+      .filter((c) => c.method === "sendMessage" && String(c.params.chat_id) === String(chatId))
+      .map((c) => ({ text: c.params.text as string, params: c.params }));
+  }
+
+  /** Waits until `count` messages were sent to the chat; fails with what was sent. */
+  async waitForSent(chatId: number, count: number, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.sent(chatId).length >= count) return this.sent(chatId);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Expected ${count} messages to ${chatId}, got ${JSON.stringify(this.sent(chatId).map((m) => m.text))}`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/bot(\d+:[\w-]+)\/(\w+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (!match) return reply(404, { ok: false, error_code: 404, description: "Not Found" });
+    const method = match[2] as string;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    const params = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    if (method !== "getUpdates") this.calls.push({ method, params });
+    try {
+      reply(200, { ok: true, result: await this.answer(method, params) });
+    } catch (error) {
+      const e = error as BotApiError;
+      reply(e.code ?? 500, { ok: false, error_code: e.code ?? 500, description: e.message });
+    }
+  }
+
+  private async answer(method: string, params: Record<string, unknown>): Promise<unknown> {
+    switch (method) {
+      case "getMe":
+        return { id: 123, is_bot: true, first_name: "Orkestr Test", username: "orkestr_test_bot" };
+      case "deleteWebhook":
+      case "answerCallbackQuery":
+        return true;
+      case "getUpdates":
+        return this.getUpdates(params);
+      case "sendMessage":
+        return this.sendMessage(params);
+      default:
+        throw new BotApiError(404, "Not Found: method not found");
+    }
+  }
+
+  private async getUpdates(params: Record<string, unknown>): Promise<Update[]> {
+    const offset = Number(params.offset ?? 0);
+    this.updates.splice(0, this.updates.filter((u) => u.update_id < offset).length);
+    if (this.redeliveries.length > 0) return this.redeliveries.splice(0);
+    if (this.updates.length === 0) {
+      // Long polling, shortened so that tests stop quickly.
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, Math.min(Number(params.timeout ?? 0), 1) * 1000);
+      });
+    }
+    return this.updates.filter((u) => u.update_id >= offset);
+  }
+
+  private sendMessage(params: Record<string, unknown>): unknown {
+    const text = String(params.text ?? "");
+    if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
+    if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
+    const markup = params.reply_markup as { inline_keyboard?: Array<Array<Record<string, unknown>>> } | undefined;
+    for (const button of markup?.inline_keyboard?.flat() ?? []) {
+      const data = button.callback_data;
+      if (typeof data === "string" && (Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)) {
+        throw new BotApiError(400, "Bad Request: BUTTON_DATA_INVALID");
+      }
+      if (!button.text) throw new BotApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard");
+    }
+    return { message_id: this.nextMessageId++, date: now(), chat: { id: params.chat_id, type: "private" }, text, reply_markup: markup };
+  }
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
