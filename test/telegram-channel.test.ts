@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
@@ -8,15 +9,25 @@ import { startTestApp, testConfig } from "./support/test-app.ts";
 describe("Telegram channel (grammY against a fake Bot API)", () => {
   const api = new FakeTelegramApi();
   let app: RunningOrkestr;
+  let db: pg.Client;
 
   beforeAll(async () => {
     await api.start();
-    app = await startTestApp(await testConfig({ TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: api.url }));
+    const config = await testConfig({ TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: api.url });
+    app = await startTestApp(config);
+    db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
   });
   afterAll(async () => {
+    await db?.end();
     await app?.stop();
     await api.stop();
   });
+
+  const identityBlocked = async (chatId: string) => {
+    const { rows } = await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = 'telegram' AND "externalId" = $1`, [chatId]);
+    return rows[0]?.blockedAt != null;
+  };
 
   it("runs a flow: /start, inline button press, a typed answer, and a follow-up", async () => {
     api.pushText(42, "/start");
@@ -63,6 +74,46 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(api.sent(9)).toHaveLength(1);
+  });
+
+  it("waits out a 429 for its retry_after and delivers once", async () => {
+    api.rateLimitNext(11, 1, 1);
+    api.pushText(11, "/start");
+    expect((await api.waitForSent(11, 1)).map((m) => m.text)).toEqual(["Hello, Анна!"]);
+    const attempts = api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "11");
+    expect(attempts.map((c) => c.status)).toEqual([429, 200]);
+    // The retry came no earlier than retry_after (1 s) asked.
+    expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("marks a user who blocked the bot (403) unreachable, never retries, and sends no more follow-ups", async () => {
+    api.pushText(12, "/start");
+    await api.waitForSent(12, 1);
+    api.block(12);
+    await new Promise((r) => setTimeout(r, 2_500)); // the 1.5 s reminder is attempted and refused
+    const attempts = api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "12").map((c) => c.status);
+    expect(attempts).toEqual([200, 403]);
+    expect(await identityBlocked("12")).toBe(true);
+  });
+
+  it("stops follow-ups when Telegram reports the bot was blocked (my_chat_member)", async () => {
+    api.pushText(13, "/start");
+    await api.waitForSent(13, 1);
+    api.push({
+      my_chat_member: {
+        chat: { id: 13, type: "private" },
+        from: { id: 13, is_bot: false, first_name: "Анна" },
+        date: 0,
+        old_chat_member: { status: "member", user: { id: 123, is_bot: true, first_name: "Bot" } },
+        new_chat_member: { status: "kicked", user: { id: 123, is_bot: true, first_name: "Bot" }, until_date: 0 },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "13")).toHaveLength(1);
+    expect(await identityBlocked("13")).toBe(true);
+    api.pushText(13, "/start"); // writing again makes the contact reachable
+    await api.waitForSent(13, 2);
+    expect(await identityBlocked("13")).toBe(false);
   });
 
   it("sent only requests that match the Bot API spec in ../shared/specs", (context) => {

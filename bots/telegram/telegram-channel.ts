@@ -1,8 +1,10 @@
-import { Bot, type Context } from "grammy";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { Bot, type Context, GrammyError } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import { splitText } from "./split-text.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
@@ -30,6 +32,8 @@ export class TelegramChannel implements ChannelSender {
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     this.botId = options.token.split(":")[0] ?? "bot";
+    // 429 is retried after its retry_after, 5xx and network errors with backoff; 4xx never.
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
   }
 
   /** Starts long polling; every update goes through `runtime.receive` with its `update_id` as key. */
@@ -43,13 +47,18 @@ export class TelegramChannel implements ChannelSender {
       await ctx.answerCallbackQuery().catch(() => undefined);
       await this.receive(runtime, ctx, { type: "button", payload: data, ...(label ? { label } : {}) });
     });
+    this.bot.on("my_chat_member", async (ctx) => {
+      const status = ctx.myChatMember.new_chat_member.status;
+      if (ctx.chat.type !== "private" || (status !== "kicked" && status !== "member")) return;
+      await runtime.setBlocked({ channel: "telegram", externalId: String(ctx.chat.id) }, status === "kicked");
+    });
     this.bot.on("message:contact", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.contact.phone_number }));
     this.bot.on("message:text", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.text }));
     this.bot.catch((error) =>
       this.options.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "telegram update failed"),
     );
     await this.bot.init();
-    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: ["message", "callback_query"] });
+    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: ["message", "callback_query", "my_chat_member"] });
     this.options.logger.info({ bot: this.bot.botInfo.username }, "telegram polling started");
   }
 
@@ -63,11 +72,17 @@ export class TelegramChannel implements ChannelSender {
     const markup = replyMarkupOf(message);
     for (const [index, text] of parts.entries()) {
       const last = index === parts.length - 1;
-      await this.bot.api.sendMessage(to.externalId, text, {
-        ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),
-        // Buttons belong under the last part, where the reader finishes.
-        ...(last && markup ? { reply_markup: markup } : {}),
-      });
+      await this.bot.api
+        .sendMessage(to.externalId, text, {
+          ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),
+          // Buttons belong under the last part, where the reader finishes.
+          ...(last && markup ? { reply_markup: markup } : {}),
+        })
+        .catch((error: unknown) => {
+          if (error instanceof GrammyError && error.error_code === 403)
+            throw new RecipientUnreachableError(error.description, { cause: error });
+          throw error;
+        });
     }
   }
 

@@ -3,6 +3,7 @@ import type { InboundEvent } from "../engine/engine-types.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
+import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
@@ -100,6 +101,13 @@ export class ConversationRuntime {
     return next;
   }
 
+  /** The platform says the person blocked the bot (or unblocked it): follow-ups stop (or may resume). */
+  async setBlocked(address: ChannelAddress, blocked: boolean): Promise<void> {
+    const cancelled = await this.deps.store.setBlocked(address, blocked);
+    await this.deps.scheduler.cancel(cancelled).catch((error: unknown) => this.deps.logger.warn({ err: error }, "timers not cancelled"));
+    this.deps.logger.info({ ...address, blocked, cancelledFollowUps: cancelled.length }, "channel reachability changed");
+  }
+
   /** Resolves when every send started so far has finished (graceful shutdown). */
   async idle(): Promise<void> {
     while (this.dispatching.size > 0) await Promise.allSettled([...this.dispatching.values()]);
@@ -139,10 +147,11 @@ export class ConversationRuntime {
         await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, next.message);
         await this.deps.store.markSent(next.id);
       } catch (error) {
-        // Retry policy per platform arrives with the channel adapters; until then a failed
-        // message is kept with its error, never silently dropped.
+        // Senders retry what is worth retrying (429, 5xx, network) themselves; what reaches here
+        // is kept with its error, never silently dropped.
         this.deps.logger.error({ err: error, outboxId: String(next.id), channel: next.channel }, "send failed");
         await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error));
+        if (error instanceof RecipientUnreachableError) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
       }
     }
   }

@@ -75,6 +75,12 @@ export interface ConversationStore {
    */
   pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>>;
 
+  /**
+   * Marks a channel address blocked (or reachable again). Blocking cancels the contact's pending
+   * follow-ups and returns their ids, so their timers can be removed.
+   */
+  setBlocked(address: ChannelAddress, blocked: boolean): Promise<string[]>;
+
   /** Claims the oldest pending outbound message of a contact, or null. */
   claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;
   markSent(id: bigint): Promise<void>;

@@ -45,6 +45,8 @@ export class PrismaConversationStore implements ConversationStore {
     return this.prisma.$transaction(async (tx) => {
       const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
       if (receipt.count === 0) return null;
+      // Writing again means the person can be reached again.
+      await tx.channelIdentity.updateMany({ where: { ...from, blockedAt: { not: null } }, data: { blockedAt: null } });
       const { context, contact, conversations } = await this.loadLocked(tx, contactId);
       const result = decide(context);
       return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
@@ -62,6 +64,10 @@ export class PrismaConversationStore implements ConversationStore {
       if (followUp?.status !== "pending" || !row) return null;
       const channel = row.channel as ChannelName;
       const identity = await tx.channelIdentity.findFirst({ where: { contactId: contact.id, channel }, orderBy: { createdAt: "desc" } });
+      if (identity?.blockedAt) {
+        await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: new Date() } });
+        return null;
+      }
       const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
       await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() } });
       const from = { channel, externalId: identity?.externalId ?? "" };
@@ -74,6 +80,27 @@ export class PrismaConversationStore implements ConversationStore {
       where: { status: "pending", ...(dueBefore ? { dueAt: { lt: dueBefore } } : {}) },
       select: { id: true, dueAt: true },
     });
+  }
+
+  async setBlocked(address: ChannelAddress, blocked: boolean): Promise<string[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const identity = await tx.channelIdentity.findUnique({ where: { channel_externalId: address } });
+      if (!identity) return [];
+      await tx.channelIdentity.update({ where: { id: identity.id }, data: { blockedAt: blocked ? new Date() : null } });
+      await tx.event.create({
+        data: { contactId: identity.contactId, type: blocked ? "channel_blocked" : "channel_unblocked", data: { ...address } },
+      });
+      if (!blocked) return [];
+      const pending = await tx.followUp.findMany({
+        where: { status: "pending", conversation: { contactId: identity.contactId } },
+        select: { id: true },
+      });
+      await tx.followUp.updateMany({
+        where: { id: { in: pending.map((f) => f.id) } },
+        data: { status: "cancelled", settledAt: new Date() },
+      });
+      return pending.map((f) => f.id);
+    }, transactionOptions);
   }
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {

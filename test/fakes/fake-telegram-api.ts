@@ -4,6 +4,10 @@ import type { AddressInfo } from "node:net";
 export interface RecordedCall {
   method: string;
   params: Record<string, unknown>;
+  /** HTTP status the fake answered with. */
+  status?: number;
+  /** When the call arrived (ms since epoch). */
+  at: number;
 }
 
 type Update = Record<string, unknown> & { update_id: number };
@@ -27,6 +31,9 @@ export class FakeTelegramApi {
   readonly calls: RecordedCall[] = [];
   private readonly updates: Update[] = [];
   private readonly redeliveries: Update[] = [];
+  private readonly blocked = new Set<string>();
+  private readonly rateLimited = new Map<string, number>();
+  private retryAfter = 1;
   private nextUpdateId = 1000;
   private nextMessageId = 1;
   private waiters: Array<() => void> = [];
@@ -63,6 +70,17 @@ export class FakeTelegramApi {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
+  /** From now on sendMessage to this chat answers 403, as when the user blocked the bot. */
+  block(chatId: number): void {
+    this.blocked.add(String(chatId));
+  }
+
+  /** The next `count` sendMessage calls to this chat answer 429 with `retry_after` seconds (flood control). */
+  rateLimitNext(chatId: number, count: number, retryAfter = 1): void {
+    this.rateLimited.set(String(chatId), count);
+    this.retryAfter = retryAfter;
+  }
+
   /** A private text message from user `userId`. */
   pushText(userId: number, text: string, firstName = "Анна"): number {
     const from = { id: userId, is_bot: false, first_name: firstName };
@@ -84,9 +102,10 @@ export class FakeTelegramApi {
     });
   }
 
+  /** Messages the fake accepted for this chat. */
   sent(chatId: number): Array<{ text: string; params: Record<string, unknown> }> {
     return this.calls
-      .filter((c) => c.method === "sendMessage" && String(c.params.chat_id) === String(chatId))
+      .filter((c) => c.method === "sendMessage" && c.status === 200 && String(c.params.chat_id) === String(chatId))
       .map((c) => ({ text: c.params.text as string, params: c.params }));
   }
 
@@ -112,12 +131,17 @@ export class FakeTelegramApi {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString();
     const params = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-    if (method !== "getUpdates") this.calls.push({ method, params });
+    const call: RecordedCall = { method, params, at: Date.now() };
+    if (method !== "getUpdates") this.calls.push(call);
     try {
-      reply(200, { ok: true, result: await this.answer(method, params) });
+      const result = await this.answer(method, params);
+      call.status = 200;
+      reply(200, { ok: true, result });
     } catch (error) {
       const e = error as BotApiError;
-      reply(e.code ?? 500, { ok: false, error_code: e.code ?? 500, description: e.message });
+      call.status = e.code ?? 500;
+      const parameters = e.code === 429 ? { parameters: { retry_after: this.retryAfter } } : {};
+      reply(call.status, { ok: false, error_code: call.status, description: e.message, ...parameters });
     }
   }
 
@@ -152,6 +176,12 @@ export class FakeTelegramApi {
   }
 
   private sendMessage(params: Record<string, unknown>): unknown {
+    if (this.blocked.has(String(params.chat_id))) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+    const limited = this.rateLimited.get(String(params.chat_id)) ?? 0;
+    if (limited > 0) {
+      this.rateLimited.set(String(params.chat_id), limited - 1);
+      throw new BotApiError(429, `Too Many Requests: retry after ${this.retryAfter}`);
+    }
     const text = String(params.text ?? "");
     if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
     if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
