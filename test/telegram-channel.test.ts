@@ -31,10 +31,10 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
 
   it("runs a flow: /start, inline button press, a typed answer, and a follow-up", async () => {
     api.pushText(42, "/start");
-    const [hello] = await api.waitForSent(42, 1);
+    const hello = (await api.waitForSent(42, 1))[0] as { text: string; params: Record<string, unknown> };
     expect(hello?.text).toBe("Hello, Анна!");
     expect(hello?.params.parse_mode).toBe("HTML");
-    const keyboard = (hello?.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> })
+    const keyboard = (hello.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> })
       .inline_keyboard;
     expect(keyboard[0]?.[0]?.text).toBe("Continue");
 
