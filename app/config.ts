@@ -23,6 +23,13 @@ const configSchema = z.object({
     .optional(),
   /** A self-hosted Bot API server, or a test fake. */
   TELEGRAM_API_ROOT: z.url().optional(),
+  /** Public https URL that reaches this app's /telegram/webhook; unset: long polling. */
+  TELEGRAM_WEBHOOK_URL: z.url().optional(),
+  /** 1–256 characters A–Z a–z 0–9 _ - (Telegram's rule for secret_token). */
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[\w-]{1,256}$/, "1–256 characters: letters, digits, '_' or '-'")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -32,7 +39,12 @@ export type Config = z.infer<typeof configSchema>;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
-  const parsed = configSchema.safeParse(present);
+  const parsed = configSchema
+    .refine((c) => !c.TELEGRAM_WEBHOOK_URL || c.TELEGRAM_WEBHOOK_SECRET, {
+      message: "set TELEGRAM_WEBHOOK_SECRET with TELEGRAM_WEBHOOK_URL, so forged webhook calls are refused",
+      path: ["TELEGRAM_WEBHOOK_SECRET"],
+    })
+    .safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);

@@ -48,7 +48,13 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
   const webChat = new WebChatChannel();
   const telegram = config.TELEGRAM_BOT_TOKEN
-    ? new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger })
+    ? new TelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhookUrl: config.TELEGRAM_WEBHOOK_URL,
+        webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+        logger,
+      })
     : undefined;
   if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");
   const runtime = new ConversationRuntime({
@@ -88,7 +94,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const stopSweeper = runtime.startSweeper();
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
-  await telegram?.start(runtime);
+  await telegram?.start(runtime, http);
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));

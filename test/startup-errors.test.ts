@@ -20,6 +20,12 @@ describe("start-up errors are plain and complete", () => {
     expect(app.output).toContain(`${join(dir, "broken.yaml")}:7:5 steps[1]: unknown step kind (keys: sya)`);
   });
 
+  it("requires a webhook secret with a Telegram webhook URL", () => {
+    expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_WEBHOOK_URL: "https://x.test/telegram/webhook" })).toThrow(
+      /TELEGRAM_WEBHOOK_SECRET: set/,
+    );
+  });
+
   it("names every bad environment variable", () => {
     expect(() => loadConfig({ PORT: "http", REDIS_URL: "localhost", DATABASE_URL: "mysql://x" })).toThrow(
       /PORT: .*\n.*DATABASE_URL: .*\n.*REDIS_URL: /,

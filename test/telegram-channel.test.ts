@@ -60,20 +60,14 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
   });
 
   it("ignores a redelivered update", async () => {
-    const id = api.pushText(9, "/start");
+    const update = api.textMessage(9, "/start");
+    const id = api.push(update);
     await api.waitForSent(9, 1);
-    api.push({
-      ...{ update_id: id },
-      message: {
-        message_id: 99,
-        date: 0,
-        chat: { id: 9, type: "private" },
-        from: { id: 9, is_bot: false, first_name: "X" },
-        text: "/start",
-      },
-    });
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(api.sent(9)).toHaveLength(1);
+    api.redeliver(id, update);
+    api.pushText(9, "/start"); // a new update: handled after the redelivery, so both were seen
+    await api.waitForSent(9, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(9).map((m) => m.text)).toEqual(["Hello, Анна!", "Hello, Анна!"]);
   });
 
   it("waits out a 429 for its retry_after and delivers once", async () => {
@@ -129,5 +123,52 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
       "sendMessage: missing text",
       "sendMessage: unknown parameter txt",
     ]);
+  });
+});
+
+describe("Telegram webhook mode", () => {
+  const api = new FakeTelegramApi();
+  let app: RunningOrkestr;
+  const secret = "s3cret-token";
+
+  beforeAll(async () => {
+    await api.start();
+    const config = await testConfig({
+      TELEGRAM_BOT_TOKEN: "123:TEST-token",
+      TELEGRAM_API_ROOT: api.url,
+      TELEGRAM_WEBHOOK_URL: "https://bot.example.test/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: secret,
+    });
+    app = await startTestApp(config);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await api.stop();
+  });
+
+  const post = (update: Record<string, unknown>, headers: Record<string, string>) =>
+    fetch(`${app.url}/telegram/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(update),
+    });
+
+  it("registers the webhook with its secret and handles updates that carry it", async () => {
+    expect(api.calls.find((c) => c.method === "setWebhook")?.params).toMatchObject({
+      url: "https://bot.example.test/telegram/webhook",
+      secret_token: secret,
+    });
+    const response = await post({ update_id: 1, ...api.textMessage(21, "/start") }, { "x-telegram-bot-api-secret-token": secret });
+    expect(response.status).toBe(200);
+    expect((await api.waitForSent(21, 1))[0]?.text).toBe("Hello, Анна!");
+  });
+
+  it("rejects a forged request (wrong or missing secret) with 401 and processes nothing", async () => {
+    expect((await post({ update_id: 2, ...api.textMessage(22, "/start") }, { "x-telegram-bot-api-secret-token": "guess" })).status).toBe(
+      401,
+    );
+    expect((await post({ update_id: 3, ...api.textMessage(22, "/start") }, {})).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(22)).toEqual([]);
   });
 });

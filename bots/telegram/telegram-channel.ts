@@ -1,6 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Context, GrammyError } from "grammy";
+import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
+import type { Hono } from "hono";
 import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
@@ -16,8 +17,15 @@ export interface TelegramOptions {
   token: string;
   /** Bot API server (https://api.telegram.org by default; a self-hosted server or a test fake). */
   apiRoot?: string | undefined;
+  /** Public https URL of `webhookPath`; when set, Telegram pushes updates instead of long polling. */
+  webhookUrl?: string | undefined;
+  /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; requests without it get 401. */
+  webhookSecret?: string | undefined;
   logger: Logger;
 }
+
+/** Where the app receives Telegram's webhook requests. */
+export const telegramWebhookPath = "/telegram/webhook";
 
 /**
  * The Telegram channel on grammY (https://grammy.dev): turns updates into inbound events and
@@ -36,8 +44,12 @@ export class TelegramChannel implements ChannelSender {
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
   }
 
-  /** Starts long polling; every update goes through `runtime.receive` with its `update_id` as key. */
-  async start(runtime: ConversationRuntime): Promise<void> {
+  /**
+   * Starts receiving updates: a webhook registered at Telegram when `webhookUrl` is set (the
+   * route is mounted on `http`), long polling otherwise. Every update goes through
+   * `runtime.receive` keyed by its `update_id`.
+   */
+  async start(runtime: ConversationRuntime, http: Hono): Promise<void> {
     this.bot.on("callback_query:data", async (ctx) => {
       const data = ctx.callbackQuery.data;
       const label = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
@@ -58,7 +70,19 @@ export class TelegramChannel implements ChannelSender {
       this.options.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "telegram update failed"),
     );
     await this.bot.init();
-    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: ["message", "callback_query", "my_chat_member"] });
+    const allowed_updates = ["message", "callback_query", "my_chat_member"] as const;
+    const { webhookUrl, webhookSecret } = this.options;
+    if (webhookUrl) {
+      // grammY answers 401 when the secret header is missing or wrong, before any handling.
+      http.post(telegramWebhookPath, webhookCallback(this.bot, "hono", { secretToken: webhookSecret, onTimeout: "return" }));
+      await this.bot.api.setWebhook(webhookUrl, {
+        allowed_updates: [...allowed_updates],
+        ...(webhookSecret ? { secret_token: webhookSecret } : {}),
+      });
+      this.options.logger.info({ bot: this.bot.botInfo.username, webhookUrl }, "telegram webhook set");
+      return;
+    }
+    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: [...allowed_updates] });
     this.options.logger.info({ bot: this.bot.botInfo.username }, "telegram polling started");
   }
 
@@ -88,7 +112,7 @@ export class TelegramChannel implements ChannelSender {
 
   private async receive(runtime: ConversationRuntime, ctx: Context, event: InboundEvent): Promise<void> {
     const chat = ctx.chat;
-    if (!chat || chat.type !== "private") return;
+    if (chat?.type !== "private") return;
     const from = ctx.from;
     await runtime.receive(
       `telegram:${this.botId}:${ctx.update.update_id}`,

@@ -149,9 +149,11 @@ export class ConversationRuntime {
       } catch (error) {
         // Senders retry what is worth retrying (429, 5xx, network) themselves; what reaches here
         // is kept with its error, never silently dropped.
-        this.deps.logger.error({ err: error, outboxId: String(next.id), channel: next.channel }, "send failed");
+        const unreachable = error instanceof RecipientUnreachableError;
+        // A person blocking the bot is an everyday event, not an error of ours.
+        this.deps.logger[unreachable ? "warn" : "error"]({ err: error, outboxId: String(next.id), channel: next.channel }, "send failed");
         await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error));
-        if (error instanceof RecipientUnreachableError) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
+        if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
       }
     }
   }

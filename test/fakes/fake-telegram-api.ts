@@ -83,10 +83,15 @@ export class FakeTelegramApi {
 
   /** A private text message from user `userId`. */
   pushText(userId: number, text: string, firstName = "Анна"): number {
+    return this.push(this.textMessage(userId, text, firstName));
+  }
+
+  /** The body of an update with a private text message (without update_id). */
+  textMessage(userId: number, text: string, firstName = "Анна"): Record<string, unknown> {
     const from = { id: userId, is_bot: false, first_name: firstName };
-    return this.push({
+    return {
       message: { message_id: this.nextMessageId++, date: now(), chat: { id: userId, type: "private", first_name: firstName }, from, text },
-    });
+    };
   }
 
   /** A press on an inline button of a message the bot sent. */
@@ -150,6 +155,7 @@ export class FakeTelegramApi {
       case "getMe":
         return { id: 123, is_bot: true, first_name: "Orkestr Test", username: "orkestr_test_bot" };
       case "deleteWebhook":
+      case "setWebhook":
       case "answerCallbackQuery":
         return true;
       case "getUpdates":
