@@ -12,6 +12,7 @@ import { TelegramChannel } from "../bots/telegram/telegram-channel.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
+import { RedisSendPacer, telegramPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
@@ -53,6 +54,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         apiRoot: config.TELEGRAM_API_ROOT,
         webhookUrl: config.TELEGRAM_WEBHOOK_URL,
         webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+        pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:telegram`, telegramPacing),
         logger,
       })
     : undefined;

@@ -110,6 +110,14 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect(await identityBlocked("13")).toBe(false);
   });
 
+  it("paces a burst to one chat: three at once, the rest after the window", async () => {
+    api.pushText(14, "/start burst");
+    const sent = await api.waitForSent(14, 5);
+    expect(sent.map((m) => m.text)).toEqual(["One", "Two", "Three", "Four", "Five"]);
+    const times = api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "14").map((c) => c.at);
+    expect((times[3] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2_500);
+  });
+
   it("sent only requests that match the Bot API spec in ../shared/specs", (context) => {
     const spec = loadTelegramSpec();
     if (!spec) {

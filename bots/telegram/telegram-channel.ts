@@ -6,6 +6,7 @@ import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-typ
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
+import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import { splitText } from "./split-text.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
@@ -21,6 +22,8 @@ export interface TelegramOptions {
   webhookUrl?: string | undefined;
   /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; requests without it get 401. */
   webhookSecret?: string | undefined;
+  /** Shared rate limiting: every sendMessage waits for its turn. */
+  pacer?: SendPacer | undefined;
   logger: Logger;
 }
 
@@ -96,6 +99,7 @@ export class TelegramChannel implements ChannelSender {
     const markup = replyMarkupOf(message);
     for (const [index, text] of parts.entries()) {
       const last = index === parts.length - 1;
+      await this.options.pacer?.acquire(to.externalId);
       await this.bot.api
         .sendMessage(to.externalId, text, {
           ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),

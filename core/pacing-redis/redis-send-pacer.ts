@@ -1,0 +1,52 @@
+import type { Redis } from "ioredis";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { SendPacer } from "../runtime/send-pacer.ts";
+
+export interface PacingRule {
+  /** `recipient` limits each chat; `sender` limits the whole bot. */
+  scope: "recipient" | "sender";
+  /** Messages allowed per window: the burst size. */
+  points: number;
+  windowSeconds: number;
+}
+
+/** Telegram: about 1 message/s per chat with small bursts, 30 messages/s per bot (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this). */
+export const telegramPacing: PacingRule[] = [
+  { scope: "recipient", points: 3, windowSeconds: 3 },
+  { scope: "sender", points: 30, windowSeconds: 1 },
+];
+
+/**
+ * Outbound pacing on Redis counters (rate-limiter-flexible), so every process and replica
+ * draws from the same budget. A send that would exceed a rule waits for the window to reset.
+ */
+export class RedisSendPacer implements SendPacer {
+  private readonly limiters: Array<{ scope: PacingRule["scope"]; limiter: RateLimiterRedis }>;
+
+  constructor(redis: Redis, keyPrefix: string, rules: PacingRule[]) {
+    this.limiters = rules.map((rule) => ({
+      scope: rule.scope,
+      limiter: new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${keyPrefix}:pace:${rule.scope}:${rule.points}per${rule.windowSeconds}s`,
+        points: rule.points,
+        duration: rule.windowSeconds,
+      }),
+    }));
+  }
+
+  async acquire(recipient: string): Promise<void> {
+    for (const { scope, limiter } of this.limiters) {
+      const key = scope === "recipient" ? recipient : "all";
+      for (;;) {
+        try {
+          await limiter.consume(key);
+          break;
+        } catch (rejection) {
+          if (!(rejection instanceof RateLimiterRes)) throw rejection;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(rejection.msBeforeNext, 10)));
+        }
+      }
+    }
+  }
+}
