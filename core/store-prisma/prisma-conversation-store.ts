@@ -1,5 +1,4 @@
-import { z } from "zod";
-import type { ChannelName, ContactView, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
+import type { ChannelName, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
@@ -9,18 +8,9 @@ import type {
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+import { toContactView, toConversationState } from "./row-mappers.ts";
 
 type Tx = Prisma.TransactionClient;
-
-/** The engine's part of Conversation.state, versioned and parsed on read. */
-const conversationStateJson = z.object({
-  v: z.literal(1).default(1),
-  vars: z.record(z.string(), z.unknown()).default({}),
-  attempts: z.number().int().default(0),
-  answer: z.unknown().optional(),
-});
-
-const stageJson = z.enum(["awareness", "evaluation", "deal", "loyalty"]).nullable().catch(null);
 
 /** A sending row older than this was left by a crashed process and is sent again. */
 const staleClaimMs = 60_000;
@@ -293,33 +283,4 @@ export class PrismaConversationStore implements ConversationStore {
       cancel: cancelled.map((f) => f.id),
     };
   }
-}
-
-function toContactView(row: Contact): ContactView {
-  return {
-    id: row.id,
-    first_name: row.firstName,
-    last_name: row.lastName,
-    username: row.username,
-    phone: row.phone,
-    email: row.email,
-    fields: (row.fields ?? {}) as Record<string, unknown>,
-    tags: row.tags,
-    optedOut: row.optedOut,
-  };
-}
-
-function toConversationState(row: Conversation): ConversationState {
-  const state = conversationStateJson.parse(row.state ?? {});
-  return {
-    flowId: row.flowId,
-    flowVersion: row.flowVersion,
-    stepId: row.stepId,
-    visit: row.visit,
-    stage: stageJson.parse(row.stage),
-    status: row.status === "ended" ? "ended" : "active",
-    vars: state.vars,
-    attempts: state.attempts,
-    ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
-  };
 }

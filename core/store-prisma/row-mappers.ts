@@ -1,0 +1,44 @@
+import { z } from "zod";
+import type { ContactView, ConversationState } from "../engine/engine-types.ts";
+import { stageSchema } from "../flow/flow-schema.ts";
+import type { Contact, Conversation } from "./generated/client.ts";
+
+/** The engine's part of Conversation.state, versioned and parsed on read. */
+const conversationStateJson = z.object({
+  v: z.literal(1).default(1),
+  vars: z.record(z.string(), z.unknown()).default({}),
+  attempts: z.number().int().default(0),
+  answer: z.unknown().optional(),
+});
+
+const stageJson = stageSchema.nullable().catch(null);
+
+/** Database rows to the engine's views. */
+export function toContactView(row: Contact): ContactView {
+  return {
+    id: row.id,
+    first_name: row.firstName,
+    last_name: row.lastName,
+    username: row.username,
+    phone: row.phone,
+    email: row.email,
+    fields: (row.fields ?? {}) as Record<string, unknown>,
+    tags: row.tags,
+    optedOut: row.optedOut,
+  };
+}
+
+export function toConversationState(row: Conversation): ConversationState {
+  const state = conversationStateJson.parse(row.state ?? {});
+  return {
+    flowId: row.flowId,
+    flowVersion: row.flowVersion,
+    stepId: row.stepId,
+    visit: row.visit,
+    stage: stageJson.parse(row.stage),
+    status: row.status === "ended" ? "ended" : "active",
+    vars: state.vars,
+    attempts: state.attempts,
+    ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
+  };
+}
