@@ -30,6 +30,11 @@ const configSchema = z.object({
     .string()
     .regex(/^[\w-]{1,256}$/, "1–256 characters: letters, digits, '_' or '-'")
     .optional(),
+  /** Community access token (messages permission); with VK_GROUP_ID it turns the VK channel on. */
+  VK_GROUP_TOKEN: z.string().min(10).optional(),
+  VK_GROUP_ID: z.coerce.number().int().positive().optional(),
+  /** VK API base (default https://api.vk.ru/method), or a test fake. */
+  VK_API_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -44,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       message: "set TELEGRAM_WEBHOOK_SECRET with TELEGRAM_WEBHOOK_URL, so forged webhook calls are refused",
       path: ["TELEGRAM_WEBHOOK_SECRET"],
     })
+    .refine((c) => !c.VK_GROUP_TOKEN || c.VK_GROUP_ID, { message: "set VK_GROUP_ID with VK_GROUP_TOKEN", path: ["VK_GROUP_ID"] })
     .safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);

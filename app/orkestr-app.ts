@@ -9,10 +9,11 @@ import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { TelegramChannel } from "../bots/telegram/telegram-channel.ts";
+import { VkChannel } from "../bots/vk/vk-channel.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
-import { RedisSendPacer, telegramPacing } from "../core/pacing-redis/redis-send-pacer.ts";
+import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
@@ -59,11 +60,22 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       })
     : undefined;
   if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");
+  const vk =
+    config.VK_GROUP_TOKEN && config.VK_GROUP_ID
+      ? new VkChannel({
+          token: config.VK_GROUP_TOKEN,
+          groupId: config.VK_GROUP_ID,
+          apiBaseUrl: config.VK_API_BASE_URL,
+          pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:vk`, vkPacing),
+          logger,
+        })
+      : undefined;
+  if (!vk) logger.info("vk channel is off: VK_GROUP_TOKEN and VK_GROUP_ID are not set");
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
     store: new PrismaConversationStore(database.prisma),
     scheduler: queue,
-    senders: telegram ? [webChat, telegram] : [webChat],
+    senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : [])],
     logger,
   });
 
@@ -97,6 +109,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
   await telegram?.start(runtime, http);
+  await vk?.start(runtime);
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
@@ -116,6 +129,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000).unref();
       });
       await telegram?.stop();
+      await vk?.stop();
       await stopSweeper();
       await runtime.idle();
       await queue.close();

@@ -16,6 +16,9 @@ export const telegramPacing: PacingRule[] = [
   { scope: "sender", points: 30, windowSeconds: 1 },
 ];
 
+/** VK: 20 API requests per second per community token (https://dev.vk.com/ru/reference/roadmap#limits). */
+export const vkPacing: PacingRule[] = [{ scope: "sender", points: 20, windowSeconds: 1 }];
+
 /**
  * Outbound pacing on Redis counters (rate-limiter-flexible), so every process and replica
  * draws from the same budget. A send that would exceed a rule waits for the window to reset.

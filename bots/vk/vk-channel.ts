@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { Agent } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
+import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
+import type { SendPacer } from "../../core/runtime/send-pacer.ts";
+import { splitText } from "../telegram/split-text.ts";
+import { htmlToPlainText } from "./html-to-plain-text.ts";
+import { vkKeyboard } from "./vk-keyboard.ts";
+
+/** VK message text limit (https://dev.vk.com/ru/method/messages.send). */
+const maxTextLength = 4096;
+/** "Community may not message this user" (the user never wrote or denied messages). */
+const vkCannotMessage = new Set([901, 902]);
+
+export interface VkOptions {
+  token: string;
+  groupId: number;
+  /** VK API base, e.g. https://api.vk.ru/method (default) or a test fake. */
+  apiBaseUrl?: string | undefined;
+  pacer?: SendPacer | undefined;
+  logger: Logger;
+}
+
+/**
+ * The VK community channel on vk-io (https://github.com/negezor/vk-io), Bots Long Poll:
+ * messages and button payloads become inbound events; replies are sent with a `random_id`
+ * derived from the outbox dedupe key, so a retried send cannot duplicate a message.
+ */
+export class VkChannel implements ChannelSender {
+  readonly channel = "vk" as const;
+  readonly vk: VK;
+
+  constructor(private readonly options: VkOptions) {
+    const plainHttp = options.apiBaseUrl?.startsWith("http://");
+    this.vk = new VK({
+      token: options.token,
+      pollingGroupId: options.groupId,
+      ...(options.apiBaseUrl ? { apiBaseUrl: options.apiBaseUrl } : {}),
+      // vk-io's default agent is https-only; a plain-http fake needs an http agent.
+      ...(plainHttp ? { agent: new Agent({ keepAlive: true }) as unknown as HttpsAgent } : {}),
+      pollingWait: 1_000,
+    });
+  }
+
+  async start(runtime: ConversationRuntime): Promise<void> {
+    this.vk.updates.on("message_new", (ctx) => this.receive(runtime, ctx));
+    this.vk.updates.on("message_subscription", (ctx: MessageSubscriptionContext) =>
+      runtime.setBlocked({ channel: "vk", externalId: String(ctx.userId) }, ctx.isUnsubscribed),
+    );
+    await this.vk.updates.start();
+    this.options.logger.info({ groupId: this.options.groupId }, "vk long poll started");
+  }
+
+  async stop(): Promise<void> {
+    await this.vk.updates.stop();
+  }
+
+  async send(to: { externalId: string; dedupeKey: string }, message: OutboundMessage): Promise<void> {
+    const text = message.format === "html" ? htmlToPlainText(message.text) : message.text;
+    const parts = splitText(text, maxTextLength);
+    const keyboard = vkKeyboard(message);
+    for (const [index, part] of parts.entries()) {
+      await this.options.pacer?.acquire(to.externalId);
+      const last = index === parts.length - 1;
+      await this.vk.api.messages
+        .send({
+          peer_id: Number(to.externalId),
+          message: part,
+          random_id: randomIdOf(`${to.dedupeKey}/${index}`),
+          ...(last && keyboard ? { keyboard } : {}),
+        })
+        .catch((error: unknown) => {
+          if (error instanceof APIError && vkCannotMessage.has(Number(error.code))) {
+            throw new RecipientUnreachableError(error.message, { cause: error });
+          }
+          throw error;
+        });
+    }
+  }
+
+  private async receive(runtime: ConversationRuntime, ctx: MessageContext): Promise<void> {
+    if (ctx.isOutbox || !ctx.isUser) return;
+    const payload = ctx.messagePayload as { b?: unknown; command?: unknown } | undefined;
+    const event: InboundEvent = ctx.referralValue
+      ? { type: "start", payload: ctx.referralValue }
+      : typeof payload?.b === "string"
+        ? { type: "button", payload: payload.b, ...(ctx.text ? { label: ctx.text } : {}) }
+        : payload?.command === "start"
+          ? { type: "start" }
+          : { type: "text", text: ctx.text ?? "" };
+    // VK's message id is unique per community and the same on a redelivery.
+    await runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
+  }
+}
+
+/** A stable positive 31-bit id per logical message (VK ignores a repeated random_id). */
+export function randomIdOf(key: string): number {
+  return createHash("sha256").update(key).digest().readUInt32BE(0) & 0x7fffffff;
+}

@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface VkCall {
+  method: string;
+  params: Record<string, string>;
+  /** VK error code answered, if any. */
+  error?: number;
+  at: number;
+}
+
+class VkApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A local VK API (https://dev.vk.com/ru/method) and Bots Long Poll server for tests, reached by
+ * the real vk-io through `apiBaseUrl`. It records calls and enforces what the project must
+ * respect: `random_id` required and deduplicated, text ≤ 4096, keyboard limits (inline ≤ 6 rows
+ * and 10 buttons, standard ≤ 10 rows and 40, ≤ 5 per row, label ≤ 40, payload ≤ 255) and
+ * error 901 for users who do not allow messages.
+ */
+export class FakeVkApi {
+  readonly calls: VkCall[] = [];
+  private readonly events: Array<Record<string, unknown>> = [];
+  private readonly denied = new Set<number>();
+  private readonly seenRandomIds = new Set<string>();
+  private waiters: Array<() => void> = [];
+  private nextMessageId = 1;
+  private ts = 1;
+  private server: Server | undefined;
+  url = "";
+
+  constructor(readonly groupId = 777) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const wake of this.waiters.splice(0)) wake();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** The user writes to the community; `payload` is a keyboard button's payload, `ref` a vk.me ref. */
+  pushMessage(userId: number, text: string, extra: { payload?: string; ref?: string; id?: number } = {}): number {
+    const id = extra.id ?? this.nextMessageId++;
+    const message = { id, date: 0, peer_id: userId, from_id: userId, text, out: 0, conversation_message_id: id, ...extra };
+    this.pushEvent("message_new", {
+      message,
+      client_info: { button_actions: ["text", "open_link"], keyboard: true, inline_keyboard: true },
+    });
+    return id;
+  }
+
+  pushEvent(type: string, object: Record<string, unknown>): void {
+    this.events.push({ type, object, group_id: this.groupId, event_id: `e${this.ts}${this.events.length}`, v: "5.199" });
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** The user denied messages from the community: sends answer 901. */
+  deny(userId: number): void {
+    this.denied.add(userId);
+  }
+
+  sent(peerId: number): Array<{ text: string; keyboard: Record<string, unknown> | undefined; params: Record<string, string> }> {
+    return this.calls
+      .filter((c) => c.method === "messages.send" && c.error === undefined && Number(c.params.peer_id) === peerId)
+      .map((c) => ({
+        text: c.params.message ?? "",
+        keyboard: c.params.keyboard ? JSON.parse(c.params.keyboard) : undefined,
+        params: c.params,
+      }));
+  }
+
+  async waitForSent(peerId: number, count: number, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.sent(peerId).length >= count) return this.sent(peerId);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Expected ${count} messages to ${peerId}, got ${JSON.stringify(this.sent(peerId).map((m) => m.text))}`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const send = (body: unknown) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === "/lp") return send(await this.longPoll(url.searchParams));
+    const method = /^\/method\/([\w.]+)$/.exec(url.pathname)?.[1];
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+    const call: VkCall = { method: method ?? url.pathname, params, at: Date.now() };
+    this.calls.push(call);
+    try {
+      send({ response: this.answer(call.method, params) });
+    } catch (error) {
+      const e = error as VkApiError;
+      call.error = e.code;
+      send({ error: { error_code: e.code, error_msg: e.message, request_params: [] } });
+    }
+  }
+
+  private answer(method: string, params: Record<string, string>): unknown {
+    if (!params.access_token) throw new VkApiError(5, "User authorization failed: no access_token passed.");
+    switch (method) {
+      case "groups.getLongPollServer":
+        return { key: "fake-key", server: `${this.url}/lp`, ts: String(this.ts) };
+      case "messages.send":
+        return this.messagesSend(params);
+      default:
+        throw new VkApiError(3, "Unknown method passed.");
+    }
+  }
+
+  private messagesSend(params: Record<string, string>): number {
+    const peer = Number(params.peer_id);
+    if (!peer) throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
+    if (params.random_id === undefined || !/^-?\d+$/.test(params.random_id)) throw new VkApiError(100, "random_id is required");
+    if (this.denied.has(peer)) throw new VkApiError(901, "Can't send messages for users without permission");
+    const text = params.message ?? "";
+    if (text.length === 0 && !params.attachment) throw new VkApiError(100, "message is empty");
+    if (text.length > 4096) throw new VkApiError(914, "Message is too long");
+    if (params.keyboard) checkKeyboard(JSON.parse(params.keyboard));
+    const key = `${peer}/${params.random_id}`;
+    if (this.seenRandomIds.has(key)) {
+      // VK does not send a message twice with the same random_id; drop the record of the repeat.
+      this.calls.pop();
+      return 0;
+    }
+    this.seenRandomIds.add(key);
+    return this.nextMessageId++;
+  }
+
+  private async longPoll(query: URLSearchParams): Promise<unknown> {
+    const ts = Number(query.get("ts") ?? this.ts);
+    if (this.events.length === 0) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 500);
+      });
+    }
+    const updates = this.events.splice(0);
+    this.ts = ts + updates.length;
+    return { ts: String(this.ts), updates };
+  }
+}
+
+function checkKeyboard(keyboard: { inline?: boolean; buttons?: Array<Array<{ action?: Record<string, string> }>> }): void {
+  const rows = keyboard.buttons ?? [];
+  const all = rows.flat();
+  const [maxRows, maxButtons] = keyboard.inline ? [6, 10] : [10, 40];
+  if (rows.length > maxRows || all.length > maxButtons || rows.some((r) => r.length > 5))
+    throw new VkApiError(911, "Keyboard format is invalid: too many buttons");
+  for (const button of all) {
+    if ((button.action?.label ?? "").length > 40) throw new VkApiError(911, "Keyboard format is invalid: label is too long");
+    if ((button.action?.payload ?? "").length > 255) throw new VkApiError(911, "Keyboard format is invalid: payload is too long");
+  }
+}

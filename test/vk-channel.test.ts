@@ -1,0 +1,79 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { FakeVkApi } from "./fakes/fake-vk-api.ts";
+import { startTestApp, testConfig } from "./support/test-app.ts";
+
+/** The real vk-io in the app, on Bots Long Poll against a local fake VK API; PostgreSQL and Redis are real. */
+describe("VK channel (vk-io against a fake VK API)", () => {
+  const api = new FakeVkApi(777);
+  let app: RunningOrkestr;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    await api.start();
+    const config = await testConfig({ VK_GROUP_TOKEN: "vk1.a.test-token", VK_GROUP_ID: "777", VK_API_BASE_URL: `${api.url}/method` });
+    app = await startTestApp(config);
+    db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await app?.stop();
+    await api.stop();
+  });
+
+  it("runs a flow: a first message, a keyboard press, a typed answer and a follow-up, in plain text", async () => {
+    api.pushMessage(501, "Привет");
+    const [hello] = await api.waitForSent(501, 1);
+    expect(hello?.text).toBe("Hello, guest!");
+    const button = (hello?.keyboard?.buttons as Array<Array<{ action: { label: string; payload: string } }>>)[0]?.[0];
+    expect(hello?.keyboard?.inline).toBe(true);
+    expect(button?.action.label).toBe("Continue");
+
+    api.pushMessage(501, "Continue", { payload: button?.action.payload as string });
+    expect((await api.waitForSent(501, 2))[1]?.text).toBe("Your name?");
+    api.pushMessage(501, "<i>Bob</i> & co");
+    expect((await api.waitForSent(501, 3))[2]?.text).toBe("Thanks, <i>Bob</i> & co");
+    expect((await api.waitForSent(501, 4))[3]?.text).toBe("Follow-up for <i>Bob</i> & co");
+    const randomIds = api.sent(501).map((m) => m.params.random_id);
+    expect(new Set(randomIds).size).toBe(4);
+  });
+
+  it("enters the flow named by a vk.me ref", async () => {
+    api.pushMessage(502, "Начать", { ref: "counter" });
+    expect((await api.waitForSent(502, 1))[0]?.text).toBe("Send anything");
+  });
+
+  it("handles a redelivered message once", async () => {
+    const id = api.pushMessage(503, "Привет");
+    await api.waitForSent(503, 1);
+    api.pushMessage(503, "Привет", { id });
+    api.pushMessage(503, "/start");
+    await api.waitForSent(503, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(503)).toHaveLength(2);
+  });
+
+  it("stops messaging a user who denied messages (901, message_deny)", async () => {
+    api.pushMessage(504, "Привет");
+    await api.waitForSent(504, 1);
+    api.deny(504);
+    await new Promise((r) => setTimeout(r, 2_500)); // the 1.5 s reminder is refused with 901
+    expect(api.calls.filter((c) => c.method === "messages.send" && c.params.peer_id === "504").map((c) => c.error)).toEqual([
+      undefined,
+      901,
+    ]);
+    const blocked = async (peer: string) =>
+      (await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = 'vk' AND "externalId" = $1`, [peer])).rows[0]?.blockedAt !=
+      null;
+    expect(await blocked("504")).toBe(true);
+
+    api.pushMessage(505, "Привет");
+    await api.waitForSent(505, 1);
+    api.pushEvent("message_deny", { user_id: 505 });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(api.sent(505)).toHaveLength(1);
+    expect(await blocked("505")).toBe(true);
+  });
+});
