@@ -25,10 +25,10 @@ describe("VK channel (vk-io against a fake VK API)", () => {
 
   it("runs a flow: a first message, a keyboard press, a typed answer and a follow-up, in plain text", async () => {
     api.pushMessage(501, "Привет");
-    const [hello] = await api.waitForSent(501, 1);
-    expect(hello?.text).toBe("Hello, guest!");
-    const button = (hello?.keyboard?.buttons as Array<Array<{ action: { label: string; payload: string } }>>)[0]?.[0];
-    expect(hello?.keyboard?.inline).toBe(true);
+    const hello = (await api.waitForSent(501, 1))[0] as { text: string; keyboard: Record<string, unknown> };
+    expect(hello.text).toBe("Hello, guest!");
+    const button = (hello.keyboard.buttons as Array<Array<{ action: { label: string; payload: string } }>>)[0]?.[0];
+    expect(hello.keyboard.inline).toBe(true);
     expect(button?.action.label).toBe("Continue");
 
     api.pushMessage(501, "Continue", { payload: button?.action.payload as string });
