@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { startTestApp, testConfig } from "./support/test-app.ts";
+import { loadVkSpec, vkCallProblems } from "./support/vk-spec.ts";
 
 /** The real vk-io in the app, on Bots Long Poll against a local fake VK API; PostgreSQL and Redis are real. */
 describe("VK channel (vk-io against a fake VK API)", () => {
@@ -75,5 +76,20 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(api.sent(505)).toHaveLength(1);
     expect(await blocked("505")).toBe(true);
+  });
+
+  it("sent only requests that match the VK API spec in ../shared/specs", (context) => {
+    const spec = loadVkSpec();
+    if (!spec) {
+      console.warn("../shared/specs/vk is absent: contract check skipped");
+      context.skip();
+      return;
+    }
+    expect(api.calls.filter((c) => c.method === "messages.send").length).toBeGreaterThan(5);
+    expect(api.calls.flatMap((c) => vkCallProblems(spec, c.method, c.params))).toEqual([]);
+    expect(vkCallProblems(spec, "messages.send", { peer_id: "x", text: "typo" })).toEqual([
+      'messages.send.peer_id: "x" is not an integer',
+      "messages.send: unknown parameter text",
+    ]);
   });
 });
