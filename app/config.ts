@@ -35,6 +35,10 @@ const configSchema = z.object({
   VK_GROUP_ID: z.coerce.number().int().positive().optional(),
   /** VK API base (default https://api.vk.ru/method), or a test fake. */
   VK_API_BASE_URL: z.url().optional(),
+  /** Callback API instead of Long Poll: the confirmation string from the community settings… */
+  VK_CONFIRMATION_CODE: z.string().min(1).optional(),
+  /** …and the secret key set there (required with the confirmation code). */
+  VK_CALLBACK_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -48,6 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => !c.TELEGRAM_WEBHOOK_URL || c.TELEGRAM_WEBHOOK_SECRET, {
       message: "set TELEGRAM_WEBHOOK_SECRET with TELEGRAM_WEBHOOK_URL, so forged webhook calls are refused",
       path: ["TELEGRAM_WEBHOOK_SECRET"],
+    })
+    .refine((c) => !c.VK_CONFIRMATION_CODE || c.VK_CALLBACK_SECRET, {
+      message: "set VK_CALLBACK_SECRET with VK_CONFIRMATION_CODE, so forged callbacks are refused",
+      path: ["VK_CALLBACK_SECRET"],
     })
     .refine((c) => !c.VK_GROUP_TOKEN || c.VK_GROUP_ID, { message: "set VK_GROUP_ID with VK_GROUP_TOKEN", path: ["VK_GROUP_ID"] })
     .safeParse(present);

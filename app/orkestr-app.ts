@@ -67,6 +67,10 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
           groupId: config.VK_GROUP_ID,
           apiBaseUrl: config.VK_API_BASE_URL,
           pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:vk`, vkPacing),
+          callback:
+            config.VK_CONFIRMATION_CODE && config.VK_CALLBACK_SECRET
+              ? { confirmationCode: config.VK_CONFIRMATION_CODE, secret: config.VK_CALLBACK_SECRET }
+              : undefined,
           logger,
         })
       : undefined;
@@ -109,7 +113,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
   await telegram?.start(runtime, http);
-  await vk?.start(runtime);
+  await vk?.start(runtime, http);
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));

@@ -93,3 +93,57 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     ]);
   });
 });
+
+describe("VK Callback API", () => {
+  const api = new FakeVkApi(778);
+  let app: RunningOrkestr;
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${app.url}/vk/callback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const messageNew = (id: number, peer: number, text: string, secret = "cb-secret") => ({
+    type: "message_new",
+    group_id: 778,
+    event_id: `ev${id}`,
+    v: "5.199",
+    secret,
+    object: {
+      message: { id, date: 0, peer_id: peer, from_id: peer, text, out: 0 },
+      client_info: { keyboard: true, inline_keyboard: true },
+    },
+  });
+
+  beforeAll(async () => {
+    await api.start();
+    app = await startTestApp(
+      await testConfig({
+        VK_GROUP_TOKEN: "vk1.a.test-token",
+        VK_GROUP_ID: "778",
+        VK_API_BASE_URL: `${api.url}/method`,
+        VK_CONFIRMATION_CODE: "conf-123",
+        VK_CALLBACK_SECRET: "cb-secret",
+      }),
+    );
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await api.stop();
+  });
+
+  it("answers the confirmation, handles an event before answering ok, and ignores its redelivery", async () => {
+    const confirmation = await post({ type: "confirmation", group_id: 778, secret: "cb-secret" });
+    expect(await confirmation.text()).toBe("conf-123");
+    const first = await post(messageNew(1, 601, "Привет"));
+    expect(await first.text()).toBe("ok");
+    // "ok" came after the turn was stored, so the reply is already on its way.
+    expect((await api.waitForSent(601, 1))[0]?.text).toBe("Hello, guest!");
+    expect(await (await post(messageNew(1, 601, "Привет"))).text()).toBe("ok");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(601)).toHaveLength(1);
+  });
+
+  it("refuses events with a wrong secret or another community, and processes nothing", async () => {
+    expect((await post(messageNew(2, 602, "Привет", "guess"))).status).toBe(403);
+    expect((await post({ ...messageNew(3, 602, "Привет"), group_id: 1 })).status).toBe(403);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(602)).toEqual([]);
+  });
+});

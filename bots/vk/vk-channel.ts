@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
+import type { Hono } from "hono";
 import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
 import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
@@ -22,8 +23,16 @@ export interface VkOptions {
   /** VK API base, e.g. https://api.vk.ru/method (default) or a test fake. */
   apiBaseUrl?: string | undefined;
   pacer?: SendPacer | undefined;
+  /**
+   * Callback API instead of Long Poll: the string VK expects back for the `confirmation` event,
+   * and the secret it sends with every event.
+   */
+  callback?: { confirmationCode: string; secret: string } | undefined;
   logger: Logger;
 }
+
+/** Where the app receives VK Callback API events. */
+export const vkCallbackPath = "/vk/callback";
 
 /**
  * The VK community channel on vk-io (https://github.com/negezor/vk-io), Bots Long Poll:
@@ -46,11 +55,26 @@ export class VkChannel implements ChannelSender {
     });
   }
 
-  async start(runtime: ConversationRuntime): Promise<void> {
+  /** Starts Long Poll, or mounts the Callback API route on `http` when `callback` is configured. */
+  async start(runtime: ConversationRuntime, http: Hono): Promise<void> {
     this.vk.updates.on("message_new", (ctx) => this.receive(runtime, ctx));
     this.vk.updates.on("message_subscription", (ctx: MessageSubscriptionContext) =>
       runtime.setBlocked({ channel: "vk", externalId: String(ctx.userId) }, ctx.isUnsubscribed),
     );
+    const { callback } = this.options;
+    if (callback) {
+      http.post(vkCallbackPath, async (c) => {
+        const event = (await c.req.json()) as { type?: string; group_id?: number; secret?: string };
+        if (event.group_id !== this.options.groupId || event.secret !== callback.secret) return c.text("forbidden", 403);
+        if (event.type === "confirmation") return c.text(callback.confirmationCode);
+        // Unlike vk-io's own webhook transport, answer "ok" only after the event is stored and
+        // handled: a crash before that makes VK deliver it again.
+        await this.vk.updates.handleWebhookUpdate(event);
+        return c.text("ok");
+      });
+      this.options.logger.info({ groupId: this.options.groupId, path: vkCallbackPath }, "vk callback api ready");
+      return;
+    }
     await this.vk.updates.start();
     this.options.logger.info({ groupId: this.options.groupId }, "vk long poll started");
   }
