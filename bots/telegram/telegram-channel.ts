@@ -1,4 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
+import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { Hono } from "hono";
@@ -38,7 +39,7 @@ export class TelegramChannel implements ChannelSender {
   readonly channel = "telegram" as const;
   readonly bot: Bot;
   private readonly botId: string;
-  private polling: Promise<void> | undefined;
+  private runner: RunnerHandle | undefined;
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
@@ -53,6 +54,8 @@ export class TelegramChannel implements ChannelSender {
    * `runtime.receive` keyed by its `update_id`.
    */
   async start(runtime: ConversationRuntime, http: Hono): Promise<void> {
+    // The runner handles updates concurrently; updates of one chat still run one at a time.
+    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
     this.bot.on("callback_query:data", async (ctx) => {
       const data = ctx.callbackQuery.data;
       const label = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
@@ -85,13 +88,13 @@ export class TelegramChannel implements ChannelSender {
       this.options.logger.info({ bot: this.bot.botInfo.username, webhookUrl }, "telegram webhook set");
       return;
     }
-    this.polling = this.bot.start({ drop_pending_updates: false, allowed_updates: [...allowed_updates] });
+    await this.bot.api.deleteWebhook({ drop_pending_updates: false });
+    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: [...allowed_updates] } } });
     this.options.logger.info({ bot: this.bot.botInfo.username }, "telegram polling started");
   }
 
   async stop(): Promise<void> {
-    if (this.bot.isRunning()) await this.bot.stop();
-    await this.polling;
+    if (this.runner?.isRunning()) await this.runner.stop();
   }
 
   async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
