@@ -56,6 +56,15 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     expect(api.sent(503)).toHaveLength(2);
   });
 
+  it("retries errors 6 and 9 and delivers the message once", async () => {
+    api.failNext(506, [6, 9]);
+    api.pushMessage(506, "Привет");
+    expect((await api.waitForSent(506, 1)).map((m) => m.text)).toEqual(["Hello, guest!"]);
+    const attempts = api.calls.filter((c) => c.method === "messages.send" && c.params.peer_id === "506");
+    expect(attempts.map((c) => c.error)).toEqual([6, 9, undefined]);
+    expect(new Set(attempts.map((c) => c.params.random_id)).size).toBe(1);
+  });
+
   it("stops messaging a user who denied messages (901, message_deny)", async () => {
     api.pushMessage(504, "Привет");
     await api.waitForSent(504, 1);

@@ -16,6 +16,8 @@ import { vkKeyboard } from "./vk-keyboard.ts";
 const maxTextLength = 4096;
 /** "Community may not message this user" (the user never wrote or denied messages). */
 const vkCannotMessage = new Set([901, 902]);
+const vkFloodControl = 9;
+const maxFloodRetries = 4;
 
 export interface VkOptions {
   token: string;
@@ -90,19 +92,32 @@ export class VkChannel implements ChannelSender {
     for (const [index, part] of parts.entries()) {
       await this.options.pacer?.acquire(to.externalId);
       const last = index === parts.length - 1;
-      await this.vk.api.messages
-        .send({
-          peer_id: Number(to.externalId),
-          message: part,
-          random_id: randomIdOf(`${to.dedupeKey}/${index}`),
-          ...(last && keyboard ? { keyboard } : {}),
-        })
-        .catch((error: unknown) => {
-          if (error instanceof APIError && vkCannotMessage.has(Number(error.code))) {
-            throw new RecipientUnreachableError(error.message, { cause: error });
-          }
-          throw error;
-        });
+      const params = {
+        peer_id: Number(to.externalId),
+        message: part,
+        random_id: randomIdOf(`${to.dedupeKey}/${index}`),
+        ...(last && keyboard ? { keyboard } : {}),
+      };
+      await this.sendWithRetry(params);
+    }
+  }
+
+  /**
+   * vk-io itself waits out error 6 (too many requests per second); error 9 (flood control) is
+   * retried here with a growing pause. The same random_id makes a retry safe.
+   */
+  private async sendWithRetry(params: { peer_id: number; message: string; random_id: number; keyboard?: string }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.vk.api.messages.send(params);
+        return;
+      } catch (error) {
+        const code = error instanceof APIError ? Number(error.code) : undefined;
+        if (code !== undefined && vkCannotMessage.has(code))
+          throw new RecipientUnreachableError(String((error as Error).message), { cause: error });
+        if (code !== vkFloodControl || attempt >= maxFloodRetries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 1_000));
+      }
     }
   }
 

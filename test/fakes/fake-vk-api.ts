@@ -29,6 +29,7 @@ export class FakeVkApi {
   readonly calls: VkCall[] = [];
   private readonly events: Array<Record<string, unknown>> = [];
   private readonly denied = new Set<number>();
+  private readonly failures = new Map<number, number[]>();
   private readonly seenRandomIds = new Set<string>();
   private waiters: Array<() => void> = [];
   private nextMessageId = 1;
@@ -65,6 +66,11 @@ export class FakeVkApi {
   pushEvent(type: string, object: Record<string, unknown>): void {
     this.events.push({ type, object, group_id: this.groupId, event_id: `e${this.ts}${this.events.length}`, v: "5.199" });
     for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** The next sends to `peer` fail with these VK error codes, in order (6: too many requests, 9: flood control). */
+  failNext(peer: number, codes: number[]): void {
+    this.failures.set(peer, [...codes]);
   }
 
   /** The user denied messages from the community: sends answer 901. */
@@ -130,6 +136,9 @@ export class FakeVkApi {
     if (!peer) throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
     if (params.random_id === undefined || !/^-?\d+$/.test(params.random_id)) throw new VkApiError(100, "random_id is required");
     if (this.denied.has(peer)) throw new VkApiError(901, "Can't send messages for users without permission");
+    const failure = this.failures.get(peer)?.shift();
+    if (failure === 6) throw new VkApiError(6, "Too many requests per second");
+    if (failure === 9) throw new VkApiError(9, "Flood control");
     const text = params.message ?? "";
     if (text.length === 0 && !params.attachment) throw new VkApiError(100, "message is empty");
     if (text.length > 4096) throw new VkApiError(914, "Message is too long");
