@@ -4,6 +4,7 @@ import { htmlToPlainText } from "../bots/vk/html-to-plain-text.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { startTestApp, testConfig } from "./support/test-app.ts";
+import { waitFor } from "./support/wait-for.ts";
 import { WebChatClient } from "./support/web-chat-client.ts";
 
 /** What one person does and sees on one channel. */
@@ -59,15 +60,12 @@ const drivers: Record<string, (id: number) => ChannelDriver> = {
   }),
 };
 
-async function waitForSeen(driver: ChannelDriver, count: number): Promise<string[]> {
-  const deadline = Date.now() + 15_000;
-  let seen: string[] = [];
-  while (Date.now() < deadline) {
-    seen = await driver.seen();
-    if (seen.length >= count) return seen;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`expected ${count} bot messages, saw ${JSON.stringify(seen)}`);
+function waitForSeen(driver: ChannelDriver, count: number): Promise<string[]> {
+  return waitFor(
+    () => driver.seen(),
+    (seen) => seen.length >= count,
+    `${count} bot messages`,
+  );
 }
 
 /** The same flow on the web chat, Telegram and VK must read the same to the person. */

@@ -1,33 +1,24 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { loadTelegramSpec, telegramCallProblems } from "./support/telegram-spec.ts";
-import { startTestApp, testConfig } from "./support/test-app.ts";
+import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
 
 /** The real grammY bot in the app, long polling a local fake Bot API server; PostgreSQL and Redis are real. */
 describe("Telegram channel (grammY against a fake Bot API)", () => {
   const api = new FakeTelegramApi();
-  let app: RunningOrkestr;
-  let db: pg.Client;
+  let running: TestAppWithDatabase;
 
   beforeAll(async () => {
     await api.start();
-    const config = await testConfig({ TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: api.url });
-    app = await startTestApp(config);
-    db = new pg.Client({ connectionString: config.DATABASE_URL });
-    await db.connect();
+    running = await startTestAppWithDatabase({ TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: api.url });
   });
   afterAll(async () => {
-    await db?.end();
-    await app?.stop();
+    await running?.stop();
     await api.stop();
   });
 
-  const identityBlocked = async (chatId: string) => {
-    const { rows } = await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = 'telegram' AND "externalId" = $1`, [chatId]);
-    return rows[0]?.blockedAt != null;
-  };
+  const identityBlocked = (chatId: string) => running.isBlocked("telegram", chatId);
 
   it("runs a flow: /start, inline button press, a typed answer, and a follow-up", async () => {
     api.pushText(42, "/start");

@@ -1,26 +1,24 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
-import { startTestApp, testConfig } from "./support/test-app.ts";
+import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
 import { loadVkSpec, vkCallProblems } from "./support/vk-spec.ts";
 
 /** The real vk-io in the app, on Bots Long Poll against a local fake VK API; PostgreSQL and Redis are real. */
 describe("VK channel (vk-io against a fake VK API)", () => {
   const api = new FakeVkApi(777);
-  let app: RunningOrkestr;
-  let db: pg.Client;
+  let running: TestAppWithDatabase;
 
   beforeAll(async () => {
     await api.start();
-    const config = await testConfig({ VK_GROUP_TOKEN: "vk1.a.test-token", VK_GROUP_ID: "777", VK_API_BASE_URL: `${api.url}/method` });
-    app = await startTestApp(config);
-    db = new pg.Client({ connectionString: config.DATABASE_URL });
-    await db.connect();
+    running = await startTestAppWithDatabase({
+      VK_GROUP_TOKEN: "vk1.a.test-token",
+      VK_GROUP_ID: "777",
+      VK_API_BASE_URL: `${api.url}/method`,
+    });
   });
   afterAll(async () => {
-    await db?.end();
-    await app?.stop();
+    await running?.stop();
     await api.stop();
   });
 
@@ -74,9 +72,7 @@ describe("VK channel (vk-io against a fake VK API)", () => {
       undefined,
       901,
     ]);
-    const blocked = async (peer: string) =>
-      (await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = 'vk' AND "externalId" = $1`, [peer])).rows[0]?.blockedAt !=
-      null;
+    const blocked = (peer: string) => running.isBlocked("vk", peer);
     expect(await blocked("504")).toBe(true);
 
     api.pushMessage(505, "Привет");

@@ -1,27 +1,21 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Config } from "../app/config.ts";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
-import { startTestApp, testConfig } from "./support/test-app.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { WebChatClient } from "./support/web-chat-client.ts";
 
 /** Integration: the real app (Hono, engine, Prisma on PostgreSQL, BullMQ on Redis) via the web chat API. */
 describe("web chat against real PostgreSQL and Redis", () => {
-  let config: Config;
+  let running: TestAppWithDatabase;
   let app: RunningOrkestr;
   let db: pg.Client;
 
   beforeAll(async () => {
-    config = await testConfig();
-    app = await startTestApp(config);
-    db = new pg.Client({ connectionString: config.DATABASE_URL });
-    await db.connect();
+    running = await startTestAppWithDatabase();
+    ({ app, db } = running);
   });
-  afterAll(async () => {
-    await db?.end();
-    await app?.stop();
-  });
+  afterAll(() => running?.stop());
 
   const eventsOf = async (session: string, type: string) => {
     const { rows } = await db.query(

@@ -12,7 +12,6 @@ import {
   type OutboundButton,
   type OutboundMessage,
 } from "./engine-types.ts";
-import { QuietHours } from "./quiet-hours.ts";
 
 export interface TurnTools {
   templates: TemplateRenderer;
@@ -145,7 +144,7 @@ export class EngineTurn {
       this.record("stage_changed", flow.id, { from: conversation.stage, to: step.stage, stepId: step.id });
       conversation.stage = step.stage;
     }
-    const quiet = flow.settings.quietHours ? QuietHours.parse(flow.settings.quietHours, flow.settings.timezone) : undefined;
+    const quiet = flow.quietHours;
     step.followUps?.forEach((followUp, index) => {
       const due = new Date(this.now.getTime() + (parseDuration(followUp.after) ?? 0));
       this.followUps.push({ flowId: flow.id, visit: conversation.visit, stepId: step.id, index, dueAt: quiet ? quiet.shift(due) : due });

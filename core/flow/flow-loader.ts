@@ -71,9 +71,11 @@ export class FlowLoader {
       else addZodIssues(parsed.error.issues, ["steps", index]);
     });
     const settings = header.data.settings;
+    let quietHours: QuietHours | undefined;
     if (settings?.quietHours || settings?.timezone) {
       try {
-        QuietHours.parse(settings.quietHours ?? "00:00-00:00", settings.timezone ?? "Europe/Moscow");
+        const parsed = QuietHours.parse(settings.quietHours ?? "00:00-00:00", settings.timezone ?? "Europe/Moscow");
+        if (settings.quietHours) quietHours = parsed;
       } catch (error) {
         problems.push({ ...locate(["settings"]), message: `settings: ${(error as Error).message}` });
       }
@@ -90,7 +92,7 @@ export class FlowLoader {
       isDefault: header.data.default ?? false,
       triggers: header.data.triggers ?? [],
       steps: steps as Step[],
-      settings: { quietHours: header.data.settings?.quietHours, timezone: header.data.settings?.timezone ?? "Europe/Moscow" },
+      quietHours,
       version: createHash("sha256").update(source).digest("hex").slice(0, 12),
       file,
     };

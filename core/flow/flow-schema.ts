@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { QuietHours } from "../engine/quiet-hours.ts";
 
 /**
  * The flow file format. These zod schemas are the single source of truth: the loader
@@ -210,7 +211,8 @@ export interface Flow {
   isDefault: boolean;
   triggers: Trigger[];
   steps: Step[];
-  settings: { quietHours?: string | undefined; timezone: string };
+  /** Parsed once at load: no follow-up is planned inside this window. */
+  quietHours?: QuietHours | undefined;
   /** Content hash: a changed file is a new version. */
   version: string;
   file: string;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { waitFor } from "../support/wait-for.ts";
 
 export interface RecordedCall {
   method: string;
@@ -115,13 +116,12 @@ export class FakeTelegramApi {
   }
 
   /** Waits until `count` messages were sent to the chat; fails with what was sent. */
-  async waitForSent(chatId: number, count: number, timeoutMs = 15_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.sent(chatId).length >= count) return this.sent(chatId);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Expected ${count} messages to ${chatId}, got ${JSON.stringify(this.sent(chatId).map((m) => m.text))}`);
+  waitForSent(chatId: number, count: number) {
+    return waitFor(
+      () => this.sent(chatId),
+      (sent) => sent.length >= count,
+      `${count} messages to chat ${chatId}`,
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { waitFor } from "../support/wait-for.ts";
 
 export interface VkCall {
   method: string;
@@ -88,13 +89,13 @@ export class FakeVkApi {
       }));
   }
 
-  async waitForSent(peerId: number, count: number, timeoutMs = 15_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.sent(peerId).length >= count) return this.sent(peerId);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Expected ${count} messages to ${peerId}, got ${JSON.stringify(this.sent(peerId).map((m) => m.text))}`);
+  /** Waits until `count` messages were sent to the peer; fails with what was sent. */
+  waitForSent(peerId: number, count: number) {
+    return waitFor(
+      () => this.sent(peerId),
+      (sent) => sent.length >= count,
+      `${count} messages to peer ${peerId}`,
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import pino from "pino";
 import { inject } from "vitest";
 import { type Config, loadConfig } from "../../app/config.ts";
@@ -31,4 +32,36 @@ export async function testConfig(overrides: Partial<Record<keyof Config, string>
 /** Starts the production app in this process. */
 export async function startTestApp(config: Config): Promise<RunningOrkestr> {
   return startOrkestr(config, pino({ level: config.LOG_LEVEL }));
+}
+
+export interface TestAppWithDatabase {
+  app: RunningOrkestr;
+  /** A direct connection to the app's database, for assertions on stored state. */
+  db: pg.Client;
+  /** Whether the channel address is marked blocked (the person blocked the bot). */
+  isBlocked(channel: string, externalId: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** Starts the app in this process on its own database, with a client to look into it. */
+export async function startTestAppWithDatabase(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestAppWithDatabase> {
+  const config = await testConfig(overrides);
+  const app = await startTestApp(config);
+  const db = new pg.Client({ connectionString: config.DATABASE_URL });
+  await db.connect();
+  return {
+    app,
+    db,
+    isBlocked: async (channel, externalId) => {
+      const { rows } = await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = $1 AND "externalId" = $2`, [
+        channel,
+        externalId,
+      ]);
+      return rows[0]?.blockedAt != null;
+    },
+    stop: async () => {
+      await db.end();
+      await app.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import type { WebChatMessage } from "../../bots/webchat/web-chat-channel.ts";
+import { waitFor } from "./wait-for.ts";
 
 /** Talks to a running Orkestr's web chat API the way the page does. */
 export class WebChatClient {
@@ -44,15 +45,12 @@ export class WebChatClient {
   }
 
   /** Polls the history until the bot has said `count` messages; fails with what it did say. */
-  async waitForBotMessages(count: number, timeoutMs = 15_000): Promise<string[]> {
-    const deadline = Date.now() + timeoutMs;
-    let texts: string[] = [];
-    while (Date.now() < deadline) {
-      texts = await this.botTexts();
-      if (texts.length >= count) return texts;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Expected ${count} bot messages within ${timeoutMs} ms, got ${texts.length}: ${JSON.stringify(texts)}`);
+  waitForBotMessages(count: number): Promise<string[]> {
+    return waitFor(
+      () => this.botTexts(),
+      (texts) => texts.length >= count,
+      `${count} bot messages`,
+    );
   }
 
   async post(path: string, body: unknown): Promise<Response> {
