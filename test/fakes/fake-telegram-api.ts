@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
+import { LocalHttpServer } from "./local-http-server.ts";
 
 export interface RecordedCall {
   method: string;
@@ -28,7 +28,7 @@ class BotApiError extends Error {
  * the real grammY through `client.apiRoot`. It records every call and enforces the limits the
  * project must respect: text 1–4096 characters, callback_data 1–64 bytes, known methods only.
  */
-export class FakeTelegramApi {
+export class FakeTelegramApi extends LocalHttpServer {
   readonly calls: RecordedCall[] = [];
   private readonly updates: Update[] = [];
   private readonly redeliveries: Update[] = [];
@@ -37,28 +37,11 @@ export class FakeTelegramApi {
   private retryAfter = 1;
   private nextUpdateId = 1000;
   private nextMessageId = 1;
-  private waiters: Array<() => void> = [];
-  private server: Server | undefined;
-  url = "";
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const wake of this.waiters) wake();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-
   /** Queues an update for getUpdates; returns its update_id. */
   push(update: Record<string, unknown>): number {
     const update_id = this.nextUpdateId++;
     this.updates.push({ update_id, ...update });
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wakePollers();
     return update_id;
   }
 
@@ -68,7 +51,7 @@ export class FakeTelegramApi {
    */
   redeliver(update_id: number, update: Record<string, unknown>): void {
     this.redeliveries.push({ ...update, update_id });
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wakePollers();
   }
 
   /** From now on sendMessage to this chat answers 403, as when the user blocked the bot. */
@@ -124,7 +107,7 @@ export class FakeTelegramApi {
     );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const match = /^\/bot(\d+:[\w-]+)\/(\w+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
@@ -173,10 +156,7 @@ export class FakeTelegramApi {
     if (this.redeliveries.length > 0) return this.redeliveries.splice(0);
     if (this.updates.length === 0) {
       // Long polling, shortened so that tests stop quickly.
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, Math.min(Number(params.timeout ?? 0), 1) * 1000);
-      });
+      await this.waitForNews(Math.min(Number(params.timeout ?? 0), 1) * 1000);
     }
     return this.updates.filter((u) => u.update_id >= offset);
   }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
+import { LocalHttpServer } from "./local-http-server.ts";
 
 export interface VkCall {
   method: string;
@@ -26,31 +26,17 @@ class VkApiError extends Error {
  * and 10 buttons, standard ≤ 10 rows and 40, ≤ 5 per row, label ≤ 40, payload ≤ 255) and
  * error 901 for users who do not allow messages.
  */
-export class FakeVkApi {
+export class FakeVkApi extends LocalHttpServer {
   readonly calls: VkCall[] = [];
   private readonly events: Array<Record<string, unknown>> = [];
   private readonly denied = new Set<number>();
   private readonly failures = new Map<number, number[]>();
   private readonly seenRandomIds = new Set<string>();
-  private waiters: Array<() => void> = [];
   private nextMessageId = 1;
   private ts = 1;
-  private server: Server | undefined;
-  url = "";
 
-  constructor(readonly groupId = 777) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    for (const wake of this.waiters.splice(0)) wake();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  constructor(readonly groupId = 777) {
+    super();
   }
 
   /** The user writes to the community; `payload` is a keyboard button's payload, `ref` a vk.me ref. */
@@ -66,7 +52,7 @@ export class FakeVkApi {
 
   pushEvent(type: string, object: Record<string, unknown>): void {
     this.events.push({ type, object, group_id: this.groupId, event_id: `e${this.ts}${this.events.length}`, v: "5.199" });
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wakePollers();
   }
 
   /** The next sends to `peer` fail with these VK error codes, in order (6: too many requests, 9: flood control). */
@@ -98,7 +84,7 @@ export class FakeVkApi {
     );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const send = (body: unknown) => {
       res.writeHead(200, { "content-type": "application/json" });
@@ -157,10 +143,7 @@ export class FakeVkApi {
   private async longPoll(query: URLSearchParams): Promise<unknown> {
     const ts = Number(query.get("ts") ?? this.ts);
     if (this.events.length === 0) {
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 500);
-      });
+      await this.waitForNews(500);
     }
     const updates = this.events.splice(0);
     this.ts = ts + updates.length;
