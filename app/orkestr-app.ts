@@ -19,6 +19,7 @@ import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-q
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
+import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-file-cache.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
 
@@ -49,6 +50,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
   const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
   const webChat = new WebChatChannel();
+  const uploadedFiles = new PrismaUploadedFileCache(database.prisma);
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
@@ -56,6 +58,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         webhookUrl: config.TELEGRAM_WEBHOOK_URL,
         webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
         pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:telegram`, telegramPacing),
+        files: uploadedFiles,
         logger,
       })
     : undefined;
@@ -67,6 +70,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
           groupId: config.VK_GROUP_ID,
           apiBaseUrl: config.VK_API_BASE_URL,
           pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:vk`, vkPacing),
+          files: uploadedFiles,
           callback:
             config.VK_CONFIRMATION_CODE && config.VK_CALLBACK_SECRET
               ? { confirmationCode: config.VK_CONFIRMATION_CODE, secret: config.VK_CALLBACK_SECRET }

@@ -19,9 +19,10 @@ describe("flows/checklist-funnel.yaml", () => {
     expect(h.text("anna@")[0]?.text).toContain("Похоже, в адресе опечатка");
     const afterEmail = h.text("Anna@Example.com");
     expect(afterEmail.map((m) => m.text)).toEqual([
-      "Готово! Копия чек-листа уже летит на anna@example.com.",
+      "Готово! Вот ваш чек-лист, копия уже летит на anna@example.com.",
       "Чтобы подсказать, с чего начать, — какой у вас бюджет на рекламу в месяц?",
     ]);
+    expect(afterEmail[0]?.file).toMatchObject({ name: "checklist-10-oshibok.pdf", path: `${flowsDir}files/checklist-10-oshibok.pdf` });
     expect(h.contact.tags).toEqual(["lead", "checklist"]);
     const offer = h.press("50–300 тыс. ₽", afterEmail);
     expect(offer[0]?.text).toContain("При бюджете 50–300 тыс. ₽");

@@ -1,8 +1,11 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { loadTelegramSpec, telegramCallProblems } from "./support/telegram-spec.ts";
 import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** The real grammY bot in the app, long polling a local fake Bot API server; PostgreSQL and Redis are real. */
 describe("Telegram channel (grammY against a fake Bot API)", () => {
@@ -107,6 +110,67 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect(sent.map((m) => m.text)).toEqual(["One", "Two", "Three", "Four", "Five"]);
     const times = api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "14").map((c) => c.at);
     expect((times[3] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(2_500);
+  });
+
+  it("uploads a document once and reuses its file_id; a caption over 1024 characters follows as its own message", async () => {
+    const guide = readFileSync(new URL("./fixtures/flows/files/guide.pdf", import.meta.url));
+    api.pushText(31, "/start files");
+    const [first] = await waitFor(
+      () => api.documents(31),
+      (d) => d.length >= 1,
+      "a document to chat 31",
+    );
+    expect(first?.uploaded).toBe(true);
+    expect(first?.file).toMatchObject({
+      file_name: "guide.pdf",
+      size: guide.length,
+      sha256: createHash("sha256").update(guide).digest("hex"),
+    });
+    expect(first?.params).toMatchObject({ caption: "Your <b>guide</b>, Анна", parse_mode: "HTML" });
+    const markup = first?.params.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> } | undefined;
+    const keyboard = markup?.inline_keyboard ?? [];
+    expect(keyboard[0]?.[0]?.text).toBe("Long version");
+    expect(api.sent(31)).toEqual([]);
+
+    api.pushCallback(31, keyboard[0]?.[0]?.callback_data as string, { message_id: 1, date: 0, chat: { id: 31, type: "private" } });
+    const texts = (await api.waitForSent(31, 2)).map((m) => m.text);
+    const second = api.documents(31)[1];
+    expect(second?.uploaded).toBe(false);
+    expect(second?.params.document).toBe(first?.file?.file_id);
+    expect(second?.params.caption).toBeUndefined();
+    expect(
+      texts[0]
+        ?.split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean),
+    ).toEqual(Array.from({ length: 50 }, (_, i) => `Paragraph ${i + 1} of the long caption.`));
+    expect(texts[0]?.length).toBeGreaterThan(1024);
+    expect(texts[1]).toBe("That is all.");
+
+    // Another chat gets the same file by its file_id: no second upload.
+    api.pushText(32, "/start files");
+    await waitFor(
+      () => api.documents(32),
+      (d) => d.length >= 1,
+      "a document to chat 32",
+    );
+    expect(api.documents(32)[0]?.uploaded).toBe(false);
+    const { rows } = await running.db.query(`SELECT "remoteId" FROM "UploadedFile" WHERE channel = 'telegram'`);
+    expect(rows).toEqual([{ remoteId: first?.file?.file_id }]);
+
+    // A file_id Telegram no longer accepts is forgotten and the file uploaded again.
+    api.expireFileIds();
+    api.pushText(33, "/start files");
+    await waitFor(
+      () => api.documents(33),
+      (d) => d.length >= 1,
+      "a document to chat 33",
+    );
+    const attempts = api.calls.filter((c) => c.method === "sendDocument" && c.params.chat_id === "33");
+    expect(attempts.map((c) => [c.status, typeof c.params.document])).toEqual([
+      [400, "string"],
+      [200, "object"],
+    ]);
   });
 
   it("sent only requests that match the Bot API spec in ../shared/specs", (context) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
@@ -34,6 +35,21 @@ describe("web chat against real PostgreSQL and Redis", () => {
         [session],
       )
     ).rows as Array<{ id: string; status: string; stepId: string }>;
+
+  it("shows a flow's document as a download and serves only files of loaded flows", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("files");
+    await chat.waitForBotMessages(1);
+    const [message] = await chat.history();
+    const guide = readFileSync(new URL("./fixtures/flows/files/guide.pdf", import.meta.url));
+    expect(message?.file).toMatchObject({ name: "guide.pdf", size: guide.length });
+    const download = await fetch(`${app.url}${message?.file?.url}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''guide.pdf");
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(guide);
+    expect((await fetch(`${app.url}/api/files/${"0".repeat(64)}/guide.pdf`)).status).toBe(404);
+    expect((await fetch(`${app.url}/api/files/..%2F..%2Fpackage.json/x`)).status).toBe(404);
+  });
 
   it("runs a whole conversation: buttons, validation, fields, stages, event log", async () => {
     const chat = new WebChatClient(app.url);

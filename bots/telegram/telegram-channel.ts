@@ -1,18 +1,21 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
-import { Bot, type Context, GrammyError, webhookCallback } from "grammy";
+import { type Api, Bot, type Context, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { Hono } from "hono";
 import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { FileAttachment } from "../../core/flow/flow-schema.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
+import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { splitText } from "./split-text.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
 const maxTextLength = 4096;
 const maxCallbackDataBytes = 64;
+const maxCaptionLength = 1024;
 const sharePhoneLabel = "📱 Отправить мой номер";
 
 export interface TelegramOptions {
@@ -25,6 +28,8 @@ export interface TelegramOptions {
   webhookSecret?: string | undefined;
   /** Shared rate limiting: every sendMessage waits for its turn. */
   pacer?: SendPacer | undefined;
+  /** file_ids of documents already uploaded, shared by all processes. */
+  files: UploadedFileCache;
   logger: Logger;
 }
 
@@ -98,23 +103,47 @@ export class TelegramChannel implements ChannelSender {
   }
 
   async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
-    const parts = splitText(message.text, maxTextLength);
     const markup = replyMarkupOf(message);
+    const parseMode = message.format === "html" ? { parse_mode: "HTML" as const } : {};
+    if (message.file) {
+      // A short text rides along as the caption; a longer one follows as its own message.
+      const asCaption = visibleLength(message) <= maxCaptionLength;
+      const extra = asCaption ? { caption: message.text, ...parseMode, ...(markup ? { reply_markup: markup } : {}) } : {};
+      await this.sendDocument(to.externalId, message.file, extra).catch(rethrowClassified);
+      if (asCaption) return;
+    }
+    const parts = splitText(message.text, maxTextLength);
     for (const [index, text] of parts.entries()) {
       const last = index === parts.length - 1;
       await this.options.pacer?.acquire(to.externalId);
       await this.bot.api
         .sendMessage(to.externalId, text, {
-          ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),
+          ...parseMode,
           // Buttons belong under the last part, where the reader finishes.
           ...(last && markup ? { reply_markup: markup } : {}),
         })
-        .catch((error: unknown) => {
-          if (error instanceof GrammyError && error.error_code === 403)
-            throw new RecipientUnreachableError(error.description, { cause: error });
-          throw error;
-        });
+        .catch(rethrowClassified);
     }
+  }
+
+  /** Sends a document by its remembered file_id, uploading it the first time (or when the id stopped working). */
+  private async sendDocument(chatId: string, file: FileAttachment, extra: Parameters<Api["sendDocument"]>[2]): Promise<void> {
+    const { files } = this.options;
+    const fileId = await files.get("telegram", file.sha256);
+    await this.options.pacer?.acquire(chatId);
+    if (fileId) {
+      try {
+        await this.bot.api.sendDocument(chatId, fileId, extra);
+        return;
+      } catch (error) {
+        if (!(error instanceof GrammyError && error.error_code === 400 && /file/i.test(error.description))) throw error;
+        this.options.logger.warn({ file: file.name, fileId }, "telegram rejected a remembered file_id; uploading again");
+        await files.forget("telegram", file.sha256);
+        await this.options.pacer?.acquire(chatId);
+      }
+    }
+    const sent = await this.bot.api.sendDocument(chatId, new InputFile(file.path, file.name), extra);
+    await files.put("telegram", file.sha256, sent.document.file_id);
   }
 
   private async receive(runtime: ConversationRuntime, ctx: Context, event: InboundEvent): Promise<void> {
@@ -128,6 +157,18 @@ export class TelegramChannel implements ChannelSender {
       event,
     );
   }
+}
+
+/** 403 means the person blocked the bot: no retry, the contact is marked unreachable. */
+function rethrowClassified(error: unknown): never {
+  if (error instanceof GrammyError && error.error_code === 403) throw new RecipientUnreachableError(error.description, { cause: error });
+  throw error;
+}
+
+/** Telegram counts a caption's length after parsing its HTML: tags do not count, an entity is one character. */
+function visibleLength(message: OutboundMessage): number {
+  if (message.format !== "html") return message.text.length;
+  return message.text.replace(/<[^>]*>/g, "").replace(/&(#\d+|#x[0-9a-f]+|\w+);/gi, "_").length;
 }
 
 function replyMarkupOf(

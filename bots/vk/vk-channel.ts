@@ -4,10 +4,12 @@ import type { Agent as HttpsAgent } from "node:https";
 import type { Hono } from "hono";
 import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
 import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { FileAttachment } from "../../core/flow/flow-schema.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
+import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { splitText } from "../telegram/split-text.ts";
 import { htmlToPlainText } from "./html-to-plain-text.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
@@ -25,6 +27,8 @@ export interface VkOptions {
   /** VK API base, e.g. https://api.vk.ru/method (default) or a test fake. */
   apiBaseUrl?: string | undefined;
   pacer?: SendPacer | undefined;
+  /** Documents already uploaded (attachment strings), shared by all processes. */
+  files: UploadedFileCache;
   /**
    * Callback API instead of Long Poll: the string VK expects back for the `confirmation` event,
    * and the secret it sends with every event.
@@ -89,24 +93,52 @@ export class VkChannel implements ChannelSender {
     const text = message.format === "html" ? htmlToPlainText(message.text) : message.text;
     const parts = splitText(text, maxTextLength);
     const keyboard = vkKeyboard(message);
+    const peerId = Number(to.externalId);
     for (const [index, part] of parts.entries()) {
+      // A file goes with the first part, as a document under its text.
+      const file = index === 0 ? message.file : undefined;
+      const attachment = file ? await this.documentOf(file, peerId) : undefined;
       await this.options.pacer?.acquire(to.externalId);
       const last = index === parts.length - 1;
-      const params = {
-        peer_id: Number(to.externalId),
+      const params: MessageParams = {
+        peer_id: peerId,
         message: part,
         random_id: randomIdOf(`${to.dedupeKey}/${index}`),
+        ...(attachment ? { attachment } : {}),
         ...(last && keyboard ? { keyboard } : {}),
       };
-      await this.sendWithRetry(params);
+      try {
+        await this.sendWithRetry(params);
+      } catch (error) {
+        if (!file || !isInvalidAttachment(error)) throw error;
+        // A remembered document VK no longer accepts: upload it again and send once more.
+        this.options.logger.warn({ file: file.name, attachment }, "vk rejected a remembered document; uploading again");
+        await this.options.files.forget("vk", file.sha256);
+        await this.sendWithRetry({ ...params, attachment: await this.documentOf(file, peerId) });
+      }
     }
+  }
+
+  /** The attachment string of a file: remembered, or uploaded as a message document now. */
+  private async documentOf(file: FileAttachment, peerId: number): Promise<string> {
+    const remembered = await this.options.files.get("vk", file.sha256);
+    if (remembered) return remembered;
+    await this.options.pacer?.acquire(String(peerId));
+    const document = await this.vk.upload.messageDocument({
+      peer_id: peerId,
+      title: file.name,
+      source: { value: file.path, filename: file.name },
+    });
+    const attachment = document.toString();
+    await this.options.files.put("vk", file.sha256, attachment);
+    return attachment;
   }
 
   /**
    * vk-io itself waits out error 6 (too many requests per second); error 9 (flood control) is
    * retried here with a growing pause. The same random_id makes a retry safe.
    */
-  private async sendWithRetry(params: { peer_id: number; message: string; random_id: number; keyboard?: string }): Promise<void> {
+  private async sendWithRetry(params: MessageParams): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.vk.api.messages.send(params);
@@ -134,6 +166,18 @@ export class VkChannel implements ChannelSender {
     // VK's message id is unique per community and the same on a redelivery.
     await runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
   }
+}
+
+interface MessageParams {
+  peer_id: number;
+  message: string;
+  random_id: number;
+  attachment?: string;
+  keyboard?: string;
+}
+
+function isInvalidAttachment(error: unknown): boolean {
+  return error instanceof APIError && Number(error.code) === 100 && /attachment/i.test(error.message);
 }
 
 /** A stable positive 31-bit id per logical message (VK ignores a repeated random_id). */

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { OutboundButton, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { FileAttachment } from "../../core/flow/flow-schema.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 
 /** A message as the web chat page shows it (the HTTP contract of bots/webchat/public). */
@@ -8,7 +9,14 @@ export interface WebChatMessage {
   direction: "in" | "out";
   text: string;
   buttons?: OutboundButton[][];
+  /** A document sent with the message, downloadable from `url`. */
+  file?: { name: string; size: number; url: string };
   createdAt: string;
+}
+
+/** Where the page downloads a flow's file: by content hash, so only files of loaded flows are served. */
+export function webChatFileOf(file: FileAttachment): NonNullable<WebChatMessage["file"]> {
+  return { name: file.name, size: file.size, url: `/api/files/${file.sha256}/${encodeURIComponent(file.name)}` };
 }
 
 /**
@@ -26,6 +34,7 @@ export class WebChatChannel implements ChannelSender {
       direction: "out",
       text: message.text,
       ...(message.buttons ? { buttons: message.buttons } : {}),
+      ...(message.file ? { file: webChatFileOf(message.file) } : {}),
       createdAt: new Date().toISOString(),
     });
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -7,7 +8,7 @@ import type { InboundEvent } from "../../core/engine/engine-types.ts";
 import type { FlowCatalog } from "../../core/flow/flow-catalog.ts";
 import type { ConversationReader } from "../../core/runtime/conversation-reader.ts";
 import type { ConversationRuntime } from "../../core/runtime/conversation-runtime.ts";
-import type { WebChatChannel, WebChatMessage } from "./web-chat-channel.ts";
+import { type WebChatChannel, type WebChatMessage, webChatFileOf } from "./web-chat-channel.ts";
 
 const sessionSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "session ids are 8–64 letters, digits, '-' or '_'");
 const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -84,10 +85,30 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     return c.body(null, 202);
   });
 
+  // Files that loaded flows send, looked up by content hash: nothing else on disk is reachable.
+  app.get("/api/files/:sha256/:name", (c) => {
+    const sha256 = c.req.param("sha256");
+    const file = deps
+      .flows()
+      .all()
+      .flatMap((f) => [...f.files.values()])
+      .find((f) => f.sha256 === sha256);
+    if (!file) return c.json({ error: "No such file" }, 404);
+    return c.body(Readable.toWeb(createReadStream(file.path)) as ReadableStream, 200, {
+      "content-type": "application/octet-stream",
+      "content-length": String(file.size),
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+    });
+  });
+
   app.get("/api/chat/:session/history", async (c) => {
     const session = sessionSchema.parse(c.req.param("session"));
     const entries = await deps.reader.transcript({ channel: "web", externalId: session });
-    const messages: WebChatMessage[] = entries.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
+    const messages: WebChatMessage[] = entries.map(({ file, ...e }) => ({
+      ...e,
+      ...(file ? { file: webChatFileOf(file) } : {}),
+      createdAt: e.createdAt.toISOString(),
+    }));
     return c.json({ messages });
   });
 

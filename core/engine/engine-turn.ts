@@ -89,7 +89,11 @@ export class EngineTurn {
   send(flowId: string | null, text: string, extra: Omit<OutboundMessage, "text" | "format"> = {}): void {
     const message: OutboundMessage = { text, format: this.format, ...extra };
     this.outbound.push({ flowId, message });
-    this.record("message_out", flowId, { text, ...(extra.buttons ? { buttons: extra.buttons.flat().map((b) => b.label) } : {}) });
+    this.record("message_out", flowId, {
+      text,
+      ...(extra.buttons ? { buttons: extra.buttons.flat().map((b) => b.label) } : {}),
+      ...(extra.file ? { file: extra.file.name } : {}),
+    });
   }
 
   /** Text the engine says on its own behalf (no template data involved). */

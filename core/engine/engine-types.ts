@@ -1,4 +1,4 @@
-import type { AskType, Stage } from "../flow/flow-schema.ts";
+import type { AskType, FileAttachment, Stage } from "../flow/flow-schema.ts";
 
 /** Channels a conversation can run on. */
 export const channelNames = ["web", "telegram", "vk"] as const;
@@ -29,6 +29,8 @@ export interface OutboundMessage {
   buttons?: OutboundButton[][];
   /** What the question expects, so an adapter can offer e.g. a "share phone" button. */
   expects?: AskType;
+  /** A document to send; `text` is its caption where the platform allows (Telegram: ≤ 1024 characters). */
+  file?: FileAttachment;
 }
 
 /** The contact as the engine sees it; built-in fields are snake_case, as in templates. */

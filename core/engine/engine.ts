@@ -18,7 +18,12 @@ export const engineTexts = {
   noFlow: "Напишите /start, чтобы начать.",
 };
 
-const textFormats: Record<ChannelName, "html" | "plain"> = { web: "html", telegram: "html", vk: "plain" };
+/**
+ * Flow texts are written in simple HTML on every channel. VK has no markup, but its adapter
+ * turns the HTML into plain text (tags dropped, entities decoded): rendering VK as plain here
+ * would leave an author's own `<b>` visible.
+ */
+const textFormats: Record<ChannelName, "html" | "plain"> = { web: "html", telegram: "html", vk: "html" };
 /** A flow that jumps around without ever waiting is a bug; stop it instead of looping forever. */
 const maxStepsPerTurn = 50;
 
@@ -210,7 +215,12 @@ export class Engine {
       const buttons: OutboundButton[][] | undefined = step.buttons?.map((b, index) =>
         "url" in b ? [{ label: b.text, url: b.url }] : [{ label: b.text, payload: payload(index) }],
       );
-      turn.send(flow.id, withPrefix(prefix, turn.render(step.say, conversation, flow)), buttons ? { buttons } : {});
+      // A repeated prompt (stale button, invalid answer) does not send the file again.
+      const file = step.file && !prefix ? flow.files.get(step.file) : undefined;
+      turn.send(flow.id, withPrefix(prefix, turn.render(step.say, conversation, flow)), {
+        ...(buttons ? { buttons } : {}),
+        ...(file ? { file } : {}),
+      });
     } else if (step.kind === "ask") {
       const buttons = step.ask.options?.map((label, index) => [{ label, payload: payload(index) }]);
       const text = withPrefix(prefix, turn.render(step.ask.text, conversation, flow));

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FlowError } from "./flow-error.ts";
 import { FlowLoader } from "./flow-loader.ts";
@@ -108,6 +111,33 @@ describe("FlowLoader", () => {
     expect(problemsOf(valid.replace("steps:", "settings: { timezone: Moscow }\nsteps:"))[0]).toMatch(
       /^3:11 settings: unknown time zone "Moscow"/,
     );
+  });
+
+  it("resolves a message's file next to the flow file, hashes it and counts it in the version", () => {
+    const dir = mkdtempSync(join(tmpdir(), "orkestr-flow-"));
+    writeFileSync(join(dir, "guide.pdf"), "%PDF-1.4 first");
+    const source = `${valid}    file: guide.pdf\n`;
+    const flow = loader.parse(source, join(dir, "demo.yaml"));
+    const file = flow.files.get("guide.pdf");
+    expect(file).toMatchObject({ path: join(dir, "guide.pdf"), name: "guide.pdf", size: 14 });
+    expect(file?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(join(dir, "guide.pdf"), "%PDF-1.4 second");
+    expect(loader.parse(source, join(dir, "demo.yaml")).version).not.toBe(flow.version);
+  });
+
+  it("names a missing or empty file at its key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "orkestr-flow-"));
+    writeFileSync(join(dir, "empty.pdf"), "");
+    const two = `${valid}    file: nope.pdf\n  - id: second\n    say: x\n    file: empty.pdf\n`;
+    try {
+      loader.parse(two, join(dir, "demo.yaml"));
+      expect.unreachable("the flow should be rejected");
+    } catch (error) {
+      expect((error as FlowError).problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
+        `6:11 steps[0].file: file "nope.pdf" not found (looked at ${join(dir, "nope.pdf")})`,
+        '9:11 steps[1].file: file "empty.pdf" is empty',
+      ]);
+    }
   });
 
   it("reports a missing required key at its parent", () => {

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
@@ -7,7 +9,7 @@ import { QuietHours } from "../engine/quiet-hours.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
 import { findFlowProblems } from "./flow-checks.ts";
 import { FlowError, type FlowProblem } from "./flow-error.ts";
-import { type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
+import { type FileAttachment, type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
 
 type Path = ReadonlyArray<string | number>;
 
@@ -84,7 +86,18 @@ export class FlowLoader {
     for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions)) {
       problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
     }
+    const files = new Map<string, FileAttachment>();
+    steps.forEach((step, index) => {
+      if (step?.kind !== "message" || !step.file || files.has(step.file)) return;
+      const attachment = resolveAttachment(step.file, file);
+      if (typeof attachment === "string")
+        problems.push({ ...locate(["steps", index, "file"]), message: `steps[${index}].file: ${attachment}` });
+      else files.set(step.file, attachment);
+    });
     if (problems.length > 0) throw new FlowError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+
+    const version = createHash("sha256").update(source);
+    for (const attachment of files.values()) version.update(attachment.sha256);
 
     return {
       id: header.data.id,
@@ -93,10 +106,31 @@ export class FlowLoader {
       triggers: header.data.triggers ?? [],
       steps: steps as Step[],
       quietHours,
-      version: createHash("sha256").update(source).digest("hex").slice(0, 12),
+      files,
+      version: version.digest("hex").slice(0, 12),
       file,
     };
   }
+}
+
+/** Telegram bots may upload documents up to 50 MB (https://core.telegram.org/bots/api#senddocument); VK allows more. */
+export const maxAttachmentBytes = 50 * 1024 * 1024;
+
+/** The attachment at `path` (relative to the flow file), or why it cannot be sent. */
+function resolveAttachment(path: string, flowFile: string): FileAttachment | string {
+  const absolute = resolve(dirname(flowFile), path);
+  let size: number;
+  try {
+    const stat = statSync(absolute);
+    if (!stat.isFile()) return `"${path}" is not a file`;
+    size = stat.size;
+  } catch {
+    return `file "${path}" not found (looked at ${absolute})`;
+  }
+  if (size === 0) return `file "${path}" is empty`;
+  if (size > maxAttachmentBytes) return `file "${path}" is ${(size / 1024 / 1024).toFixed(1)} MB; Telegram accepts at most 50 MB`;
+  const sha256 = createHash("sha256").update(readFileSync(absolute)).digest("hex");
+  return { path: absolute, name: basename(absolute), sha256, size };
 }
 
 function stepKindOf(raw: unknown) {

@@ -60,6 +60,11 @@ export const messageStepSchema = z
   .strictObject({
     ...stepBase,
     say: templateSchema,
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A file sent with the message, as a document (path relative to the flow file); `say` becomes its caption"),
     buttons: z.array(buttonSchema).max(40).optional(),
     goto: stepIdSchema.optional().describe("Next step when the message has no goto buttons (default: the next step in the list)"),
   })
@@ -205,6 +210,17 @@ export const flowFileSchema = flowHeaderSchema.extend({
   steps: z.array(z.union(Object.values(stepSchemas))).min(1),
 });
 
+/** A file a flow sends, resolved and checked when the flow is loaded. */
+export interface FileAttachment {
+  /** Absolute path on this machine. */
+  path: string;
+  /** File name shown to the person. */
+  name: string;
+  /** Content hash: the key under which platforms' upload ids are remembered. */
+  sha256: string;
+  size: number;
+}
+
 export interface Flow {
   id: string;
   title: string;
@@ -213,7 +229,9 @@ export interface Flow {
   steps: Step[];
   /** Parsed once at load: no follow-up is planned inside this window. */
   quietHours?: QuietHours | undefined;
-  /** Content hash: a changed file is a new version. */
+  /** Files of message steps, by the path written in the flow file. */
+  files: ReadonlyMap<string, FileAttachment>;
+  /** Content hash of the file and the files it sends: a change is a new version. */
   version: string;
   file: string;
 }

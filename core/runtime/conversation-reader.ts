@@ -1,4 +1,5 @@
 import type { OutboundButton } from "../engine/engine-types.ts";
+import type { FileAttachment } from "../flow/flow-schema.ts";
 import type { ChannelAddress } from "./conversation-store.ts";
 
 export interface TranscriptEntry {
@@ -6,6 +7,7 @@ export interface TranscriptEntry {
   direction: "in" | "out";
   text: string;
   buttons?: OutboundButton[][];
+  file?: FileAttachment;
   createdAt: Date;
 }
 

@@ -32,6 +32,7 @@ export class PrismaConversationReader implements ConversationReader {
         direction: "out",
         text: message.text,
         ...(message.buttons ? { buttons: message.buttons } : {}),
+        ...(message.file ? { file: message.file } : {}),
         createdAt: row.createdAt,
         order: row.id * 2n + 1n,
       });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
 import { LocalHttpServer } from "./local-http-server.ts";
+import { parseMultipart } from "./parse-multipart.ts";
 
 export interface RecordedCall {
   method: string;
@@ -37,6 +38,7 @@ export class FakeTelegramApi extends LocalHttpServer {
   private retryAfter = 1;
   private nextUpdateId = 1000;
   private nextMessageId = 1;
+  private readonly uploads = new Map<string, UploadedDocument>();
   /** Queues an update for getUpdates; returns its update_id. */
   push(update: Record<string, unknown>): number {
     const update_id = this.nextUpdateId++;
@@ -115,10 +117,8 @@ export class FakeTelegramApi extends LocalHttpServer {
     };
     if (!match) return reply(404, { ok: false, error_code: 404, description: "Not Found" });
     const method = match[2] as string;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString();
-    const params = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    const params = await readParams(req).catch(() => undefined);
+    if (!params) return reply(400, { ok: false, error_code: 400, description: "Bad Request: cannot parse the request body" });
     const call: RecordedCall = { method, params, at: Date.now() };
     if (method !== "getUpdates") this.calls.push(call);
     try {
@@ -145,6 +145,8 @@ export class FakeTelegramApi extends LocalHttpServer {
         return this.getUpdates(params);
       case "sendMessage":
         return this.sendMessage(params);
+      case "sendDocument":
+        return this.sendDocument(params);
       default:
         throw new BotApiError(404, "Not Found: method not found");
     }
@@ -162,25 +164,111 @@ export class FakeTelegramApi extends LocalHttpServer {
   }
 
   private sendMessage(params: Record<string, unknown>): unknown {
+    this.checkRecipient(params);
+    const text = String(params.text ?? "");
+    if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
+    if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
+    const markup = checkMarkup(params);
+    return { message_id: this.nextMessageId++, date: now(), chat: { id: params.chat_id, type: "private" }, text, reply_markup: markup };
+  }
+
+  /**
+   * A document is either uploaded (multipart; the fake gives it a file_id) or sent by a file_id
+   * it issued before. Captions count without their HTML tags and may have 1024 characters.
+   */
+  private sendDocument(params: Record<string, unknown>): unknown {
+    this.checkRecipient(params);
+    const document = params.document;
+    let file: UploadedDocument | undefined;
+    if (document instanceof Object && "sha256" in document) {
+      // The recorded call shows the file_id the upload got.
+      file = Object.assign(document as UploadedDocument, { file_id: `doc-${this.uploads.size + 1}` });
+      this.uploads.set(file.file_id, file);
+    } else {
+      file = this.uploads.get(String(document));
+      if (!file) throw new BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified");
+    }
+    const caption = String(params.caption ?? "");
+    const visible = params.parse_mode === "HTML" ? caption.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot);/g, "x") : caption;
+    if (visible.length > 1024) throw new BotApiError(400, "Bad Request: message caption is too long");
+    const markup = checkMarkup(params);
+    return {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: Number(params.chat_id), type: "private" },
+      document: { file_id: file.file_id, file_unique_id: file.sha256.slice(0, 16), file_name: file.file_name, file_size: file.size },
+      ...(caption ? { caption } : {}),
+      reply_markup: markup,
+    };
+  }
+
+  /** Documents sent to this chat, uploaded or by file_id. */
+  documents(chatId: number): Array<{ uploaded: boolean; file: UploadedDocument | undefined; params: Record<string, unknown> }> {
+    return this.calls
+      .filter((c) => c.method === "sendDocument" && c.status === 200 && String(c.params.chat_id) === String(chatId))
+      .map((c) => {
+        const document = c.params.document;
+        const uploaded = document instanceof Object;
+        const file = uploaded ? (document as UploadedDocument) : this.uploads.get(String(document));
+        return { uploaded, file, params: c.params };
+      });
+  }
+
+  /** Forgets every file_id it issued, as when a file_id stops being valid. */
+  expireFileIds(): void {
+    this.uploads.clear();
+  }
+
+  private checkRecipient(params: Record<string, unknown>): void {
     if (this.blocked.has(String(params.chat_id))) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
     const limited = this.rateLimited.get(String(params.chat_id)) ?? 0;
     if (limited > 0) {
       this.rateLimited.set(String(params.chat_id), limited - 1);
       throw new BotApiError(429, `Too Many Requests: retry after ${this.retryAfter}`);
     }
-    const text = String(params.text ?? "");
-    if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
-    if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
-    const markup = params.reply_markup as { inline_keyboard?: Array<Array<Record<string, unknown>>> } | undefined;
-    for (const button of markup?.inline_keyboard?.flat() ?? []) {
-      const data = button.callback_data;
-      if (typeof data === "string" && (Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)) {
-        throw new BotApiError(400, "Bad Request: BUTTON_DATA_INVALID");
-      }
-      if (!button.text) throw new BotApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard");
-    }
-    return { message_id: this.nextMessageId++, date: now(), chat: { id: params.chat_id, type: "private" }, text, reply_markup: markup };
   }
+}
+
+/** A file the fake received by upload. */
+export interface UploadedDocument {
+  file_id: string;
+  file_name: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Request parameters as the Bot API reads them: a JSON body, or multipart/form-data (file
+ * uploads) where `attach://<part>` names the part holding a file and objects are JSON strings.
+ */
+async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!req.headers["content-type"]?.startsWith("multipart/form-data")) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    return body.length ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
+  }
+  const { fields, files } = await parseMultipart(req);
+  const params: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const attached = /^attach:\/\/(.+)$/.exec(value)?.[1];
+    const file = attached ? files.find((f) => f.field === attached) : undefined;
+    if (file) params[name] = { file_name: file.name, size: file.size, sha256: file.sha256 };
+    else params[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+  }
+  return params;
+}
+
+function checkMarkup(params: Record<string, unknown>) {
+  const markup = params.reply_markup as { inline_keyboard?: Array<Array<Record<string, unknown>>> } | undefined;
+  for (const button of markup?.inline_keyboard?.flat() ?? []) {
+    const data = button.callback_data;
+    if (typeof data === "string" && (Buffer.byteLength(data) < 1 || Buffer.byteLength(data) > 64)) {
+      throw new BotApiError(400, "Bad Request: BUTTON_DATA_INVALID");
+    }
+    if (!button.text) throw new BotApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard");
+  }
+  return markup;
 }
 
 function now(): number {

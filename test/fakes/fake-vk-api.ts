@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
 import { LocalHttpServer } from "./local-http-server.ts";
+import { parseMultipart } from "./parse-multipart.ts";
 
 export interface VkCall {
   method: string;
@@ -8,6 +9,12 @@ export interface VkCall {
   /** VK error code answered, if any. */
   error?: number;
   at: number;
+}
+
+export interface SavedDocument {
+  title: string;
+  size: number;
+  sha256: string;
 }
 
 class VkApiError extends Error {
@@ -33,6 +40,10 @@ export class FakeVkApi extends LocalHttpServer {
   private readonly failures = new Map<number, number[]>();
   private readonly seenRandomIds = new Set<string>();
   private nextMessageId = 1;
+  private readonly uploadedFiles = new Map<string, SavedDocument>();
+  /** Saved documents by attachment string (doc<owner>_<id>). */
+  private readonly documents = new Map<string, SavedDocument>();
+  private savedDocuments = 0;
   private ts = 1;
 
   constructor(readonly groupId = 777) {
@@ -91,6 +102,7 @@ export class FakeVkApi extends LocalHttpServer {
       res.end(JSON.stringify(body));
     };
     if (url.pathname === "/lp") return send(await this.longPoll(url.searchParams));
+    if (url.pathname === "/upload") return send(await this.receiveUpload(req));
     const method = /^\/method\/([\w.]+)$/.exec(url.pathname)?.[1];
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -113,6 +125,12 @@ export class FakeVkApi extends LocalHttpServer {
         return { key: "fake-key", server: `${this.url}/lp`, ts: String(this.ts) };
       case "messages.send":
         return this.messagesSend(params);
+      case "docs.getMessagesUploadServer":
+        if (params.type !== "doc" || !Number(params.peer_id))
+          throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
+        return { upload_url: `${this.url}/upload` };
+      case "docs.save":
+        return this.saveDocument(params);
       default:
         throw new VkApiError(3, "Unknown method passed.");
     }
@@ -130,6 +148,10 @@ export class FakeVkApi extends LocalHttpServer {
     if (text.length === 0 && !params.attachment) throw new VkApiError(100, "message is empty");
     if (text.length > 4096) throw new VkApiError(914, "Message is too long");
     if (params.keyboard) checkKeyboard(JSON.parse(params.keyboard));
+    for (const attachment of params.attachment?.split(",").filter(Boolean) ?? []) {
+      if (!this.documents.has(attachment))
+        throw new VkApiError(100, `One of the parameters specified was missing or invalid: attachment ${attachment} is invalid`);
+    }
     const key = `${peer}/${params.random_id}`;
     if (this.seenRandomIds.has(key)) {
       // VK does not send a message twice with the same random_id; drop the record of the repeat.
@@ -138,6 +160,50 @@ export class FakeVkApi extends LocalHttpServer {
     }
     this.seenRandomIds.add(key);
     return this.nextMessageId++;
+  }
+
+  /** Documents attached to messages sent to the peer, with how they reached the fake. */
+  attachments(peerId: number): Array<{ attachment: string; document: SavedDocument | undefined }> {
+    return this.sent(peerId).flatMap((m) =>
+      (m.params.attachment?.split(",") ?? []).map((attachment) => ({ attachment, document: this.documents.get(attachment) })),
+    );
+  }
+
+  /** How many files were uploaded to the upload server. */
+  get uploadCount(): number {
+    return this.uploadedFiles.size;
+  }
+
+  /** Forgets every saved document, as when VK no longer accepts an old attachment. */
+  expireDocuments(): void {
+    this.documents.clear();
+  }
+
+  /** The upload server: takes the multipart `file` field and answers the token docs.save expects. */
+  private async receiveUpload(req: IncomingMessage): Promise<unknown> {
+    const file = (await parseMultipart(req)).files.find((f) => f.field === "file");
+    if (!file) return { error: "no file" };
+    const token = `upload-${this.uploadedFiles.size + 1}`;
+    this.uploadedFiles.set(token, { title: file.name, size: file.size, sha256: file.sha256 });
+    return { file: token };
+  }
+
+  private saveDocument(params: Record<string, string>): unknown {
+    const uploaded = params.file ? this.uploadedFiles.get(params.file) : undefined;
+    if (!uploaded) throw new VkApiError(100, "One of the parameters specified was missing or invalid: file");
+    const id = ++this.savedDocuments;
+    const doc = {
+      id,
+      owner_id: -this.groupId,
+      title: params.title ?? uploaded.title,
+      size: uploaded.size,
+      ext: "pdf",
+      date: 0,
+      type: 1,
+      url: "",
+    };
+    this.documents.set(`doc${doc.owner_id}_${id}`, { ...uploaded, title: doc.title });
+    return { type: "doc", doc };
   }
 
   private async longPoll(query: URLSearchParams): Promise<unknown> {

@@ -306,6 +306,7 @@ function toRecordFields(m) {
     direction: m.direction,
     text: typeof m.text === "string" ? m.text : "",
     buttons: Array.isArray(m.buttons) ? m.buttons.filter(Array.isArray) : [],
+    file: m.file && typeof m.file.url === "string" ? m.file : null,
     createdAt: m.createdAt,
     time: Number.isNaN(time) ? Number.MAX_SAFE_INTEGER : time,
   };
@@ -382,6 +383,19 @@ function render() {
   }
 }
 
+/** A document the bot sent, shown as a download card above its caption. */
+function buildFile(file) {
+  const kib = Math.max(1, Math.round(file.size / 1024));
+  const size = kib >= 1024 ? `${(kib / 1024).toFixed(1)} МБ` : `${kib} КБ`;
+  return el(
+    "a",
+    { className: "msg__file", href: file.url, download: file.name, dataset: { testid: "msg-file" } },
+    el("span", { className: "msg__file-icon", "aria-hidden": "true", text: "📄" }),
+    el("span", { className: "msg__file-name", text: file.name }),
+    el("span", { className: "msg__file-size", text: size }),
+  );
+}
+
 function buildBubble(rec) {
   const out = rec.direction === "out";
   const textEl = el("div", { className: "msg__text", dataset: { testid: "msg-text" } });
@@ -408,7 +422,7 @@ function buildBubble(rec) {
     );
   }
 
-  const bubble = el("div", { className: "msg__bubble" }, textEl, meta);
+  const bubble = el("div", { className: "msg__bubble" }, rec.file ? buildFile(rec.file) : null, textEl, meta);
   if (!normalizeText(textEl.textContent)) bubble.classList.add("msg__bubble--empty");
 
   const node = el(
