@@ -74,6 +74,18 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
+  it("keeps a message Telegram refuses (400) as failed without retrying it, and goes on", async () => {
+    api.rejectNext(15, "Bad Request: chat not found");
+    api.pushText(15, "/start burst");
+    expect((await api.waitForSent(15, 4)).map((m) => m.text)).toEqual(["Two", "Three", "Four", "Five"]);
+    const attempts = api.calls.filter((c) => c.method === "sendMessage" && c.params.chat_id === "15");
+    expect(attempts.map((c) => c.status)).toEqual([400, 200, 200, 200, 200]);
+    const { rows } = await running.db.query(
+      `SELECT status, attempts, "lastError" FROM "OutboxMessage" WHERE "externalId" = '15' AND payload->>'text' = 'One'`,
+    );
+    expect(rows).toEqual([{ status: "failed", attempts: 1, lastError: "Bad Request: chat not found" }]);
+  });
+
   it("marks a user who blocked the bot (403) unreachable, never retries, and sends no more follow-ups", async () => {
     api.pushText(12, "/start");
     await api.waitForSent(12, 1);

@@ -7,6 +7,7 @@ import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-typ
 import type { FileAttachment } from "../../core/flow/flow-schema.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
@@ -159,9 +160,15 @@ export class TelegramChannel implements ChannelSender {
   }
 }
 
-/** 403 means the person blocked the bot: no retry, the contact is marked unreachable. */
+/**
+ * 403: the person blocked the bot (no retry, the contact is marked unreachable); other 4xx: the
+ * request itself is wrong and will never pass. 429, 5xx and network errors that outlasted the
+ * auto-retry plugin stay as they are and are retried later by the runtime.
+ */
 function rethrowClassified(error: unknown): never {
   if (error instanceof GrammyError && error.error_code === 403) throw new RecipientUnreachableError(error.description, { cause: error });
+  if (error instanceof GrammyError && error.error_code >= 400 && error.error_code < 500 && error.error_code !== 429)
+    throw new MessageRejectedError(error.description, { cause: error });
   throw error;
 }
 

@@ -7,6 +7,7 @@ import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-typ
 import type { FileAttachment } from "../../core/flow/flow-schema.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
@@ -19,6 +20,8 @@ const maxTextLength = 4096;
 /** "Community may not message this user" (the user never wrote or denied messages). */
 const vkCannotMessage = new Set([901, 902]);
 const vkFloodControl = 9;
+/** Unknown error, too many requests, flood control, internal server error. */
+const vkPassingTrouble = new Set([1, 6, 9, 10]);
 const maxFloodRetries = 4;
 
 export interface VkOptions {
@@ -110,11 +113,13 @@ export class VkChannel implements ChannelSender {
       try {
         await this.sendWithRetry(params);
       } catch (error) {
-        if (!file || !isInvalidAttachment(error)) throw error;
+        if (!file || !isInvalidAttachment(error)) throw classified(error);
         // A remembered document VK no longer accepts: upload it again and send once more.
         this.options.logger.warn({ file: file.name, attachment }, "vk rejected a remembered document; uploading again");
         await this.options.files.forget("vk", file.sha256);
-        await this.sendWithRetry({ ...params, attachment: await this.documentOf(file, peerId) });
+        await this.sendWithRetry({ ...params, attachment: await this.documentOf(file, peerId) }).catch((again: unknown) => {
+          throw classified(again);
+        });
       }
     }
   }
@@ -145,8 +150,6 @@ export class VkChannel implements ChannelSender {
         return;
       } catch (error) {
         const code = error instanceof APIError ? Number(error.code) : undefined;
-        if (code !== undefined && vkCannotMessage.has(code))
-          throw new RecipientUnreachableError(String((error as Error).message), { cause: error });
         if (code !== vkFloodControl || attempt >= maxFloodRetries) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 1_000));
       }
@@ -174,6 +177,19 @@ interface MessageParams {
   random_id: number;
   attachment?: string;
   keyboard?: string;
+}
+
+/**
+ * 901/902: the person does not allow messages (no retry, the contact is marked unreachable);
+ * other API errors: the request is wrong and will never pass, except VK's own trouble (1, 10)
+ * and rate limits (6, 9), which the runtime retries later like network errors.
+ */
+function classified(error: unknown): unknown {
+  if (!(error instanceof APIError)) return error;
+  const code = Number(error.code);
+  if (vkCannotMessage.has(code)) return new RecipientUnreachableError(error.message, { cause: error });
+  if (vkPassingTrouble.has(code)) return error;
+  return new MessageRejectedError(error.message, { cause: error });
 }
 
 function isInvalidAttachment(error: unknown): boolean {

@@ -3,11 +3,18 @@ import type { InboundEvent } from "../engine/engine-types.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
+import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
+/**
+ * Pauses before sending again after passing trouble (network, platform 5xx) that the
+ * channel's own retries did not ride out; after the last one the message is given up.
+ * Retries are picked up by the sweep, so they happen up to a sweep interval later.
+ */
+export const defaultSendRetryDelaysMs = [15_000, 60_000, 5 * 60_000, 30 * 60_000, 2 * 60 * 60_000];
 
 /** The subset of pino's logger the runtime uses. */
 export interface Logger {
@@ -23,6 +30,7 @@ export interface RuntimeDependencies {
   senders: ChannelSender[];
   logger: Logger;
   clock?: () => Date;
+  sendRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -147,13 +155,21 @@ export class ConversationRuntime {
         await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, next.message);
         await this.deps.store.markSent(next.id);
       } catch (error) {
-        // Senders retry what is worth retrying (429, 5xx, network) themselves; what reaches here
-        // is kept with its error, never silently dropped.
+        // Senders ride out short trouble themselves (429, 5xx, network). What reaches here is
+        // kept with its error, never dropped: retried later unless it can never succeed.
         const unreachable = error instanceof RecipientUnreachableError;
+        const delays = this.deps.sendRetryDelaysMs ?? defaultSendRetryDelaysMs;
+        const delay = unreachable || error instanceof MessageRejectedError ? undefined : delays[next.attempts - 1];
+        const retryAt = delay === undefined ? undefined : new Date(this.clock().getTime() + delay);
         // A person blocking the bot is an everyday event, not an error of ours.
-        this.deps.logger[unreachable ? "warn" : "error"]({ err: error, outboxId: String(next.id), channel: next.channel }, "send failed");
-        await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error));
+        this.deps.logger[unreachable ? "warn" : "error"](
+          { err: error, outboxId: String(next.id), channel: next.channel, attempts: next.attempts, retryAt },
+          retryAt ? "send failed; will retry" : "send failed",
+        );
+        await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt);
         if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
+        // The contact's later messages wait for this one, to keep their order.
+        if (retryAt) return;
       }
     }
   }

@@ -35,6 +35,8 @@ export interface PendingOutbound {
   externalId: string;
   message: OutboundMessage;
   dedupeKey: string;
+  /** Send attempts so far, this one included. */
+  attempts: number;
 }
 
 /**
@@ -84,7 +86,8 @@ export interface ConversationStore {
   /** Claims the oldest pending outbound message of a contact, or null. */
   claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;
   markSent(id: bigint): Promise<void>;
-  markFailed(id: bigint, error: string): Promise<void>;
-  /** Contacts with unsent messages, including ones a crash left half-sent. */
+  /** Gives up on the message (`retryAt` unset), or puts it back to be sent again at `retryAt`; until then the contact's later messages wait. */
+  markFailed(id: bigint, error: string, retryAt?: Date): Promise<void>;
+  /** Contacts with messages to send now, including ones a crash left half-sent and retries that are due. */
   contactsWithUnsent(): Promise<string[]>;
 }

@@ -95,14 +95,17 @@ export class PrismaConversationStore implements ConversationStore {
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
     const rows = await this.prisma.$queryRaw<
-      Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string }>
-    >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = now()
+      Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string; attempts: number }>
+    >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = now(), "nextAttemptAt" = NULL
       WHERE id = (SELECT id FROM "OutboxMessage" o WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
                     -- another process still sending to this contact goes first: order is kept across replicas
                     AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."contactId" = o."contactId" AND s.status = 'sending'
                                     AND s."claimedAt" > now() - make_interval(secs => ${staleClaimMs / 1000}))
+                    -- a message waiting for its retry holds back itself and everything after it
+                    AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" w WHERE w."contactId" = o."contactId" AND w.status = 'pending'
+                                    AND w.id <= o.id AND w."nextAttemptAt" > now())
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey"`;
+      RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey", attempts`;
     const row = rows[0];
     if (!row) return null;
     return { ...row, channel: row.channel as ChannelName, message: row.payload as OutboundMessage };
@@ -112,8 +115,11 @@ export class PrismaConversationStore implements ConversationStore {
     await this.prisma.outboxMessage.update({ where: { id }, data: { status: "sent", sentAt: new Date(), lastError: null } });
   }
 
-  async markFailed(id: bigint, error: string): Promise<void> {
-    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "failed", lastError: error.slice(0, 2000) } });
+  async markFailed(id: bigint, error: string, retryAt?: Date): Promise<void> {
+    await this.prisma.outboxMessage.update({
+      where: { id },
+      data: { status: retryAt ? "pending" : "failed", nextAttemptAt: retryAt ?? null, lastError: error.slice(0, 2000) },
+    });
   }
 
   async contactsWithUnsent(): Promise<string[]> {
@@ -122,7 +128,7 @@ export class PrismaConversationStore implements ConversationStore {
       data: { status: "pending" },
     });
     const rows = await this.prisma.outboxMessage.findMany({
-      where: { status: "pending" },
+      where: { status: "pending", OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: new Date() } }] },
       distinct: ["contactId"],
       select: { contactId: true },
     });

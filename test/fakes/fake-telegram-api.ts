@@ -35,6 +35,7 @@ export class FakeTelegramApi extends LocalHttpServer {
   private readonly redeliveries: Update[] = [];
   private readonly blocked = new Set<string>();
   private readonly rateLimited = new Map<string, number>();
+  private readonly rejected = new Map<string, string>();
   private retryAfter = 1;
   private nextUpdateId = 1000;
   private nextMessageId = 1;
@@ -65,6 +66,11 @@ export class FakeTelegramApi extends LocalHttpServer {
   rateLimitNext(chatId: number, count: number, retryAfter = 1): void {
     this.rateLimited.set(String(chatId), count);
     this.retryAfter = retryAfter;
+  }
+
+  /** The next send to this chat is refused with 400 and this description (e.g. "Bad Request: chat not found"). */
+  rejectNext(chatId: number, description: string): void {
+    this.rejected.set(String(chatId), description);
   }
 
   /** A private text message from user `userId`. */
@@ -221,6 +227,11 @@ export class FakeTelegramApi extends LocalHttpServer {
 
   private checkRecipient(params: Record<string, unknown>): void {
     if (this.blocked.has(String(params.chat_id))) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+    const rejection = this.rejected.get(String(params.chat_id));
+    if (rejection) {
+      this.rejected.delete(String(params.chat_id));
+      throw new BotApiError(400, rejection);
+    }
     const limited = this.rateLimited.get(String(params.chat_id)) ?? 0;
     if (limited > 0) {
       this.rateLimited.set(String(params.chat_id), limited - 1);
