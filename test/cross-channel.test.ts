@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
-import { htmlToPlainText } from "../bots/vk/html-to-plain-text.ts";
+import { htmlToPlainText } from "../core/template/html-to-plain-text.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { fixtureFlowsDir, startTestApp, testConfig } from "./support/test-app.ts";

@@ -11,8 +11,8 @@ import { MessageRejectedError } from "../../core/runtime/message-rejected-error.
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
+import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { splitText } from "../telegram/split-text.ts";
-import { htmlToPlainText } from "./html-to-plain-text.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
 
 /** VK message text limit (https://dev.vk.com/ru/method/messages.send). */

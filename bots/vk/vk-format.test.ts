@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { htmlToPlainText } from "./html-to-plain-text.ts";
+import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { randomIdOf } from "./vk-channel.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
 

@@ -1,11 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { transcriptJsonSchema } from "../transcript/transcript-json-schema.ts";
 import { flowJsonSchema } from "./flow-json-schema.ts";
 
-describe("schema/flow.schema.json", () => {
+describe("schema/*.schema.json", () => {
   it("is up to date with the zod schemas (run `npm run schema` after changing them)", () => {
     const committed = JSON.parse(readFileSync(new URL("../../schema/flow.schema.json", import.meta.url), "utf8"));
     expect(committed).toEqual(flowJsonSchema());
+  });
+
+  it("has an up-to-date sibling for transcript files", () => {
+    const committed = JSON.parse(readFileSync(new URL("../../schema/transcript.schema.json", import.meta.url), "utf8"));
+    expect(committed).toEqual(transcriptJsonSchema());
+    expect(JSON.stringify(committed)).toContain('"press"');
   });
 
   it("describes every step kind and the follow-up fields", () => {

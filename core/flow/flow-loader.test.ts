@@ -34,6 +34,10 @@ describe("FlowLoader", () => {
 
   it("reports YAML syntax errors with line and column", () => {
     expect(problemsOf("id: demo\ntitle: [unclosed\n")[0]).toMatch(/^\d+:\d+ YAML: /);
+    // An unquoted text with ": " is the usual slip: one problem, with a hint, not a cascade.
+    expect(problemsOf(`${valid}  - id: x\n    say: Hi {{ a | default: "b" }} there\n    goto: hello\n`)).toEqual([
+      '7:10 YAML: Nested mappings are not allowed in compact mappings (a text that contains ": " must be in quotes, or written on the next lines after "|-")',
+    ]);
   });
 
   it("names an unknown step kind at the step", () => {

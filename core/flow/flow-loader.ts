@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import { QuietHours } from "../engine/quiet-hours.ts";
@@ -10,6 +10,7 @@ import { TemplateRenderer } from "../template/template-renderer.ts";
 import { findFlowProblems } from "./flow-checks.ts";
 import { FlowError, type FlowProblem } from "./flow-error.ts";
 import { type FileAttachment, type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
+import { describeIssue, formatPath, positionOf, yamlSyntaxProblem } from "./yaml-position.ts";
 
 type Path = ReadonlyArray<string | number>;
 
@@ -33,9 +34,7 @@ export class FlowLoader {
     const at = (offset: number) => lineCounter.linePos(offset);
 
     if (doc.errors.length > 0) {
-      throw new FlowError(
-        doc.errors.map((e) => ({ file, ...at(e.pos[0]), col: at(e.pos[0]).col, message: `YAML: ${firstLine(e.message)}` })),
-      );
+      throw new FlowError([yamlSyntaxProblem(doc.errors, file, at)]);
     }
     const locate = (path: Path, onKey = false) => ({ file, ...positionOf(doc.contents, path, onKey, at) });
     const problems: FlowProblem[] = [];
@@ -136,52 +135,4 @@ function resolveAttachment(path: string, flowFile: string): FileAttachment | str
 function stepKindOf(raw: unknown) {
   if (!raw || typeof raw !== "object") return undefined;
   return stepKindKeys.find(([key]) => key in raw)?.[1];
-}
-
-function firstLine(text: string) {
-  return text.split("\n")[0] ?? text;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, path: Path): string {
-  const where = path.length ? `${formatPath(path)}: ` : "";
-  if (issue.code === "unrecognized_keys")
-    return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) return `${where}is required`;
-  return `${where}${issue.message}`;
-}
-
-export function formatPath(path: Path): string {
-  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
-}
-
-/**
- * The position of the deepest node that exists along `path`: a missing key is reported at
- * its parent, an unknown key at the key itself.
- */
-function positionOf(
-  root: unknown,
-  path: Path,
-  onKey: boolean,
-  at: (offset: number) => { line: number; col: number },
-): { line: number; col: number } {
-  let node = root as Node | null | undefined;
-  let offset = node?.range?.[0] ?? 0;
-  for (const [i, part] of path.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === part);
-      if (!pair) break;
-      const isLast = i === path.length - 1;
-      if (isLast && onKey && isScalar(pair.key)) return at(pair.key.range?.[0] ?? offset);
-      node = pair.value as Node | null;
-      offset = node?.range?.[0] ?? (isScalar(pair.key) ? (pair.key.range?.[0] ?? offset) : offset);
-    } else if (isSeq(node) && typeof part === "number") {
-      const item = node.items[part] as Node | undefined;
-      if (!item) break;
-      node = item;
-      offset = item.range?.[0] ?? offset;
-    } else {
-      break;
-    }
-  }
-  return at(offset);
 }

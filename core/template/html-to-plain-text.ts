@@ -1,8 +1,8 @@
 const entities: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'", "&amp;": "&" };
 
 /**
- * VK messages have no HTML: flow texts written with `<b>`, `<a href>` … lose their tags,
- * links keep their address in brackets, and entities become characters again.
+ * For places without markup (VK, the terminal simulator, transcript checks): flow texts lose
+ * their tags (`<b>`, `<i>` …), links keep their address in brackets, entities become characters.
  */
 export function htmlToPlainText(html: string): string {
   return html

@@ -1,0 +1,22 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * The YAML files named by command-line paths: a folder stands for its `*.yaml` / `*.yml` files
+ * (not sub-folders), a file for itself. Throws with the path when it does not exist.
+ */
+export function yamlFilesIn(paths: string[], pattern = /\.ya?ml$/): string[] {
+  return paths.flatMap((path) => {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch {
+      throw new Error(`${path}: no such file or folder`);
+    }
+    if (!isDirectory) return [path];
+    return readdirSync(path)
+      .filter((name) => pattern.test(name))
+      .sort()
+      .map((name) => join(path, name));
+  });
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from "commander";
+import { type CliOutput, consoleOutput } from "./cli-output.ts";
+import { initCommand } from "./init-command.ts";
+import { testCommand } from "./test-command.ts";
+import { validateCommand } from "./validate-command.ts";
+
+/**
+ * The `orkestr` command line for flow authors (commander: https://github.com/tj/commander.js).
+ * Returns the exit code: 0 on success, 1 when a check fails or input is wrong.
+ */
+export async function runCli(argv: string[], out: CliOutput = consoleOutput): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("orkestr")
+    .description("Validate, preview, test and scaffold Orkestr flows")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.log(s.trimEnd()), writeErr: (s) => out.error(s.trimEnd()) })
+    .showHelpAfterError();
+
+  program
+    .command("validate")
+    .description("check flow files; problems are printed as file:line:column message")
+    .argument("[paths...]", "flow files or folders", [])
+    .action(async (paths: string[]) => {
+      exitCode = await validateCommand(paths, out);
+    });
+
+  program
+    .command("test")
+    .description("run transcript tests: conversations replayed on the engine with a virtual clock")
+    .argument("[paths...]", "transcript files or folders (default flows/transcripts)", [])
+    .option("--flows <folder>", "folder of the flows under test", "flows")
+    .action(async (paths: string[], options: { flows: string }) => {
+      exitCode = await testCommand(paths, options, out);
+    });
+
+  program
+    .command("init")
+    .description("create a commented starter flow")
+    .argument("<name>", "flow id and file name (lower-case latin letters, digits, '_' and '-')")
+    .option("--dir <folder>", "where to create it", "flows")
+    .action((name: string, options: { dir: string }) => {
+      exitCode = initCommand(name, options, out);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    out.error(`orkestr: ${(error as Error).message}`);
+    return 1;
+  }
+  return exitCode;
+}

@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../", import.meta.url).pathname;
+const bin = join(root, "bin/orkestr.mjs");
+
+/** Runs the real `orkestr` executable, as `npx orkestr` does. */
+async function orkestr(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout: string; stderr: string };
+    return { code: e.code ?? 1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
+const tempDir = () => mkdtempSync(join(tmpdir(), "orkestr-cli-"));
+
+describe("orkestr CLI", () => {
+  it("lists its commands, each with --help", async () => {
+    const help = await orkestr(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["validate", "test", "init"]) expect(help.stdout).toContain(command);
+    const validateHelp = await orkestr(["validate", "--help"]);
+    expect(validateHelp.stdout).toContain("file:line:column");
+    expect((await orkestr(["no-such-command"])).code).toBe(1);
+  });
+
+  it("validate: the example flows pass; a broken file is reported as file:line:column and exits 1", async () => {
+    const ok = await orkestr(["validate"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("✓ flows/checklist-funnel.yaml");
+
+    const dir = tempDir();
+    writeFileSync(join(dir, "broken.yaml"), "id: broken\ntitle: Broken\nsteps:\n  - id: a\n    say: Hi\n    goto: nowhere\n");
+    const broken = await orkestr(["validate", dir]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`${join(dir, "broken.yaml")}:6:11 steps[0].goto: goto "nowhere": no step has this id`);
+    expect((await orkestr(["validate", join(dir, "missing.yaml")])).stderr).toContain("no such file or folder");
+  });
+
+  it("init: scaffolds a flow that validates, with the schema line, and never overwrites", async () => {
+    const dir = tempDir();
+    const created = await orkestr(["init", "spring-sale", "--dir", dir]);
+    expect(created.code).toBe(0);
+    const file = join(dir, "spring-sale.yaml");
+    const text = readFileSync(file, "utf8");
+    expect(text.split("\n")[0]).toMatch(/^# yaml-language-server: \$schema=.*schema\/flow\.schema\.json$/);
+    expect(text).toContain("id: spring-sale");
+    expect((await orkestr(["validate", file])).code).toBe(0);
+    const again = await orkestr(["init", "spring-sale", "--dir", dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    expect((await orkestr(["init", "Spring Sale", "--dir", dir])).code).toBe(1);
+  });
+
+  it("test: every example flow has transcripts, and they pass", async () => {
+    const flowIds = readdirSync(join(root, "flows"))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => /^id: (\S+)$/m.exec(readFileSync(join(root, "flows", f), "utf8"))?.[1]);
+    const tested = readdirSync(join(root, "flows/transcripts")).map(
+      (f) => /^flow: (\S+)$/m.exec(readFileSync(join(root, "flows/transcripts", f), "utf8"))?.[1],
+    );
+    expect(tested).toEqual(expect.arrayContaining(flowIds));
+
+    const run = await orkestr(["test"]);
+    expect(run.stdout).toContain("✓ a lead gets the checklist");
+    expect(lastLine(run.stdout)).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    expect(run.code).toBe(0);
+  });
+
+  it("test: a change to the flow that breaks a transcript fails it with the turn, expected and actual text", async () => {
+    const flows = tempDir();
+    cpSync(join(root, "flows"), flows, { recursive: true });
+    const flowFile = join(flows, "checklist-funnel.yaml");
+    writeFileSync(flowFile, readFileSync(flowFile, "utf8").replace("Как к вам обращаться?", "Как вас зовут?"));
+    const run = await orkestr(["test", join(flows, "transcripts"), "--flows", flows]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /✗ a lead gets the checklist, picks a budget and books a call\n\s+\S+checklist-funnel\.yaml:11 turn 4: the message differs/,
+    );
+    expect(run.stdout).toContain('expected: a message containing "Как к вам обращаться?"');
+    expect(run.stdout).toContain('actual:   "Как вас зовут?"');
+    expect(lastLine(run.stdout)).toMatch(/^\d+ passed, [1-9]\d* failed$/);
+  });
+
+  it("test: a malformed transcript file is reported as file:line:column", async () => {
+    const dir = tempDir();
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "flow: checklist-funnel\ntranscripts:\n  - name: typo\n    turns:\n      - sey: hi\n");
+    const run = await orkestr(["test", file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`${file}:5:9 transcripts\\[0\\]\\.turns\\[0\\]: `));
+    expect(lastLine(run.stdout)).toBe("0 passed, 0 failed");
+  });
+});
