@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
+import { FlowError } from "../core/flow/flow-error.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
+import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
 import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
@@ -25,6 +27,15 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     });
 
   program
+    .command("graph")
+    .description("print a flow as a Mermaid flowchart (steps, buttons, branches, dashed follow-ups, stages)")
+    .argument("<flow>", "flow id (from --flows) or path of a flow file")
+    .option("--flows <folder>", "folder of the flows", "flows")
+    .action(async (flow: string, options: { flows: string }) => {
+      exitCode = await graphCommand(flow, options, out);
+    });
+
+  program
     .command("test")
     .description("run transcript tests: conversations replayed on the engine with a virtual clock")
     .argument("[paths...]", "transcript files or folders (default flows/transcripts)", [])
@@ -46,7 +57,8 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
-    out.error(`orkestr: ${(error as Error).message}`);
+    // A broken flow file reads best as its file:line:column list.
+    out.error(error instanceof FlowError ? error.message : `orkestr: ${(error as Error).message}`);
     return 1;
   }
   return exitCode;

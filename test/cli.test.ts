@@ -26,7 +26,7 @@ describe("orkestr CLI", () => {
   it("lists its commands, each with --help", async () => {
     const help = await orkestr(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["validate", "test", "init"]) expect(help.stdout).toContain(command);
+    for (const command of ["validate", "graph", "test", "init"]) expect(help.stdout).toContain(command);
     const validateHelp = await orkestr(["validate", "--help"]);
     expect(validateHelp.stdout).toContain("file:line:column");
     expect((await orkestr(["no-such-command"])).code).toBe(1);
@@ -43,6 +43,18 @@ describe("orkestr CLI", () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain(`${join(dir, "broken.yaml")}:6:11 steps[0].goto: goto "nowhere": no step has this id`);
     expect((await orkestr(["validate", join(dir, "missing.yaml")])).stderr).toContain("no such file or folder");
+  });
+
+  it("graph: prints the flow as a Mermaid flowchart, by id or by file", async () => {
+    const byId = await orkestr(["graph", "checklist-funnel"]);
+    expect(byId.code).toBe(0);
+    expect(byId.stdout).toMatch(/^flowchart TD\n/);
+    expect(byId.stdout).toContain('subgraph stage_deal["deal"]');
+    expect(byId.stdout).toContain('-->|"Получить чек-лист"|');
+    expect((await orkestr(["graph", "flows/checklist-funnel.yaml"])).stdout).toBe(byId.stdout);
+    const unknown = await orkestr(["graph", "nope"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no flow "nope" in flows (flows: checklist-funnel)');
   });
 
   it("init: scaffolds a flow that validates, with the schema line, and never overwrites", async () => {

@@ -51,6 +51,23 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect((await fetch(`${app.url}/api/files/..%2F..%2Fpackage.json/x`)).status).toBe(404);
   });
 
+  it("serves the flow chart with the step the preview is at, and Mermaid to draw it", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("reminder");
+    await chat.waitForBotMessages(1);
+    const { stepId } = (await chat.state()) as { stepId: string };
+    const graph = await fetch(`${app.url}/api/flows/reminder/graph?step=${stepId}`);
+    expect(graph.status).toBe(200);
+    const { mermaid } = (await graph.json()) as { mermaid: string };
+    expect(mermaid).toMatch(/^flowchart TD\n/);
+    expect(mermaid).toContain('s0 -->|"Continue"| s1');
+    expect(mermaid).toContain("class s0 current");
+    expect((await fetch(`${app.url}/api/flows/nope/graph`)).status).toBe(404);
+    const bundle = await fetch(`${app.url}/vendor/mermaid.min.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+
   it("runs a whole conversation: buttons, validation, fields, stages, event log", async () => {
     const chat = new WebChatClient(app.url);
     await chat.start("reminder");

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { InboundEvent } from "../../core/engine/engine-types.ts";
 import type { FlowCatalog } from "../../core/flow/flow-catalog.ts";
+import { flowToMermaid } from "../../core/flow/flow-graph.ts";
 import type { ConversationReader } from "../../core/runtime/conversation-reader.ts";
 import type { ConversationRuntime } from "../../core/runtime/conversation-runtime.ts";
 import { type WebChatChannel, type WebChatMessage, webChatFileOf } from "./web-chat-channel.ts";
@@ -21,6 +23,7 @@ const buttonBody = z.object({
 });
 
 const publicDir = new URL("./public/", import.meta.url);
+const mermaidBundle = createRequire(import.meta.url).resolve("mermaid/dist/mermaid.min.js");
 const assets: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
@@ -53,6 +56,21 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
         .flows()
         .all()
         .map((f) => ({ id: f.id, title: f.title })),
+    }),
+  );
+
+  // The flow as a Mermaid chart, with the step the preview is at highlighted.
+  app.get("/api/flows/:id/graph", (c) => {
+    const flow = deps.flows().get(c.req.param("id"));
+    if (!flow) return c.json({ error: `Unknown flow "${c.req.param("id")}"` }, 404);
+    return c.json({ mermaid: flowToMermaid(flow, { currentStepId: c.req.query("step") }) });
+  });
+
+  // Mermaid renders that chart in the browser; served from the installed package, no CDN.
+  app.get("/vendor/mermaid.min.js", (c) =>
+    c.body(Readable.toWeb(createReadStream(mermaidBundle)) as ReadableStream, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=86400",
     }),
   );
 

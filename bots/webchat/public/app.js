@@ -742,6 +742,7 @@ async function fetchState() {
       ui.flowSelect.value = lastState.flowId;
     }
     renderState(lastState);
+    void renderGraph(lastState);
   } catch (err) {
     ui.stateBody.replaceChildren(el("p", { className: "state__error", text: `Не удалось получить состояние: ${err.message}` }));
   } finally {
@@ -750,6 +751,58 @@ async function fetchState() {
       stateAgain = false;
       scheduleState(0);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Flow chart: the running flow as a Mermaid chart with the current step highlighted.
+
+let mermaidLoading = null;
+let graphKey = "";
+let graphSeq = 0;
+
+function loadMermaid() {
+  mermaidLoading ??= new Promise((resolve, reject) => {
+    const script = el("script", { src: "/vendor/mermaid.min.js" });
+    script.addEventListener("load", () => {
+      window.mermaid.initialize({
+        startOnLoad: false,
+        securityLevel: "strict",
+        theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "default",
+      });
+      resolve(window.mermaid);
+    });
+    script.addEventListener("error", () => reject(new Error("mermaid did not load")));
+    document.head.append(script);
+  });
+  return mermaidLoading;
+}
+
+async function renderGraph(st) {
+  const target = $("graph");
+  if (!target || !st?.flowId) return;
+  const key = `${st.flowId}|${st.stepId ?? ""}`;
+  if (key === graphKey) return;
+  graphKey = key;
+  try {
+    const query = st.stepId ? `?step=${encodeURIComponent(st.stepId)}` : "";
+    const { mermaid: source } = await request(`/api/flows/${encodeURIComponent(st.flowId)}/graph${query}`);
+    const mermaid = await loadMermaid();
+    const { svg } = await mermaid.render(`graph-svg-${++graphSeq}`, source);
+    if (graphKey !== key) return; // a newer state arrived meanwhile
+    target.innerHTML = svg;
+    target.dataset.step = st.stepId ?? "";
+    // Scroll the chart (not the page) so the current step is in view.
+    const current = target.querySelector(".current");
+    if (current) {
+      const box = current.getBoundingClientRect();
+      const frame = target.getBoundingClientRect();
+      target.scrollTop += box.top - frame.top - (target.clientHeight - box.height) / 2;
+      target.scrollLeft += box.left - frame.left - (target.clientWidth - box.width) / 2;
+    }
+  } catch (err) {
+    graphKey = "";
+    target.replaceChildren(el("p", { className: "state__error", text: `Схема недоступна: ${err.message}` }));
   }
 }
 
