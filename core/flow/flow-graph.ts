@@ -33,10 +33,10 @@ export function flowToMermaid(flow: Flow, options: { currentStepId?: string | nu
       const to = nodeId.get(target);
       const label = edgeLabel(step, path);
       const arrow = path[0] === "followUps" ? "-.->" : "-->";
-      lines.push(`  ${from} ${arrow}${label ? `|"${escape(label)}"|` : ""} ${to}`);
+      lines.push(`  ${from} ${arrow}${label ? `|"${mermaidLabel(label)}"|` : ""} ${to}`);
     }
     for (const followUp of step.followUps ?? []) {
-      if (!followUp.goto) lines.push(`  ${from} -.->|"${escape(`⏰ ${followUp.after}: ${followUp.say ?? ""}`)}"| ${from}`);
+      if (!followUp.goto) lines.push(`  ${from} -.->|"${mermaidLabel(`⏰ ${followUp.after}: ${followUp.say ?? ""}`)}"| ${from}`);
     }
   });
 
@@ -49,7 +49,7 @@ export function flowToMermaid(flow: Flow, options: { currentStepId?: string | nu
 }
 
 function shapeOf(step: Step): string {
-  const text = (body: string) => `"${escape(`${step.id}: ${body}`)}"`;
+  const text = (body: string) => `"${mermaidLabel(`${step.id}: ${body}`)}"`;
   switch (step.kind) {
     case "message":
       return `[${text(`💬 ${step.say}`)}]`;
@@ -87,7 +87,7 @@ function edgeLabel(step: Step, path: Array<string | number>): string | undefined
 }
 
 /** Mermaid labels: one short line, no markup, quotes and angle brackets as entity codes. */
-function escape(text: string): string {
+function mermaidLabel(text: string): string {
   const plain = text
     .replace(/<[^>]*>/g, "")
     .replace(/\s+/g, " ")
