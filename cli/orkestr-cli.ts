@@ -1,8 +1,10 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { channelNames } from "../core/engine/engine-types.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
 import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
+import { type SimulateOptions, simulateCommand } from "./simulate-command.ts";
 import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
 
@@ -33,6 +35,17 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .option("--flows <folder>", "folder of the flows", "flows")
     .action(async (flow: string, options: { flows: string }) => {
       exitCode = await graphCommand(flow, options, out);
+    });
+
+  program
+    .command("simulate")
+    .description("chat with a flow in the terminal: real engine, embedded database, virtual clock (/wait 2h)")
+    .argument("<flow>", "flow id (from --flows) or path of a flow file")
+    .addOption(new Option("--channel <channel>", "show messages as this channel would").choices(channelNames).default("web"))
+    .option("--first-name <name>", "the name the platform tells the bot (Telegram does)")
+    .option("--flows <folder>", "folder of the flows", "flows")
+    .action(async (flow: string, options: SimulateOptions) => {
+      exitCode = await simulateCommand(flow, options, out);
     });
 
   program

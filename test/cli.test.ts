@@ -2,31 +2,32 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("../", import.meta.url).pathname;
 const bin = join(root, "bin/orkestr.mjs");
 
-/** Runs the real `orkestr` executable, as `npx orkestr` does. */
-async function orkestr(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { cwd });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout: string; stderr: string };
-    return { code: e.code ?? 1, stdout: e.stdout, stderr: e.stderr };
-  }
+/** Runs the real `orkestr` executable, as `npx orkestr` does; `input` is typed into it. */
+function orkestr(
+  args: string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd: options.cwd ?? root }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(options.input ?? "");
+  });
 }
 
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
 const tempDir = () => mkdtempSync(join(tmpdir(), "orkestr-cli-"));
 
-describe("orkestr CLI", () => {
+describe.concurrent("orkestr CLI", () => {
   it("lists its commands, each with --help", async () => {
     const help = await orkestr(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["validate", "graph", "test", "init"]) expect(help.stdout).toContain(command);
+    for (const command of ["validate", "graph", "simulate", "test", "init"]) expect(help.stdout).toContain(command);
     const validateHelp = await orkestr(["validate", "--help"]);
     expect(validateHelp.stdout).toContain("file:line:column");
     expect((await orkestr(["no-such-command"])).code).toBe(1);
@@ -57,6 +58,24 @@ describe("orkestr CLI", () => {
     expect(unknown.stderr).toContain('no flow "nope" in flows (flows: checklist-funnel)');
   });
 
+  it("simulate: a chat on the real engine with numbered buttons, answers, /wait for follow-ups and /state", async () => {
+    const input = ["/wait 30m", "/wait 30m", "1", "Анна", "anna@example.com", "/state", "/quit"].join("\n");
+    const run = await orkestr(["simulate", "checklist-funnel", "--channel", "vk"], { input });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain("🤖 Привет, друг! 👋\n   Я пришлю вам чек-лист «10 ошибок в рекламе»");
+    expect(out).toContain("   [1] Получить чек-лист\n   [2] Что внутри?");
+    // The one-hour reminder fires on the second half hour, not the first.
+    const [firstWait, secondWait] = out.split("🙂 /wait 30m").slice(1);
+    expect(firstWait).not.toContain("Чек-лист всё ещё ждёт вас");
+    expect(secondWait).toContain("🤖 Чек-лист всё ещё ждёт вас");
+    expect(out).toContain("🙂 1\n🤖 Как к вам обращаться?");
+    expect(out).toContain("🤖 📎 checklist-10-oshibok.pdf");
+    expect(out).toContain('   fields: {"first_name":"Анна","email":"anna@example.com"}');
+    expect(out).toContain('   tags: ["lead","checklist"]');
+  });
+
   it("init: scaffolds a flow that validates, with the schema line, and never overwrites", async () => {
     const dir = tempDir();
     const created = await orkestr(["init", "spring-sale", "--dir", dir]);
@@ -66,6 +85,9 @@ describe("orkestr CLI", () => {
     expect(text.split("\n")[0]).toMatch(/^# yaml-language-server: \$schema=.*schema\/flow\.schema\.json$/);
     expect(text).toContain("id: spring-sale");
     expect((await orkestr(["validate", file])).code).toBe(0);
+    // The scaffold runs as it is.
+    const chat = await orkestr(["simulate", file], { input: "1\nanna@example.com\n" });
+    expect(chat.stdout).toContain("🤖 Спасибо! Материалы уже в пути.");
     const again = await orkestr(["init", "spring-sale", "--dir", dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("already exists");
