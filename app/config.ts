@@ -12,6 +12,7 @@ const configSchema = z.object({
     .regex(/^[\w-]+$/)
     .default("orkestr"),
   FLOWS_DIR: z.string().default("flows"),
+  FLOWS_WATCH: z.stringbool().default(false),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
   /** The web chat has no login: turn it off where strangers could reach it and read contacts' data. */

@@ -13,15 +13,18 @@ import { VkChannel } from "../bots/vk/vk-channel.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
+import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
+import { PrismaFlowVersionStore } from "../core/store-prisma/prisma-flow-version-store.ts";
 import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-file-cache.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
+import { watchFlowDirectory, withVersionsInUse } from "./versioned-flows.ts";
 
 export interface RunningOrkestr {
   url: string;
@@ -34,14 +37,17 @@ export interface RunningOrkestr {
  * enabled channels, wired to one database and one Redis. `stop()` is the graceful shutdown.
  */
 export async function startOrkestr(config: Config, logger: Logger): Promise<RunningOrkestr> {
-  const flows = await loadFlowDirectory(config.FLOWS_DIR);
-  logger.info({ flows: flows.all().map((f) => `${f.id}@${f.version}`) }, "flows loaded");
+  // Broken flows stop the start before anything else is touched.
+  const loaded = await loadFlowDirectory(config.FLOWS_DIR);
 
   const database = await openDatabase({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     dataDir: join(config.DATA_DIR, "pglite"),
   });
   logger.info({ database: database.kind }, "database ready");
+  const flowVersions = new PrismaFlowVersionStore(database.prisma);
+  const flows = await withVersionsInUse(loaded, flowVersions, logger);
+  logger.info({ flows: flows.all().map((f) => `${f.id}@${f.version}`) }, "flows loaded");
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   await redis.connect().catch((error: Error) => {
@@ -112,6 +118,23 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     logger.info("web chat is off (WEBCHAT_ENABLED=false)");
   }
 
+  // A good change replaces the flows at once; a broken one is reported and the last good flows stay.
+  const reloadFlows = async () => {
+    try {
+      flows.replace(await withVersionsInUse(await loadFlowDirectory(config.FLOWS_DIR), flowVersions, logger));
+      logger.info({ flows: flows.all().map((f) => `${f.id}@${f.version}`) }, "flows reloaded");
+    } catch (error) {
+      if (error instanceof FlowError)
+        logger.error({ problems: error.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`) }, "flows not reloaded");
+      else logger.error({ err: error }, "flows not reloaded");
+    }
+  };
+
+  const stopWatching = config.FLOWS_WATCH
+    ? watchFlowDirectory(config.FLOWS_DIR, () => {
+        void reloadFlows();
+      })
+    : undefined;
   await runtime.recover();
   const stopSweeper = runtime.startSweeper();
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
@@ -136,6 +159,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 5_000).unref();
       });
+      stopWatching?.();
       await telegram?.stop();
       await vk?.stop();
       await stopSweeper();

@@ -7,6 +7,7 @@ import { initCommand } from "./init-command.ts";
 import { type SimulateOptions, simulateCommand } from "./simulate-command.ts";
 import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
+import { type VersionsOptions, versionsCommand } from "./versions-command.ts";
 
 /**
  * The `orkestr` command line for flow authors (commander: https://github.com/tj/commander.js).
@@ -55,6 +56,16 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .option("--flows <folder>", "folder of the flows under test", "flows")
     .action(async (paths: string[], options: { flows: string }) => {
       exitCode = await testCommand(paths, options, out);
+    });
+
+  program
+    .command("versions")
+    .description("list the versions of a flow the app has loaded, with what changed; --rollback restores one")
+    .argument("<flow>", "flow id")
+    .option("--rollback <version>", "write this version back into the flow file")
+    .option("--flows <folder>", "folder of the flows", "flows")
+    .action(async (flow: string, options: VersionsOptions) => {
+      exitCode = await versionsCommand(flow, options, out);
     });
 
   program

@@ -31,7 +31,7 @@ async function localRedis(): Promise<RunningService | undefined> {
 let redis: RunningService | undefined;
 try {
   redis = await localRedis();
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) });
+  const config = loadConfig({ FLOWS_WATCH: "true", ...process.env, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) });
   const app = await startOrkestr(config, logger);
   console.log(`\n  Orkestr demo is running: open ${app.url}/ to chat with the example flows.\n  Stop with Ctrl+C.\n`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,29 +1,15 @@
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { orkestr } from "./support/orkestr-cli.ts";
 
 const root = new URL("../", import.meta.url).pathname;
-const bin = join(root, "bin/orkestr.mjs");
-
-/** Runs the real `orkestr` executable, as `npx orkestr` does; `input` is typed into it. */
-function orkestr(
-  args: string[],
-  options: { cwd?: string; input?: string } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: options.cwd ?? root }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(options.input ?? "");
-  });
-}
 
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
 const tempDir = () => mkdtempSync(join(tmpdir(), "orkestr-cli-"));
 
-describe.concurrent("orkestr CLI", () => {
+describe("orkestr CLI", () => {
   it("lists its commands, each with --help", async () => {
     const help = await orkestr(["--help"]);
     expect(help.code).toBe(0);

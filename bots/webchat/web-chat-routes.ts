@@ -55,7 +55,7 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
       flows: deps
         .flows()
         .all()
-        .map((f) => ({ id: f.id, title: f.title })),
+        .map((f) => ({ id: f.id, title: f.title, version: f.version })),
     }),
   );
 

@@ -89,7 +89,8 @@ export interface DomainEvent {
     | "opted_in"
     | "followup_fired"
     | "followup_skipped"
-    | "flow_error";
+    | "flow_error"
+    | "flow_migrated";
   flowId?: string;
   data: Record<string, unknown>;
 }

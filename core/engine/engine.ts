@@ -85,8 +85,9 @@ export class Engine {
 
     const current = conversationOf(input.currentFlowId);
     const active = current?.status === "active" ? current : undefined;
-    const flow = active ? this.flows.get(active.flowId) : undefined;
-    const step = active && flow ? flow.steps.find((s) => s.id === active.stepId) : undefined;
+    const resumed = active ? this.resume(turn, active) : undefined;
+    const flow = resumed?.flow;
+    const step = flow ? flow.steps.find((s) => s.id === resumed?.stepId) : undefined;
 
     const keywordFlow = event.type === "text" && step?.kind !== "ask" ? this.flows.byKeyword(text) : undefined;
     if (keywordFlow) {
@@ -115,7 +116,8 @@ export class Engine {
       turn.record("followup_skipped", conversation.flowId, { ...followUp, reason });
       return { ...turn.result(), currentFlowId: null, fired: false };
     };
-    const flow = this.flows.get(conversation.flowId);
+    // A follow-up belongs to the version it was planned on.
+    const flow = this.flows.version(conversation.flowId, conversation.flowVersion) ?? this.flows.get(conversation.flowId);
     const step = flow?.steps.find((s) => s.id === followUp.stepId);
     const definition = step?.followUps?.[followUp.index];
     if (!flow || !step || !definition) return skip("not_in_flow");
@@ -128,6 +130,23 @@ export class Engine {
     if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
     if (definition.goto) this.runFrom(turn, flow, state, definition.goto);
     return { ...turn.result(), currentFlowId: null, fired: true };
+  }
+
+  /**
+   * The version a running conversation continues on: the one it started on, or the current
+   * one when that declares `migrate` and has the (mapped) step, in which case the conversation
+   * moves over now. An unknown old version falls back to the current one.
+   */
+  private resume(turn: EngineTurn, conversation: ConversationState): { flow: Flow | undefined; stepId: string | null } {
+    const current = this.flows.get(conversation.flowId);
+    if (!current || current.version === conversation.flowVersion) return { flow: current, stepId: conversation.stepId };
+    const mapped = conversation.stepId ? (current.migrate?.steps[conversation.stepId] ?? conversation.stepId) : null;
+    if (current.migrate && mapped && current.steps.some((s) => s.id === mapped)) {
+      const moved = Object.assign(turn.touch(conversation), { flowVersion: current.version, stepId: mapped });
+      turn.record("flow_migrated", current.id, { from: conversation.flowVersion, to: current.version, step: mapped });
+      return { flow: current, stepId: moved.stepId };
+    }
+    return { flow: this.flows.version(conversation.flowId, conversation.flowVersion) ?? current, stepId: conversation.stepId };
   }
 
   /** (Re)starts a flow from its first step; variables start empty, visits keep counting. */

@@ -1,11 +1,33 @@
 import type { Flow } from "./flow-schema.ts";
 
-/** The loaded flows, with the lookups that entry by trigger needs. */
+/**
+ * The loaded flows, with the lookups that entry by trigger needs, plus older versions that
+ * conversations in progress still run on. `replace` swaps everything at once (reload).
+ */
 export class FlowCatalog {
-  private readonly flows = new Map<string, Flow>();
+  private flows = new Map<string, Flow>();
+  private older = new Map<string, Flow>();
 
-  constructor(flows: Flow[] = []) {
+  constructor(flows: Flow[] = [], olderVersions: Flow[] = []) {
     for (const flow of flows) this.add(flow);
+    for (const flow of olderVersions) this.addOlderVersion(flow);
+  }
+
+  /** Takes over the flows of `other` (a reload); turns in progress see either all old or all new. */
+  replace(other: FlowCatalog): void {
+    this.flows = other.flows;
+    this.older = other.older;
+  }
+
+  /** A version conversations started on before the current file; never entered anew. */
+  addOlderVersion(flow: Flow): void {
+    if (this.flows.get(flow.id)?.version !== flow.version) this.older.set(`${flow.id}@${flow.version}`, flow);
+  }
+
+  /** The flow at `version`: the current one, an older one still in use, or undefined if unknown. */
+  version(id: string, version: string): Flow | undefined {
+    const current = this.flows.get(id);
+    return current?.version === version ? current : this.older.get(`${id}@${version}`);
   }
 
   add(flow: Flow): void {

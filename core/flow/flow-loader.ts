@@ -93,6 +93,10 @@ export class FlowLoader {
         problems.push({ ...locate(["steps", index, "file"]), message: `steps[${index}].file: ${attachment}` });
       else files.set(step.file, attachment);
     });
+    for (const [from, to] of Object.entries(header.data.migrate?.steps ?? {})) {
+      if (!knownIds.has(to))
+        problems.push({ ...locate(["migrate", "steps", from]), message: `migrate.steps.${from}: no step "${to}" in this version` });
+    }
     if (problems.length > 0) throw new FlowError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
 
     const version = createHash("sha256").update(source);
@@ -105,6 +109,8 @@ export class FlowLoader {
       triggers: header.data.triggers ?? [],
       steps: steps as Step[],
       quietHours,
+      migrate: header.data.migrate ? { steps: header.data.migrate.steps ?? {} } : undefined,
+      source,
       files,
       version: version.digest("hex").slice(0, 12),
       file,

@@ -199,6 +199,17 @@ export const flowHeaderSchema = z.strictObject({
       timezone: z.string().optional().describe("IANA time zone of quietHours (default Europe/Moscow)"),
     })
     .optional(),
+  migrate: z
+    .strictObject({
+      steps: z
+        .record(stepIdSchema, stepIdSchema)
+        .optional()
+        .describe("Where a step of an older version is now: old id → new id (steps that kept their id need no entry)"),
+    })
+    .optional()
+    .describe(
+      "Move conversations in progress to this version on their next message (without it they finish on the version they started on)",
+    ),
   steps: z.array(z.unknown()).min(1),
 });
 
@@ -229,6 +240,10 @@ export interface Flow {
   steps: Step[];
   /** Parsed once at load: no follow-up is planned inside this window. */
   quietHours?: QuietHours | undefined;
+  /** Present when conversations of older versions move to this one; maps renamed step ids. */
+  migrate?: { steps: Record<string, string> } | undefined;
+  /** The file's text, kept so every version can be stored and restored. */
+  source: string;
   /** Files of message steps, by the path written in the flow file. */
   files: ReadonlyMap<string, FileAttachment>;
   /** Content hash of the file and the files it sends: a change is a new version. */

@@ -36,6 +36,7 @@ export async function startTestApp(config: Config): Promise<RunningOrkestr> {
 
 export interface TestAppWithDatabase {
   app: RunningOrkestr;
+  config: Config;
   /** A direct connection to the app's database, for assertions on stored state. */
   db: pg.Client;
   /** Whether the channel address is marked blocked (the person blocked the bot). */
@@ -51,6 +52,7 @@ export async function startTestAppWithDatabase(overrides: Partial<Record<keyof C
   await db.connect();
   return {
     app,
+    config,
     db,
     isBlocked: async (channel, externalId) => {
       const { rows } = await db.query(`SELECT "blockedAt" FROM "ChannelIdentity" WHERE channel = $1 AND "externalId" = $2`, [
