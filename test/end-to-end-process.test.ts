@@ -1,8 +1,30 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { AppProcess } from "./support/app-process.ts";
 import { testConfig } from "./support/test-app.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+/**
+ * The example flow, with its follow-up delays cut to seconds and its quiet hours dropped (the
+ * suite may run at night), in a copy of flows/: everything else as shipped.
+ */
+function exampleFlowsWithShortDelays(): string {
+  const dir = mkdtempSync(join(tmpdir(), "orkestr-e2e-flows-"));
+  cpSync(new URL("../flows/", import.meta.url).pathname, dir, { recursive: true });
+  const file = join(dir, "checklist-funnel.yaml");
+  const source = readFileSync(file, "utf8");
+  const shortened = source
+    .replace("after: 1h", "after: 2s")
+    .replace("after: 1d", "after: 3s")
+    .replace(/^settings: .*$/m, "");
+  if (shortened.includes("after: 1") || shortened.includes("quietHours")) throw new Error("the example flow changed: update this test");
+  writeFileSync(file, shortened);
+  return dir;
+}
 
 /** The production entry point as a process, with Telegram and VK pointed at the local fakes. */
 describe("end to end: the app process with Telegram and VK", () => {
@@ -13,6 +35,7 @@ describe("end to end: the app process with Telegram and VK", () => {
   beforeAll(async () => {
     await Promise.all([telegram.start(), vk.start()]);
     const config = await testConfig({
+      FLOWS_DIR: exampleFlowsWithShortDelays(),
       TELEGRAM_BOT_TOKEN: "123:TEST-token",
       TELEGRAM_API_ROOT: telegram.url,
       VK_GROUP_TOKEN: "vk1.a.test-token",
@@ -28,33 +51,66 @@ describe("end to end: the app process with Telegram and VK", () => {
     await Promise.all([telegram.stop(), vk.stop()]);
   });
 
-  it("carries a Telegram user and a VK user through a flow, follow-up included, and stops cleanly", async () => {
+  /** What the Telegram user read: messages and document captions, in order. */
+  const telegramSeen = () =>
+    telegram.calls
+      .filter((c) => (c.method === "sendMessage" || c.method === "sendDocument") && c.status === 200 && c.params.chat_id === "71")
+      .map((c) => String(c.params.text ?? c.params.caption));
+  const telegramPress = (label: string) => {
+    const markup = telegram.calls.findLast((c) => c.params.chat_id === "71" && c.params.reply_markup)?.params.reply_markup as {
+      inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
+    };
+    const button = markup.inline_keyboard.flat().find((b) => b.text === label);
+    telegram.pushCallback(71, button?.callback_data as string, { message_id: 1, date: 0, chat: { id: 71, type: "private" } });
+  };
+  const vkPress = (label: string) => {
+    const keyboard = vk.sent(72).findLast((m) => m.keyboard)?.keyboard as {
+      buttons: Array<Array<{ action: { label: string; payload: string } }>>;
+    };
+    const button = keyboard.buttons.flat().find((b) => b.action.label === label);
+    vk.pushMessage(72, label, { payload: button?.action.payload as string });
+  };
+  const untilTelegram = (count: number) => waitFor(telegramSeen, (seen) => seen.length >= count, `${count} Telegram messages`);
+  const untilVk = async (count: number) => (await vk.waitForSent(72, count)).map((m) => m.text);
+
+  it("carries a Telegram user and a VK user through the example flow, follow-ups and file included, and stops cleanly", async () => {
     expect(app.output).toContain("telegram polling started");
     expect(app.output).toContain("vk long poll started");
 
-    telegram.pushText(71, "/start");
-    vk.pushMessage(72, "Привет");
-    const [tgHello] = await telegram.waitForSent(71, 1);
-    const [vkHello] = await vk.waitForSent(72, 1);
-    expect(tgHello?.text).toBe("Hello, Анна!");
-    expect(vkHello?.text).toBe("Hello, guest!");
+    telegram.pushText(71, "/start checklist");
+    vk.pushMessage(72, "Начать", { ref: "checklist" });
+    expect((await untilTelegram(1))[0]).toMatch(/^Привет, Анна! 👋\n/);
+    expect((await untilVk(1))[0]).toMatch(/^Привет, друг! 👋\n/);
+    // Nobody pressed anything: the reminder of the first step comes (2 s here, 1 h in the flow).
+    expect((await untilTelegram(2))[1]).toBe("Чек-лист всё ещё ждёт вас 🙂 Нажмите «Получить чек-лист».");
+    expect((await untilVk(2))[1]).toBe("Чек-лист всё ещё ждёт вас 🙂 Нажмите «Получить чек-лист».");
 
-    const tgMarkup = tgHello?.params.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> };
-    telegram.pushCallback(71, tgMarkup.inline_keyboard[0]?.[0]?.callback_data as string, {
-      message_id: 1,
-      date: 0,
-      chat: { id: 71, type: "private" },
-      reply_markup: tgMarkup,
-    });
-    const vkKeyboard = vkHello?.keyboard as { buttons: Array<Array<{ action: { payload: string } }>> };
-    vk.pushMessage(72, "Continue", { payload: vkKeyboard.buttons[0]?.[0]?.action.payload as string });
-    await telegram.waitForSent(71, 2);
-    await vk.waitForSent(72, 2);
-    telegram.pushText(71, "Tom");
-    vk.pushMessage(72, "Vera");
+    telegramPress("Получить чек-лист");
+    vkPress("Получить чек-лист");
+    await untilTelegram(3);
+    await untilVk(3);
+    telegram.pushText(71, "Анна");
+    vk.pushMessage(72, "Вера");
+    await untilTelegram(4);
+    await untilVk(4);
+    telegram.pushText(71, "anna@example.com");
+    vk.pushMessage(72, "vera@example.com");
+    expect((await untilTelegram(6)).slice(4, 6)).toEqual([
+      "Готово! Вот ваш чек-лист, копия уже летит на anna@example.com.",
+      "Чтобы подсказать, с чего начать, — какой у вас бюджет на рекламу в месяц?",
+    ]);
+    expect((await untilVk(6)).slice(4, 6)).toEqual([
+      "Готово! Вот ваш чек-лист, копия уже летит на vera@example.com.",
+      "Чтобы подсказать, с чего начать, — какой у вас бюджет на рекламу в месяц?",
+    ]);
+    expect(telegram.documents(71).map((d) => d.file?.file_name)).toEqual(["checklist-10-oshibok.pdf"]);
+    expect(vk.attachments(72).map((a) => a.document?.title)).toEqual(["checklist-10-oshibok.pdf"]);
 
-    expect((await telegram.waitForSent(71, 4)).map((m) => m.text).slice(2)).toEqual(["Thanks, Tom", "Follow-up for Tom"]);
-    expect((await vk.waitForSent(72, 4)).map((m) => m.text).slice(2)).toEqual(["Thanks, Vera", "Follow-up for Vera"]);
+    telegramPress("Больше 300 тыс. ₽");
+    vkPress("Больше 300 тыс. ₽");
+    const reminder = "Напоминаю про бесплатный разбор рекламы — на этой неделе осталось 3 свободных слота.";
+    expect((await untilTelegram(8)).slice(6)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
+    expect((await untilVk(8)).slice(6)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
     expect(await app.stop("SIGTERM")).toBe(0);
   });
 });
