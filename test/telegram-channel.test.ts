@@ -64,6 +64,19 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect(api.sent(9).map((m) => m.text)).toEqual(["Hello, Анна!", "Hello, Анна!"]);
   });
 
+  it("stores where the contact came from: first and last deep-link source", async () => {
+    api.pushText(16, "/start counter__vk_ads");
+    await api.waitForSent(16, 1);
+    api.pushText(16, "/start counter__newsletter");
+    await api.waitForSent(16, 2);
+    const { rows } = await running.db.query(
+      `SELECT c."firstSource", c."lastSource" FROM "Contact" c JOIN "ChannelIdentity" i ON i."contactId" = c.id
+       WHERE i.channel = 'telegram' AND i."externalId" = '16'`,
+    );
+    expect(rows).toEqual([{ firstSource: "counter__vk_ads", lastSource: "counter__newsletter" }]);
+    expect(api.sent(16).map((m) => m.text)).toEqual(["Send anything", "Send anything"]);
+  });
+
   it("waits out a 429 for its retry_after and delivers once", async () => {
     api.rateLimitNext(11, 1, 1);
     api.pushText(11, "/start");

@@ -138,6 +138,14 @@ export class EngineTurn {
     this.record(optedOut ? "opted_out" : "opted_in", this.currentFlowId);
   }
 
+  /** Attribution: the first source is kept forever, the last one follows every new entry. */
+  recordSource(source: string): void {
+    this.contact.first_source ??= source;
+    this.contact.last_source = source;
+    this.contactChanged = true;
+    this.record("source_recorded", this.currentFlowId, { source, first: this.contact.first_source });
+  }
+
   /** Step entry bookkeeping: new visit, stage change, follow-ups of this visit. */
   enter(conversation: ConversationState, flow: Flow, step: Step): void {
     conversation.visit += 1;

@@ -41,6 +41,9 @@ export interface ContactView {
   username?: string | null;
   phone?: string | null;
   email?: string | null;
+  /** Attribution: the first and the latest deep-link payload (or `keyword:<word>`) the contact came by. */
+  first_source?: string | null;
+  last_source?: string | null;
   fields: Record<string, unknown>;
   tags: string[];
   optedOut: boolean;
@@ -90,7 +93,8 @@ export interface DomainEvent {
     | "followup_fired"
     | "followup_skipped"
     | "flow_error"
-    | "flow_migrated";
+    | "flow_migrated"
+    | "source_recorded";
   flowId?: string;
   data: Record<string, unknown>;
 }

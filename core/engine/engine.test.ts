@@ -289,3 +289,24 @@ describe("Engine: entry by trigger", () => {
     expect(texts(h.text("anything"))).toEqual([engineTexts.noFlow]);
   });
 });
+
+describe("Engine: attribution", () => {
+  it("keeps the first source and follows the last one: deep links (with a __source tag) and keywords", () => {
+    const h = harness(
+      `  - id: hello
+    say: "From {{ contact.first_source }}, now {{ contact.last_source }}"
+    buttons: [{ text: Next, goto: hello }]
+`,
+      "triggers: [{ start: checklist }, { keywords: [чек-лист] }]\n",
+    );
+    expect(texts(h.send({ type: "start", payload: "checklist__vk_ads" }))).toEqual(["From checklist__vk_ads, now checklist__vk_ads"]);
+    expect(texts(h.text("/start checklist__tg_post"))).toEqual(["From checklist__vk_ads, now checklist__tg_post"]);
+    expect(texts(h.text("Чек-лист!"))).toEqual(["From checklist__vk_ads, now keyword:чек-лист"]);
+    expect(h.contact).toMatchObject({ first_source: "checklist__vk_ads", last_source: "keyword:чек-лист" });
+    expect(h.events.filter((e) => e.type === "source_recorded").map((e) => e.data.source)).toEqual([
+      "checklist__vk_ads",
+      "checklist__tg_post",
+      "keyword:чек-лист",
+    ]);
+  });
+});

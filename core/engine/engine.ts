@@ -74,6 +74,7 @@ export class Engine {
     if (event.type === "start" || startCommand) {
       turn.setOptedOut(false);
       const payload = event.type === "start" ? event.payload : startCommand?.[1];
+      if (payload) turn.recordSource(payload);
       const flow =
         (event.type === "start" && event.flowId ? this.flows.get(event.flowId) : undefined) ??
         (payload ? this.flows.byStartPayload(payload) : undefined) ??
@@ -89,9 +90,10 @@ export class Engine {
     const flow = resumed?.flow;
     const step = flow ? flow.steps.find((s) => s.id === resumed?.stepId) : undefined;
 
-    const keywordFlow = event.type === "text" && step?.kind !== "ask" ? this.flows.byKeyword(text) : undefined;
-    if (keywordFlow) {
-      this.start(turn, keywordFlow, conversationOf(keywordFlow.id), current);
+    const byKeyword = event.type === "text" && step?.kind !== "ask" ? this.flows.byKeyword(text) : undefined;
+    if (byKeyword) {
+      turn.recordSource(`keyword:${byKeyword.keyword}`);
+      this.start(turn, byKeyword.flow, conversationOf(byKeyword.flow.id), current);
       return turn.result();
     }
 

@@ -50,15 +50,23 @@ export class FlowCatalog {
     return all.find((f) => f.isDefault) ?? (all.length === 1 ? all[0] : undefined);
   }
 
+  /** The flow whose `start` trigger is the payload, or its prefix before `__` (`checklist__vk_ads`: a source tag). */
   byStartPayload(payload: string): Flow | undefined {
-    return this.all().find((f) => f.triggers.some((t) => "start" in t && t.start === payload));
+    const name = payload.split("__", 1)[0];
+    return this.all().find((f) => f.triggers.some((t) => "start" in t && t.start === name));
   }
 
-  /** A message that equals one of a flow's keywords (case, ё/е and punctuation ignored). */
-  byKeyword(text: string): Flow | undefined {
+  /** The flow and keyword (as written in the flow) a message equals (case, ё/е and punctuation ignored). */
+  byKeyword(text: string): { flow: Flow; keyword: string } | undefined {
     const wanted = normaliseKeyword(text);
     if (!wanted) return undefined;
-    return this.all().find((f) => f.triggers.some((t) => "keywords" in t && t.keywords.some((k) => normaliseKeyword(k) === wanted)));
+    for (const flow of this.all()) {
+      for (const trigger of flow.triggers) {
+        const keyword = "keywords" in trigger ? trigger.keywords.find((k) => normaliseKeyword(k) === wanted) : undefined;
+        if (keyword) return { flow, keyword };
+      }
+    }
+    return undefined;
   }
 }
 

@@ -176,8 +176,8 @@ export const triggerSchema = z.union([
   z.strictObject({
     start: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/)
-      .describe("Deep-link payload: t.me/<bot>?start=X, vk.me/<club>?ref=X"),
+      .regex(/^(?!.*__)[A-Za-z0-9_-]{1,40}$/, "latin letters, digits, '_' and '-', at most 40, no '__' (it separates a source tag)")
+      .describe("Deep-link payload: t.me/<bot>?start=X, vk.me/<club>?ref=X; X__<source> enters too and records the source"),
   }),
   z.strictObject({ keywords: z.array(z.string().min(1)).min(1).describe("Messages that start this flow") }),
 ]);

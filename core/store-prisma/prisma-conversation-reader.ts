@@ -60,6 +60,8 @@ export class PrismaConversationReader implements ConversationReader {
       username: contact.username,
       phone: contact.phone,
       email: contact.email,
+      first_source: contact.firstSource,
+      last_source: contact.lastSource,
     };
     return {
       flowId: conversation?.flowId ?? null,

@@ -218,6 +218,8 @@ export class PrismaConversationStore implements ConversationStore {
           username: c.username ?? null,
           phone: c.phone ?? null,
           email: c.email ?? null,
+          firstSource: c.first_source ?? null,
+          lastSource: c.last_source ?? null,
           fields: c.fields as Prisma.InputJsonValue,
           tags: c.tags,
           optedOut: c.optedOut,

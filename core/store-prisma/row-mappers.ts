@@ -22,6 +22,8 @@ export function toContactView(row: Contact): ContactView {
     username: row.username,
     phone: row.phone,
     email: row.email,
+    first_source: row.firstSource,
+    last_source: row.lastSource,
     fields: (row.fields ?? {}) as Record<string, unknown>,
     tags: row.tags,
     optedOut: row.optedOut,

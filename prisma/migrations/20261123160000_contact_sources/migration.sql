@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Contact" ADD COLUMN     "firstSource" TEXT,
+ADD COLUMN     "lastSource" TEXT;
