@@ -63,8 +63,17 @@ export class EngineTurn {
     };
   }
 
-  render(template: string, conversation: ConversationState | null, flow: Flow | null): string {
-    return this.tools.templates.render(template, this.scope(conversation, flow), this.format);
+  render(template: string, conversation: ConversationState | null, flow: Flow | null, extra: Record<string, unknown> = {}): string {
+    return this.tools.templates.render(template, { ...this.scope(conversation, flow), ...extra }, this.format);
+  }
+
+  /** The value at `contact.<field>` or `vars.<name>`. */
+  read(path: string, conversation: ConversationState): unknown {
+    const [scopeName, name] = path.split(".", 2) as [string, string];
+    if (scopeName === "vars") return conversation.vars[name];
+    return (builtinContactFields as readonly string[]).includes(name)
+      ? this.contact[name as (typeof builtinContactFields)[number]]
+      : this.contact.fields[name];
   }
 
   /**

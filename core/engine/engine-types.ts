@@ -31,6 +31,8 @@ export interface OutboundMessage {
   expects?: AskType;
   /** A document to send; `text` is its caption where the platform allows (Telegram: ≤ 1024 characters). */
   file?: FileAttachment;
+  /** A code from this pool goes into the text (see promo-code.ts); `fallback` is sent when the pool is empty. */
+  promo?: { pool: string; fallback: string };
 }
 
 /** The contact as the engine sees it; built-in fields are snake_case, as in templates. */
@@ -94,7 +96,8 @@ export interface DomainEvent {
     | "followup_skipped"
     | "flow_error"
     | "flow_migrated"
-    | "source_recorded";
+    | "source_recorded"
+    | "lead";
   flowId?: string;
   data: Record<string, unknown>;
 }

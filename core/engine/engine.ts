@@ -9,6 +9,7 @@ import { defaultRetryTexts, validateAnswer } from "./answer-validator.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { ChannelName, ContactView, ConversationState, EngineResult, InboundEvent, OutboundButton } from "./engine-types.ts";
+import { promoCodePlaceholder } from "./promo-code.ts";
 
 /** Texts the engine says on its own behalf. */
 export const engineTexts = {
@@ -220,12 +221,43 @@ export class Engine {
         return after(step.goto);
       case "goto":
         return step.goto;
+      case "magnet":
+        this.deliverMagnet(turn, flow, conversation, step);
+        return after(step.goto);
       case "end":
         if (typeof step.end === "string") turn.send(flow.id, turn.render(step.end, conversation, flow));
         return null;
       default:
         return assertNever(step);
     }
+  }
+
+  /**
+   * Sends the magnet (file, link or a promo code the store fills in) and records the lead with
+   * its source and stage. Without the required fields nothing is delivered: the flow check
+   * makes every way here ask for them, so this only guards against fields cleared meanwhile.
+   */
+  private deliverMagnet(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Extract<Step, { kind: "magnet" }>): void {
+    const { magnet } = step;
+    const missing = (magnet.requires ?? []).filter((path) => [undefined, null, ""].includes(turn.read(path, conversation) as string));
+    if (missing.length > 0) {
+      turn.record("flow_error", flow.id, { step: step.id, reason: "magnet_requirements_missing", missing });
+      return;
+    }
+    const file = magnet.file ? flow.files.get(magnet.file) : undefined;
+    const text = turn.render(magnet.say, conversation, flow, { magnet: { name: magnet.name, code: promoCodePlaceholder } });
+    turn.send(flow.id, text, {
+      ...(file ? { file } : {}),
+      ...(magnet.link ? { buttons: [[{ label: magnet.button ?? "Открыть", url: magnet.link }]] } : {}),
+      ...(magnet.promo ? { promo: { pool: magnet.promo, fallback: turn.render(magnet.fallback ?? "", conversation, flow) } } : {}),
+    });
+    turn.record("lead", flow.id, {
+      magnet: magnet.name,
+      kind: file ? "file" : magnet.link ? "link" : "promo",
+      stage: conversation.stage,
+      first_source: turn.contact.first_source ?? null,
+      last_source: turn.contact.last_source ?? null,
+    });
   }
 
   /** Sends the message or question of a waiting step, with its buttons. */

@@ -11,6 +11,7 @@ import type {
   InboundEvent,
   OutboundMessage,
 } from "./engine-types.ts";
+import { withPromoCode } from "./promo-code.ts";
 
 /**
  * Drives the engine in memory with a virtual clock: the same rules as the runtime (follow-ups
@@ -25,6 +26,12 @@ export class FlowHarness {
   pending: FollowUpPlan[] = [];
   events: DomainEvent[] = [];
   now: Date;
+  /**
+   * Promo codes by pool, as `orkestr promo import` would load them; a pool not listed hands out
+   * `<POOL>-TEST-1`, `-2` … Codes this contact got, by pool, are kept: asking again gives the same.
+   */
+  promoPools: Record<string, string[]> = {};
+  private readonly issuedCodes = new Map<string, string>();
 
   constructor(
     flows: FlowCatalog,
@@ -97,6 +104,15 @@ export class FlowHarness {
     if (this.contact.optedOut) this.pending = [];
     this.pending.push(...result.followUps.filter((f) => this.conversation(f.flowId)?.visit === f.visit));
     this.events.push(...result.events);
-    return result.outbound.map((o) => o.message);
+    return result.outbound.map((o) => (o.message.promo ? withPromoCode(o.message, this.issuePromoCode(o.message.promo.pool)) : o.message));
+  }
+
+  private issuePromoCode(pool: string): string | undefined {
+    const issued = this.issuedCodes.get(pool);
+    if (issued) return issued;
+    const codes = (this.promoPools[pool] ??= Array.from({ length: 100 }, (_, i) => `${pool.toUpperCase()}-TEST-${i + 1}`));
+    const code = codes.shift();
+    if (code) this.issuedCodes.set(pool, code);
+    return code;
   }
 }

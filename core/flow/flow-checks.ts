@@ -94,8 +94,51 @@ export function findFlowProblems(
         });
       }
     });
+    steps.forEach((step, index) => {
+      if (step.kind !== "magnet") return;
+      for (const [i, field] of (step.magnet.requires ?? []).entries()) {
+        const way = wayWithout(steps, step.id, field);
+        if (way)
+          problems.push({
+            path: ["steps", index, "magnet", "requires", i],
+            message: `${field} is not asked for on every way to this magnet, e.g. ${way.join(" → ")}`,
+          });
+      }
+    });
   }
   return problems;
+}
+
+/**
+ * A way from the first step to `targetId` that passes no step capturing `field` (a question
+ * saving it, or a `set` of it), or undefined when every way captures it first.
+ */
+function wayWithout(steps: Step[], targetId: string, field: string): string[] | undefined {
+  const byId = new Map(steps.map((step, index) => [step.id, index]));
+  const captures = (step: Step) => (step.kind === "ask" && step.ask.save === field) || (step.kind === "set" && field in step.set);
+  const cameFrom = new Map<string, string | null>();
+  const queue: string[] = [];
+  const first = steps[0];
+  if (first && !captures(first)) {
+    cameFrom.set(first.id, null);
+    queue.push(first.id);
+  }
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    if (id === targetId) {
+      const way: string[] = [];
+      for (let at: string | null | undefined = id; at; at = cameFrom.get(at)) way.unshift(at);
+      return way;
+    }
+    const index = byId.get(id) as number;
+    for (const { target } of stepTargets(steps[index] as Step, steps[index + 1])) {
+      const next = steps[byId.get(target) as number];
+      if (!next || cameFrom.has(target) || captures(next)) continue;
+      cameFrom.set(target, id);
+      queue.push(target);
+    }
+  }
+  return undefined;
 }
 
 function waitsForContact(step: Step): boolean {
@@ -154,6 +197,10 @@ function templatesOf(step: Step): Array<{ source: string; path: Array<string | n
     if (step.ask.retry) found.push({ source: step.ask.retry, path: ["ask", "retry"] });
   }
   if (step.kind === "end" && typeof step.end === "string") found.push({ source: step.end, path: ["end"] });
+  if (step.kind === "magnet") {
+    found.push({ source: step.magnet.say, path: ["magnet", "say"] });
+    if (step.magnet.fallback) found.push({ source: step.magnet.fallback, path: ["magnet", "fallback"] });
+  }
   if (step.kind === "set") {
     for (const [key, value] of Object.entries(step.set)) if (typeof value === "string") found.push({ source: value, path: ["set", key] });
   }

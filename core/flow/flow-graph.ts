@@ -63,6 +63,8 @@ function shapeOf(step: Step): string {
       return `[[${text(`tags ${[...(step.tag.add ?? []).map((t) => `+${t}`), ...(step.tag.remove ?? []).map((t) => `−${t}`)].join(" ")}`)}]]`;
     case "goto":
       return `(${text("goto")})`;
+    case "magnet":
+      return `[[${text(`🎁 ${step.magnet.name}: ${step.magnet.file ? "file" : step.magnet.link ? "link" : `promo ${step.magnet.promo}`}`)}]]`;
     case "end":
       return `([${text(`end${typeof step.end === "string" ? `: ${step.end}` : ""}`)}])`;
     default:

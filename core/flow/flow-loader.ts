@@ -87,11 +87,16 @@ export class FlowLoader {
     }
     const files = new Map<string, FileAttachment>();
     steps.forEach((step, index) => {
-      if (step?.kind !== "message" || !step.file || files.has(step.file)) return;
-      const attachment = resolveAttachment(step.file, file);
+      const [path, keyPath] =
+        step?.kind === "message" ? [step.file, ["file"]] : step?.kind === "magnet" ? [step.magnet.file, ["magnet", "file"]] : [];
+      if (!path || files.has(path)) return;
+      const attachment = resolveAttachment(path, file);
       if (typeof attachment === "string")
-        problems.push({ ...locate(["steps", index, "file"]), message: `steps[${index}].file: ${attachment}` });
-      else files.set(step.file, attachment);
+        problems.push({
+          ...locate(["steps", index, ...(keyPath as string[])]),
+          message: `steps[${index}].${(keyPath as string[]).join(".")}: ${attachment}`,
+        });
+      else files.set(path, attachment);
     });
     for (const [from, to] of Object.entries(header.data.migrate?.steps ?? {})) {
       if (!knownIds.has(to))

@@ -122,6 +122,46 @@ export const tagStepSchema = z
   })
   .describe("Add or remove contact tags");
 
+export const magnetStepSchema = z
+  .strictObject({
+    ...stepBase,
+    magnet: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/)
+          .max(40)
+          .describe("Name of the lead magnet in lead events and reports"),
+        requires: z
+          .array(fieldPathSchema)
+          .optional()
+          .describe("Fields that must be captured first; the flow is checked so that every way here asks for them"),
+        say: templateSchema.describe("The message; with a promo code, {{ magnet.code }} inserts it"),
+        file: z.string().min(1).optional().describe("A file to send (path relative to the flow file)"),
+        link: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe("A link, shown as a button"),
+        button: z.string().min(1).max(40).optional().describe("The link button's text (default «Открыть»)"),
+        promo: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]*$/)
+          .max(40)
+          .optional()
+          .describe("Pool of unique promo codes (load codes with `orkestr promo import`); each contact gets one"),
+        fallback: templateSchema.optional().describe("Said instead when the promo pool is empty"),
+      })
+      .refine((m) => [m.file, m.link, m.promo].filter(Boolean).length === 1, {
+        message: "a magnet delivers exactly one of `file`, `link` or `promo`",
+      })
+      .refine((m) => !m.promo || m.fallback, {
+        message: "a promo magnet needs a `fallback` for when the codes run out",
+        path: ["fallback"],
+      }),
+    goto: stepIdSchema.optional(),
+  })
+  .describe("Deliver a lead magnet (file, link or unique promo code) and record the lead");
+
 export const gotoStepSchema = z.strictObject({ ...stepBase, goto: stepIdSchema }).describe("Jump to another step");
 
 export const endStepSchema = z
@@ -141,6 +181,7 @@ export const stepSchemas = {
   set: setStepSchema,
   tag: tagStepSchema,
   end: endStepSchema,
+  magnet: magnetStepSchema,
   message: messageStepSchema,
   goto: gotoStepSchema,
 } as const;
@@ -154,6 +195,7 @@ export const stepKindKeys: ReadonlyArray<readonly [string, StepKind]> = [
   ["set", "set"],
   ["tag", "tag"],
   ["end", "end"],
+  ["magnet", "magnet"],
   ["say", "message"],
   ["goto", "goto"],
 ];
@@ -165,7 +207,8 @@ export type Step =
   | ({ kind: "set" } & z.infer<typeof setStepSchema>)
   | ({ kind: "tag" } & z.infer<typeof tagStepSchema>)
   | ({ kind: "goto" } & z.infer<typeof gotoStepSchema>)
-  | ({ kind: "end" } & z.infer<typeof endStepSchema>);
+  | ({ kind: "end" } & z.infer<typeof endStepSchema>)
+  | ({ kind: "magnet" } & z.infer<typeof magnetStepSchema>);
 
 export type FollowUpDefinition = z.infer<typeof followUpSchema>;
 export type Button = z.infer<typeof buttonSchema>;

@@ -30,6 +30,7 @@ export function stepTargets(step: Step, next: Step | undefined): StepTarget[] {
     case "ask":
     case "set":
     case "tag":
+    case "magnet":
       fallThrough(step.goto, "goto");
       break;
     case "branch":
