@@ -110,7 +110,8 @@ export class FlowHarness {
   private issuePromoCode(pool: string): string | undefined {
     const issued = this.issuedCodes.get(pool);
     if (issued) return issued;
-    const codes = (this.promoPools[pool] ??= Array.from({ length: 100 }, (_, i) => `${pool.toUpperCase()}-TEST-${i + 1}`));
+    this.promoPools[pool] ??= Array.from({ length: 100 }, (_, i) => `${pool.toUpperCase()}-TEST-${i + 1}`);
+    const codes = this.promoPools[pool];
     const code = codes.shift();
     if (code) this.issuedCodes.set(pool, code);
     return code;
