@@ -4,4 +4,7 @@ import { register } from "tsx/esm/api";
 
 register();
 const { runCli } = await import("../cli/orkestr-cli.ts");
-process.exitCode = await runCli(process.argv);
+const code = await runCli(process.argv);
+// Exit once the output is written: idle database pool timers must not keep a finished command alive.
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write("", resolve))));
+process.exit(code);

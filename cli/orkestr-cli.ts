@@ -4,6 +4,7 @@ import { FlowError } from "../core/flow/flow-error.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
 import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
+import { promoImportCommand, promoStatusCommand } from "./promo-command.ts";
 import { type SimulateOptions, simulateCommand } from "./simulate-command.ts";
 import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
@@ -66,6 +67,23 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .option("--flows <folder>", "folder of the flows", "flows")
     .action(async (flow: string, options: VersionsOptions) => {
       exitCode = await versionsCommand(flow, options, out);
+    });
+
+  const promo = program.command("promo").description("unique promo codes for magnet steps");
+  promo
+    .command("import")
+    .description("load codes into a pool (one per line, or a CSV with codes in the first column)")
+    .argument("<pool>", "pool name, as in the flow's `promo:`")
+    .argument("<file>", "text or CSV file")
+    .action(async (pool: string, file: string) => {
+      exitCode = await promoImportCommand(pool, file, out);
+    });
+  promo
+    .command("status")
+    .description("codes per pool: issued and left")
+    .argument("[pool]", "one pool only")
+    .action(async (pool: string | undefined) => {
+      exitCode = await promoStatusCommand(pool, out);
     });
 
   program

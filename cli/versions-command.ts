@@ -1,11 +1,9 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { parse } from "yaml";
-import { loadConfig } from "../app/config.ts";
 import { loadFlowDirectory } from "../app/flow-directory.ts";
 import type { StoredFlowVersion } from "../core/runtime/flow-version-store.ts";
-import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaFlowVersionStore } from "../core/store-prisma/prisma-flow-version-store.ts";
+import { openAppDatabase } from "./app-database.ts";
 import type { CliOutput } from "./cli-output.ts";
 
 export interface VersionsOptions {
@@ -19,13 +17,8 @@ export interface VersionsOptions {
  * into the flow file. Uses the app's database (DATABASE_URL, or the embedded one in DATA_DIR).
  */
 export async function versionsCommand(flowId: string, options: VersionsOptions, out: CliOutput): Promise<number> {
-  const config = loadConfig(process.env);
-  const pgliteDir = join(config.DATA_DIR, "pglite");
-  if (!config.DATABASE_URL && existsSync(join(pgliteDir, "postmaster.pid"))) {
-    out.error(`The embedded database in ${pgliteDir} is in use (is \`npm run demo\` running?). Stop the app first, or set DATABASE_URL.`);
-    return 1;
-  }
-  const database = await openDatabase({ ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}), dataDir: pgliteDir });
+  const database = await openAppDatabase(out);
+  if (!database) return 1;
   try {
     const history = await new PrismaFlowVersionStore(database.prisma).history(flowId);
     if (history.length === 0) {

@@ -122,6 +122,12 @@ export class ConversationRuntime {
   }
 
   private async afterCommit(applied: AppliedTurn): Promise<void> {
+    for (const pool of applied.exhaustedPromoPools ?? []) {
+      this.deps.logger.warn(
+        { pool, contactId: applied.contactId },
+        "promo pool is empty: the fallback text was sent; load more codes with `orkestr promo import`",
+      );
+    }
     // Replies do not wait for Redis: a hiccup there must not hold them back.
     const [sent] = await Promise.allSettled([this.dispatch(applied.contactId), this.updateTimers(applied)]);
     if (sent.status === "rejected") throw sent.reason;

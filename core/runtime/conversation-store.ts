@@ -26,6 +26,8 @@ export interface AppliedTurn {
   contactId: string;
   schedule: Array<{ id: string; dueAt: Date }>;
   cancel: string[];
+  /** Promo pools that had no code left for this turn (the fallback text was sent). */
+  exhaustedPromoPools?: string[];
 }
 
 export interface PendingOutbound {

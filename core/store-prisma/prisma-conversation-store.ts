@@ -1,4 +1,5 @@
 import type { ChannelName, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
+import { withPromoCode } from "../engine/promo-code.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
@@ -272,9 +273,30 @@ export class PrismaConversationStore implements ConversationStore {
         })),
       });
     }
-    if (result.outbound.length) {
+    // Promo codes are issued here, inside the turn's transaction: a failed turn issues none.
+    const exhaustedPromoPools: string[] = [];
+    const outbound: Array<{ flowId: string | null; message: OutboundMessage }> = [];
+    for (const o of result.outbound) {
+      if (!o.message.promo) {
+        outbound.push(o);
+        continue;
+      }
+      const { pool } = o.message.promo;
+      const code = await issuePromoCode(tx, pool, contact.id);
+      if (code === undefined) exhaustedPromoPools.push(pool);
+      await tx.event.create({
+        data: {
+          contactId: contact.id,
+          conversationId: conversationOf(o.flowId),
+          type: code === undefined ? "promo_pool_exhausted" : "promo_issued",
+          data: { pool, ...(code ? { code } : {}) },
+        },
+      });
+      outbound.push({ ...o, message: withPromoCode(o.message, code) });
+    }
+    if (outbound.length) {
       await tx.outboxMessage.createMany({
-        data: result.outbound.map((o, index) => ({
+        data: outbound.map((o, index) => ({
           dedupeKey: `${turn.keyBase}#${index}`,
           contactId: contact.id,
           conversationId: conversationOf(o.flowId),
@@ -289,6 +311,22 @@ export class PrismaConversationStore implements ConversationStore {
       contactId: contact.id,
       schedule: schedule.map(({ id, dueAt }) => ({ id, dueAt })),
       cancel: cancelled.map((f) => f.id),
+      ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
     };
   }
+}
+
+/**
+ * The contact's code from the pool: the one it already has, or a free one taken with
+ * `FOR UPDATE SKIP LOCKED`, so concurrent turns of different contacts never take the same row
+ * (turns of one contact are serial: its row is locked). Undefined when the pool is empty.
+ */
+async function issuePromoCode(tx: Tx, pool: string, contactId: string): Promise<string | undefined> {
+  const mine = await tx.promoCode.findUnique({ where: { pool_contactId: { pool, contactId } } });
+  if (mine) return mine.code;
+  const taken = await tx.$queryRaw<Array<{ code: string }>>`
+    UPDATE "PromoCode" SET "contactId" = ${contactId}::uuid, "issuedAt" = now()
+    WHERE id = (SELECT id FROM "PromoCode" WHERE pool = ${pool} AND "contactId" IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING code`;
+  return taken[0]?.code;
 }
