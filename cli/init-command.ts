@@ -45,10 +45,16 @@ steps:
     say: |-
       Привет, {{ contact.first_name | default: "друг" }}! Это <b>${id}</b>.
     buttons:
-      - { text: Продолжить, goto: ask_email }
+      - { text: Продолжить, goto: consent }
     # Sent if the person is still at this step after the delay.
     followUps:
       - { after: 1h, say: "Вы остановились на полпути — нажмите «Продолжить»." }
+
+  # Consent to process personal data (152-FZ) comes before asking for email or phone.
+  - id: consent
+    consent:
+      version: v1
+      text: Нажимая «Согласен», вы соглашаетесь на обработку персональных данных по <a href="https://example.com/privacy">политике</a>.
 
   # A question: the answer is checked (email, phone, number, choice or text) and saved.
   - id: ask_email

@@ -45,7 +45,7 @@ describe("orkestr CLI", () => {
   });
 
   it("simulate: a chat on the real engine with numbered buttons, answers, /wait for follow-ups and /state", async () => {
-    const input = ["/wait 30m", "/wait 30m", "1", "Анна", "anna@example.com", "/state", "/quit"].join("\n");
+    const input = ["/wait 30m", "/wait 30m", "1", "Анна", "1", "anna@example.com", "/state", "/quit"].join("\n");
     const run = await orkestr(["simulate", "checklist-funnel", "--channel", "vk"], { input });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -59,6 +59,7 @@ describe("orkestr CLI", () => {
     expect(out).toContain("🙂 1\n🤖 Как к вам обращаться?");
     expect(out).toContain("🤖 📎 checklist-10-oshibok.pdf");
     expect(out).toContain('   fields: {"first_name":"Анна","email":"anna@example.com"}');
+    expect(out).toContain("🤖 Анна, чтобы прислать чек-лист, нам нужно ваше согласие");
     expect(out).toContain('   tags: ["lead","checklist"]');
   });
 
@@ -72,7 +73,7 @@ describe("orkestr CLI", () => {
     expect(text).toContain("id: spring-sale");
     expect((await orkestr(["validate", file])).code).toBe(0);
     // The scaffold runs as it is.
-    const chat = await orkestr(["simulate", file], { input: "1\nanna@example.com\n" });
+    const chat = await orkestr(["simulate", file], { input: "1\n1\nanna@example.com\n" });
     expect(chat.stdout).toContain("🤖 Спасибо! Материалы уже в пути.");
     const again = await orkestr(["init", "spring-sale", "--dir", dir]);
     expect(again.code).toBe(1);
@@ -90,7 +91,7 @@ describe("orkestr CLI", () => {
     expect(tested).toEqual(expect.arrayContaining(flowIds));
 
     const run = await orkestr(["test"]);
-    expect(run.stdout).toContain("✓ a lead gets the checklist");
+    expect(run.stdout).toContain("✓ a lead consents, gets the checklist");
     expect(lastLine(run.stdout)).toMatch(/^[1-9]\d* passed, 0 failed$/);
     expect(run.code).toBe(0);
   });
@@ -103,7 +104,7 @@ describe("orkestr CLI", () => {
     const run = await orkestr(["test", join(flows, "transcripts"), "--flows", flows]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /✗ a lead gets the checklist, picks a budget and books a call\n\s+\S+checklist-funnel\.yaml:11 turn 4: the message differs/,
+      /✗ a lead consents, gets the checklist, picks a budget and books a call\n\s+\S+checklist-funnel\.yaml:11 turn 4: the message differs/,
     );
     expect(run.stdout).toContain('expected: a message containing "Как к вам обращаться?"');
     expect(run.stdout).toContain('actual:   "Как вас зовут?"');

@@ -148,7 +148,14 @@ describe.each(channels)("the example flow (flows/checklist-funnel.yaml) on %s", 
     expect(greeting).toMatch(new RegExp(`^Привет, ${person.profileName ?? "друг"}! 👋\\nЯ пришлю вам чек-лист «10 ошибок в рекламе»`));
     const steps: Array<[action: "press" | "say", input: string, replies: string[]]> = [
       ["press", "Получить чек-лист", ["Как к вам обращаться?"]],
-      ["say", "Анна", ["Анна, куда прислать чек-лист? Напишите email."]],
+      [
+        "say",
+        "Анна",
+        [
+          "Анна, чтобы прислать чек-лист, нам нужно ваше согласие на обработку персональных данных (email и телефон) по политике конфиденциальности (https://example.com/privacy).",
+        ],
+      ],
+      ["press", "Согласен", ["Анна, куда прислать чек-лист? Напишите email."]],
       ["say", "anna@", ["Похоже, в адресе опечатка. Пример: anna@example.com\n\nАнна, куда прислать чек-лист? Напишите email."]],
       [
         "say",

@@ -93,13 +93,17 @@ describe("end to end: the app process with Telegram and VK", () => {
     vk.pushMessage(72, "Вера");
     await untilTelegram(4);
     await untilVk(4);
+    telegramPress("Согласен");
+    vkPress("Согласен");
+    await untilTelegram(5);
+    await untilVk(5);
     telegram.pushText(71, "anna@example.com");
     vk.pushMessage(72, "vera@example.com");
-    expect((await untilTelegram(6)).slice(4, 6)).toEqual([
+    expect((await untilTelegram(7)).slice(5, 7)).toEqual([
       "Готово! Вот ваш чек-лист, копия уже летит на anna@example.com.",
       "Чтобы подсказать, с чего начать, — какой у вас бюджет на рекламу в месяц?",
     ]);
-    expect((await untilVk(6)).slice(4, 6)).toEqual([
+    expect((await untilVk(7)).slice(5, 7)).toEqual([
       "Готово! Вот ваш чек-лист, копия уже летит на vera@example.com.",
       "Чтобы подсказать, с чего начать, — какой у вас бюджет на рекламу в месяц?",
     ]);
@@ -109,8 +113,8 @@ describe("end to end: the app process with Telegram and VK", () => {
     telegramPress("Больше 300 тыс. ₽");
     vkPress("Больше 300 тыс. ₽");
     const reminder = "Напоминаю про бесплатный разбор рекламы — на этой неделе осталось 3 свободных слота.";
-    expect((await untilTelegram(8)).slice(6)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
-    expect((await untilVk(8)).slice(6)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
+    expect((await untilTelegram(9)).slice(7)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
+    expect((await untilVk(9)).slice(7)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
     expect(await app.stop("SIGTERM")).toBe(0);
   });
 });

@@ -15,7 +15,10 @@ describe("flows/checklist-funnel.yaml", () => {
     const { h, first } = await start();
     expect(first[0]?.text).toContain("Привет, друг!");
     h.press("Получить чек-лист", first);
-    expect(h.text("Анна")[0]?.text).toBe("Анна, куда прислать чек-лист? Напишите email.");
+    const consent = h.text("Анна");
+    expect(consent[0]?.text).toMatch(/^Анна, чтобы прислать чек-лист, нам нужно ваше согласие/);
+    expect(h.press("Согласен", consent)[0]?.text).toBe("Анна, куда прислать чек-лист? Напишите email.");
+    expect(h.contact.consent).toMatchObject({ version: "2026-11", channel: "web" });
     expect(h.text("anna@")[0]?.text).toContain("Похоже, в адресе опечатка");
     const afterEmail = h.text("Anna@Example.com");
     expect(afterEmail.map((m) => m.text)).toEqual([
@@ -42,7 +45,7 @@ describe("flows/checklist-funnel.yaml", () => {
     const { h, first } = await start();
     expect(h.advance("1h").map((m) => m.text)).toEqual(["Чек-лист всё ещё ждёт вас 🙂 Нажмите «Получить чек-лист»."]);
     h.press("Получить чек-лист", first);
-    h.text("Олег");
+    h.press("Согласен", h.text("Олег"));
     const budget = h.text("oleg@example.com");
     h.press("Больше 300 тыс. ₽", budget);
     expect(h.advance("1d").map((m) => m.text)).toEqual([
@@ -53,7 +56,7 @@ describe("flows/checklist-funnel.yaml", () => {
   it("sends a small budget to the short advice and ends", async () => {
     const { h, first } = await start();
     h.press("Получить чек-лист", first);
-    h.text("Ира");
+    h.press("Согласен", h.text("Ира"));
     const budget = h.text("ira@example.com");
     const end = h.press("До 50 тыс. ₽", budget);
     expect(end[0]?.text).toContain("начните с ошибок №1, №4 и №7");

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -66,6 +66,36 @@ describe("web chat against real PostgreSQL and Redis", () => {
     const bundle = await fetch(`${app.url}/vendor/mermaid.min.js`);
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it("stores consent (version, channel, a hash of the text shown) and its withdrawal", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("consent");
+    expect(await chat.waitForBotMessages(1)).toEqual(["Agree to <b>terms</b>?"]);
+    await chat.press("Согласен");
+    await chat.waitForBotMessages(2);
+    await chat.say("8 916 123 45 67");
+    expect((await chat.waitForBotMessages(4)).slice(2)).toEqual(["Thanks", "Marketing follow-up"]);
+    const contact = async () =>
+      (
+        await db.query(
+          `SELECT c."consentVersion", c."consentChannel", c.phone FROM "Contact" c JOIN "ChannelIdentity" i ON i."contactId" = c.id WHERE i."externalId" = $1`,
+          [chat.session],
+        )
+      ).rows[0];
+    expect(await contact()).toEqual({ consentVersion: "v1", consentChannel: "web", phone: "+79161234567" });
+    expect(await eventsOf(chat.session, "consent_given")).toEqual([
+      expect.objectContaining({
+        version: "v1",
+        channel: "web",
+        text_sha256: createHash("sha256").update("Agree to <b>terms</b>?").digest("hex"),
+      }),
+    ]);
+
+    await chat.say("стоп");
+    expect((await chat.waitForBotMessages(5))[4]).toMatch(/^Вы отписались от сообщений и отозвали согласие/);
+    expect(await contact()).toMatchObject({ consentVersion: null, consentChannel: null });
+    expect(await eventsOf(chat.session, "consent_withdrawn")).toHaveLength(1);
   });
 
   it("runs a whole conversation: buttons, validation, fields, stages, event log", async () => {

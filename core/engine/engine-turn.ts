@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import parseDuration from "parse-duration";
 import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { Flow, Step } from "../flow/flow-schema.ts";
 import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
 import {
   builtinContactFields,
+  type ChannelName,
   type ContactView,
   type ConversationState,
   type DomainEvent,
@@ -33,6 +35,7 @@ export class EngineTurn {
   constructor(
     contact: ContactView,
     public currentFlowId: string | null,
+    readonly channel: ChannelName,
     readonly format: TextFormat,
     readonly now: Date,
     private readonly tools: TurnTools,
@@ -145,6 +148,22 @@ export class EngineTurn {
     this.contact.optedOut = optedOut;
     this.contactChanged = true;
     this.record(optedOut ? "opted_out" : "opted_in", this.currentFlowId);
+  }
+
+  /** Records consent to process personal data: the version, a hash of the text shown, when and where. */
+  giveConsent(version: string, shownText: string, flowId: string): void {
+    this.contact.consent = { version, at: this.now.toISOString(), channel: this.channel };
+    this.contactChanged = true;
+    const textSha256 = createHash("sha256").update(shownText).digest("hex");
+    this.record("consent_given", flowId, { version, text_sha256: textSha256, channel: this.channel, at: this.contact.consent.at });
+  }
+
+  /** Consent is withdrawn (unsubscribe): it no longer covers marketing messages or new personal data. */
+  withdrawConsent(): void {
+    if (!this.contact.consent) return;
+    this.record("consent_withdrawn", this.currentFlowId, { version: this.contact.consent.version, channel: this.channel });
+    this.contact.consent = null;
+    this.contactChanged = true;
   }
 
   /** Attribution: the first source is kept forever, the last one follows every new entry. */

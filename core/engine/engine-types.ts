@@ -46,6 +46,8 @@ export interface ContactView {
   /** Attribution: the first and the latest deep-link payload (or `keyword:<word>`) the contact came by. */
   first_source?: string | null;
   last_source?: string | null;
+  /** Consent to process personal data in force, or null (never given, or withdrawn). */
+  consent?: { version: string; at: string; channel: string } | null;
   fields: Record<string, unknown>;
   tags: string[];
   optedOut: boolean;
@@ -97,7 +99,10 @@ export interface DomainEvent {
     | "flow_error"
     | "flow_migrated"
     | "source_recorded"
-    | "lead";
+    | "lead"
+    | "consent_given"
+    | "consent_declined"
+    | "consent_withdrawn";
   flowId?: string;
   data: Record<string, unknown>;
 }

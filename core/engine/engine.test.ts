@@ -310,3 +310,46 @@ describe("Engine: attribution", () => {
     ]);
   });
 });
+
+describe("Engine: consent", () => {
+  const steps = `  - id: hello
+    say: Hi
+    buttons: [{ text: Go, goto: agree }]
+    followUps:
+      - { after: 1h, say: Marketing nudge }
+      - { after: 2h, say: Service reminder, marketing: false }
+  - id: agree
+    consent: { version: v2, text: "Consent text" }
+  - id: ask
+    ask: { type: email, text: Email?, save: contact.email }
+`;
+
+  it("skips marketing follow-ups of a contact without consent, sends service ones", () => {
+    const h = harness(steps);
+    h.send({ type: "start" });
+    expect(texts(h.advance("3h"))).toEqual(["Service reminder"]);
+    expect(h.events.find((e) => e.type === "followup_skipped")?.data.reason).toBe("no_consent");
+  });
+
+  it("records consent once per version and does not ask again", () => {
+    const h = harness(steps);
+    const [question] = h.press("Go", h.send({ type: "start" }));
+    expect(question?.buttons?.flat().map((b) => b.label)).toEqual(["Согласен", "Не согласен"]);
+    expect(texts(h.text("согласен"))).toEqual(["Email?"]);
+    expect(h.contact.consent).toMatchObject({ version: "v2", channel: "web" });
+    expect(h.events.find((e) => e.type === "consent_given")?.data).toMatchObject({
+      version: "v2",
+      text_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // Starting again passes the consent step: this version was given.
+    expect(texts(h.press("Go", h.send({ type: "start" })))).toEqual(["Email?"]);
+  });
+
+  it("withdraws consent with /stop or «отписаться»", () => {
+    const h = harness(steps);
+    h.press("Go", h.send({ type: "start" }));
+    h.text("Согласен");
+    expect(texts(h.text("Отписаться!"))[0]).toMatch(/отозвали согласие/);
+    expect(h.contact).toMatchObject({ consent: null, optedOut: true });
+  });
+});

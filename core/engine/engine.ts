@@ -1,7 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { assertNever } from "../assert-never.ts";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
-import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import { type FlowCatalog, normaliseKeyword } from "../flow/flow-catalog.ts";
 import type { Flow, Step } from "../flow/flow-schema.ts";
 import { waitsForButton } from "../flow/step-graph.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
@@ -14,6 +14,10 @@ import { promoCodePlaceholder } from "./promo-code.ts";
 /** Texts the engine says on its own behalf. */
 export const engineTexts = {
   optedOut: "Вы отписались от сообщений. Чтобы вернуться, напишите /start.",
+  optedOutWithConsent: "Вы отписались от сообщений и отозвали согласие на обработку персональных данных. Чтобы вернуться, напишите /start.",
+  consentAccept: "Согласен",
+  consentDecline: "Не согласен",
+  consentDeclined: "Понимаем. Без согласия мы не сможем продолжить. Если передумаете — напишите /start.",
   staleButton: "Эта кнопка уже неактуальна.",
   chooseButton: "Пожалуйста, выберите вариант на кнопках.",
   noFlow: "Напишите /start, чтобы начать.",
@@ -25,6 +29,9 @@ export const engineTexts = {
  * would leave an author's own `<b>` visible.
  */
 const textFormats: Record<ChannelName, "html" | "plain"> = { web: "html", telegram: "html", vk: "html" };
+/** Words that unsubscribe like /stop (compared without case and punctuation). */
+const stopWords = new Set(["стоп", "отписаться", "отписка", "stop", "unsubscribe"]);
+
 /** A flow that jumps around without ever waiting is a bug; stop it instead of looping forever. */
 const maxStepsPerTurn = 50;
 
@@ -59,15 +66,17 @@ export class Engine {
   ) {}
 
   handle(input: HandleInput): EngineResult {
-    const turn = new EngineTurn(input.contact, input.currentFlowId, textFormats[input.channel], input.now, this.tools);
+    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormats[input.channel], input.now, this.tools);
     const { event } = input;
     const text = event.type === "text" ? event.text.trim() : "";
     turn.record("message_in", input.currentFlowId, event.type === "text" ? { text } : { ...event });
     const conversationOf = (flowId: string | null) => input.conversations.find((c) => c.flowId === flowId);
 
-    if (/^\/stop(@\w+)?$/i.test(text)) {
+    if (/^\/stop(@\w+)?$/i.test(text) || stopWords.has(normaliseKeyword(text))) {
+      const hadConsent = Boolean(turn.contact.consent);
       turn.setOptedOut(true);
-      turn.sendPlain(input.currentFlowId, engineTexts.optedOut);
+      turn.withdrawConsent();
+      turn.sendPlain(input.currentFlowId, hadConsent ? engineTexts.optedOutWithConsent : engineTexts.optedOut);
       return turn.result();
     }
 
@@ -113,7 +122,7 @@ export class Engine {
   /** Runs a due follow-up, or skips it when the contact moved on, opted out or `unless` holds. */
   fireFollowUp(input: FollowUpInput): EngineResult & { fired: boolean } {
     const { conversation, followUp } = input;
-    const turn = new EngineTurn(input.contact, null, textFormats[input.channel], input.now, this.tools);
+    const turn = new EngineTurn(input.contact, null, input.channel, textFormats[input.channel], input.now, this.tools);
     turn.currentFlowId = null;
     const skip = (reason: string) => {
       turn.record("followup_skipped", conversation.flowId, { ...followUp, reason });
@@ -126,6 +135,7 @@ export class Engine {
     if (!flow || !step || !definition) return skip("not_in_flow");
     if (conversation.status !== "active" || conversation.visit !== followUp.visit) return skip("moved_on");
     if (input.contact.optedOut) return skip("opted_out");
+    if (flow.requiresConsent && definition.marketing !== false && !input.contact.consent) return skip("no_consent");
     if (definition.unless && turn.test(definition.unless, conversation, flow)) return skip("unless");
 
     const state = turn.touch(conversation);
@@ -224,6 +234,11 @@ export class Engine {
       case "magnet":
         this.deliverMagnet(turn, flow, conversation, step);
         return after(step.goto);
+      case "consent":
+        // Given before (this version, not withdrawn): nothing to ask.
+        if (turn.contact.consent?.version === step.consent.version) return after(step.goto);
+        this.prompt(turn, flow, conversation, step);
+        return WAIT;
       case "end":
         if (typeof step.end === "string") turn.send(flow.id, turn.render(step.end, conversation, flow));
         return null;
@@ -274,6 +289,10 @@ export class Engine {
         ...(buttons ? { buttons } : {}),
         ...(file ? { file } : {}),
       });
+    } else if (step.kind === "consent") {
+      const labels = [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline];
+      const text = withPrefix(prefix, turn.render(step.consent.text, conversation, flow));
+      turn.send(flow.id, text, { buttons: labels.map((label, index) => [{ label, payload: payload(index) }]) });
     } else if (step.kind === "ask") {
       const buttons = step.ask.options?.map((label, index) => [{ label, payload: payload(index) }]);
       const text = withPrefix(prefix, turn.render(step.ask.text, conversation, flow));
@@ -298,6 +317,24 @@ export class Engine {
       const pressed = buttons[index];
       if (pressed && "goto" in pressed) this.runFrom(turn, flow, conversation, pressed.goto);
       else this.prompt(turn, flow, conversation, step, engineTexts.chooseButton);
+      return;
+    }
+    if (step.kind === "consent") {
+      const labels = [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline];
+      const index = fresh ? ref.index : labels.findIndex((l) => l.toLowerCase() === text.trim().toLowerCase());
+      if (index === 0) {
+        turn.giveConsent(step.consent.version, turn.render(step.consent.text, conversation, flow), flow.id);
+        this.runFrom(turn, flow, conversation, step.goto ?? nextStepId(flow, step));
+      } else if (index === 1) {
+        turn.record("consent_declined", flow.id, { version: step.consent.version });
+        if (step.declined) this.runFrom(turn, flow, conversation, step.declined);
+        else {
+          turn.sendPlain(flow.id, engineTexts.consentDeclined);
+          this.runFrom(turn, flow, conversation, null);
+        }
+      } else {
+        this.prompt(turn, flow, conversation, step, engineTexts.chooseButton);
+      }
       return;
     }
     if (step.kind === "ask") {

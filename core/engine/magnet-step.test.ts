@@ -11,7 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), "orkestr-magnet-"));
 writeFileSync(join(dir, "guide.pdf"), "%PDF-1.4 guide");
 const loader = new FlowLoader();
 const load = (steps: string) =>
-  loader.parse(`id: magnets\ntitle: Magnets\ntriggers: [{ start: m }]\nsteps:\n${steps}`, join(dir, "magnets.yaml"));
+  loader.parse(
+    `id: magnets\ntitle: Magnets\ntriggers: [{ start: m }]\nsettings: { requireConsent: false }\nsteps:\n${steps}`,
+    join(dir, "magnets.yaml"),
+  );
 const askEmail = `  - id: ask_email
     stage: evaluation
     ask: { type: email, text: Email?, save: contact.email }
@@ -83,7 +86,7 @@ ${askEmail}  - id: give
       return [];
     };
     expect(problems()).toEqual([
-      "12:39 steps[2].magnet.requires[0]: contact.email is not asked for on every way to this magnet, e.g. hello → give",
+      "13:39 steps[2].magnet.requires[0]: contact.email is not asked for on every way to this magnet, e.g. hello → give",
     ]);
   });
 

@@ -21,6 +21,7 @@ export function findFlowProblems(
   knownIds: ReadonlySet<string>,
   templates: TemplateRenderer,
   conditions: ConditionEvaluator,
+  options: { requireConsent: boolean },
 ): FlowCheckProblem[] {
   const problems: FlowCheckProblem[] = [];
   const firstIndexById = new Map<string, number>();
@@ -95,9 +96,19 @@ export function findFlowProblems(
       }
     });
     steps.forEach((step, index) => {
+      if (!options.requireConsent || step.kind !== "ask" || !personalDataFields.includes(step.ask.save)) return;
+      const way = wayWithout(steps, step.id, (s) => s.kind === "consent");
+      if (way)
+        problems.push({
+          path: ["steps", index, "ask", "save"],
+          message: `${step.ask.save} is personal data: ask for consent first (a consent step) on every way here, e.g. ${way.join(" → ")}`,
+        });
+    });
+    steps.forEach((step, index) => {
       if (step.kind !== "magnet") return;
       for (const [i, field] of (step.magnet.requires ?? []).entries()) {
-        const way = wayWithout(steps, step.id, field);
+        const captures = (s: Step) => (s.kind === "ask" && s.ask.save === field) || (s.kind === "set" && field in s.set);
+        const way = wayWithout(steps, step.id, captures);
         if (way)
           problems.push({
             path: ["steps", index, "magnet", "requires", i],
@@ -109,13 +120,15 @@ export function findFlowProblems(
   return problems;
 }
 
+/** Contact fields that count as personal data: asked for only after consent where the flow requires it. */
+export const personalDataFields = ["contact.phone", "contact.email"];
+
 /**
- * A way from the first step to `targetId` that passes no step capturing `field` (a question
- * saving it, or a `set` of it), or undefined when every way captures it first.
+ * A way from the first step to `targetId` that passes no step for which `captures` holds
+ * (a question saving a field, a consent step …), or undefined when every way passes one.
  */
-function wayWithout(steps: Step[], targetId: string, field: string): string[] | undefined {
+function wayWithout(steps: Step[], targetId: string, captures: (step: Step) => boolean): string[] | undefined {
   const byId = new Map(steps.map((step, index) => [step.id, index]));
-  const captures = (step: Step) => (step.kind === "ask" && step.ask.save === field) || (step.kind === "set" && field in step.set);
   const cameFrom = new Map<string, string | null>();
   const queue: string[] = [];
   const first = steps[0];
@@ -142,7 +155,7 @@ function wayWithout(steps: Step[], targetId: string, field: string): string[] | 
 }
 
 function waitsForContact(step: Step): boolean {
-  return step.kind === "ask" || waitsForButton(step);
+  return step.kind === "ask" || step.kind === "consent" || waitsForButton(step);
 }
 
 /**
@@ -197,6 +210,7 @@ function templatesOf(step: Step): Array<{ source: string; path: Array<string | n
     if (step.ask.retry) found.push({ source: step.ask.retry, path: ["ask", "retry"] });
   }
   if (step.kind === "end" && typeof step.end === "string") found.push({ source: step.end, path: ["end"] });
+  if (step.kind === "consent") found.push({ source: step.consent.text, path: ["consent", "text"] });
   if (step.kind === "magnet") {
     found.push({ source: step.magnet.say, path: ["magnet", "say"] });
     if (step.magnet.fallback) found.push({ source: step.magnet.fallback, path: ["magnet", "fallback"] });

@@ -63,6 +63,8 @@ function shapeOf(step: Step): string {
       return `[[${text(`tags ${[...(step.tag.add ?? []).map((t) => `+${t}`), ...(step.tag.remove ?? []).map((t) => `−${t}`)].join(" ")}`)}]]`;
     case "goto":
       return `(${text("goto")})`;
+    case "consent":
+      return `{{${text(`✅ consent ${step.consent.version}`)}}}`;
     case "magnet":
       return `[[${text(`🎁 ${step.magnet.name}: ${step.magnet.file ? "file" : step.magnet.link ? "link" : `promo ${step.magnet.promo}`}`)}]]`;
     case "end":
@@ -85,6 +87,7 @@ function edgeLabel(step: Step, path: Array<string | number>): string | undefined
     const followUp = step.followUps?.[index as number];
     return followUp ? `⏰ ${followUp.after}${followUp.unless ? ` unless ${followUp.unless}` : ""}` : undefined;
   }
+  if (step.kind === "consent") return key === "declined" ? (step.consent.decline ?? "declined") : (step.consent.accept ?? "accepted");
   return undefined;
 }
 

@@ -42,7 +42,7 @@ describe("FlowLoader", () => {
 
   it("names an unknown step kind at the step", () => {
     expect(problemsOf(`${valid}  - id: pay\n    pay: { amount: 1 }\n`)).toEqual([
-      "6:5 steps[1]: unknown step kind (keys: pay); a step needs one of: ask, branches, set, tag, end, magnet, say, goto",
+      "6:5 steps[1]: unknown step kind (keys: pay); a step needs one of: ask, consent, branches, set, tag, end, magnet, say, goto",
     ]);
   });
 

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import { QuietHours } from "../engine/quiet-hours.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
-import { findFlowProblems } from "./flow-checks.ts";
+import { findFlowProblems, personalDataFields } from "./flow-checks.ts";
 import { FlowError, type FlowProblem } from "./flow-error.ts";
 import { type FileAttachment, type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
 import { describeIssue, formatPath, positionOf, yamlSyntaxProblem } from "./yaml-position.ts";
@@ -82,7 +82,9 @@ export class FlowLoader {
       }
     }
     // Whole-flow checks run on the valid steps too, so one pass reports everything.
-    for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions)) {
+    // Consent is required by default as soon as the flow asks for phone or email.
+    const requiresConsent = settings?.requireConsent ?? steps.some((s) => s?.kind === "ask" && personalDataFields.includes(s.ask.save));
+    for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions, { requireConsent: requiresConsent })) {
       problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
     }
     const files = new Map<string, FileAttachment>();
@@ -114,6 +116,7 @@ export class FlowLoader {
       triggers: header.data.triggers ?? [],
       steps: steps as Step[],
       quietHours,
+      requiresConsent,
       migrate: header.data.migrate ? { steps: header.data.migrate.steps ?? {} } : undefined,
       source,
       files,

@@ -46,6 +46,10 @@ export const followUpSchema = z
     say: templateSchema.optional(),
     goto: stepIdSchema.optional(),
     unless: conditionSchema.optional().describe("Skip the follow-up when this condition is true at send time"),
+    marketing: z
+      .boolean()
+      .optional()
+      .describe("false for a service reminder; marketing follow-ups (the default) need the contact's consent where the flow requires it"),
   })
   .refine((f) => f.say !== undefined || f.goto !== undefined, { message: "a follow-up needs `say`, `goto` or both" })
   .describe("Sent after a delay if the contact is still at this step");
@@ -162,6 +166,20 @@ export const magnetStepSchema = z
   })
   .describe("Deliver a lead magnet (file, link or unique promo code) and record the lead");
 
+export const consentStepSchema = z
+  .strictObject({
+    ...stepBase,
+    consent: z.strictObject({
+      version: z.string().min(1).max(40).describe("Version of the consent text; a new version is asked again"),
+      text: templateSchema.describe("The consent text (with a link to the privacy policy)"),
+      accept: z.string().min(1).max(40).optional().describe("Button that gives consent (default «Согласен»)"),
+      decline: z.string().min(1).max(40).optional().describe("Button that declines (default «Не согласен»)"),
+    }),
+    goto: stepIdSchema.optional().describe("Next step once consent is given (default: the next step in the list)"),
+    declined: stepIdSchema.optional().describe("Step when consent is declined (default: the conversation ends)"),
+  })
+  .describe("Ask for consent to process personal data (152-FZ, GDPR); skipped when this version was already given");
+
 export const gotoStepSchema = z.strictObject({ ...stepBase, goto: stepIdSchema }).describe("Jump to another step");
 
 export const endStepSchema = z
@@ -177,6 +195,7 @@ export const endStepSchema = z
  */
 export const stepSchemas = {
   ask: askStepSchema,
+  consent: consentStepSchema,
   branch: branchStepSchema,
   set: setStepSchema,
   tag: tagStepSchema,
@@ -191,6 +210,7 @@ export type StepKind = keyof typeof stepSchemas;
 /** The key that identifies each kind, in the order the loader checks them. */
 export const stepKindKeys: ReadonlyArray<readonly [string, StepKind]> = [
   ["ask", "ask"],
+  ["consent", "consent"],
   ["branches", "branch"],
   ["set", "set"],
   ["tag", "tag"],
@@ -208,7 +228,8 @@ export type Step =
   | ({ kind: "tag" } & z.infer<typeof tagStepSchema>)
   | ({ kind: "goto" } & z.infer<typeof gotoStepSchema>)
   | ({ kind: "end" } & z.infer<typeof endStepSchema>)
-  | ({ kind: "magnet" } & z.infer<typeof magnetStepSchema>);
+  | ({ kind: "magnet" } & z.infer<typeof magnetStepSchema>)
+  | ({ kind: "consent" } & z.infer<typeof consentStepSchema>);
 
 export type FollowUpDefinition = z.infer<typeof followUpSchema>;
 export type Button = z.infer<typeof buttonSchema>;
@@ -240,6 +261,12 @@ export const flowHeaderSchema = z.strictObject({
         .optional()
         .describe("No follow-ups in this window; one due inside it is sent when it ends"),
       timezone: z.string().optional().describe("IANA time zone of quietHours (default Europe/Moscow)"),
+      requireConsent: z
+        .boolean()
+        .optional()
+        .describe(
+          "Phone and email are asked only after a consent step, and marketing follow-ups need consent (default: on when the flow asks for phone or email)",
+        ),
     })
     .optional(),
   migrate: z
@@ -281,6 +308,8 @@ export interface Flow {
   isDefault: boolean;
   triggers: Trigger[];
   steps: Step[];
+  /** Personal data only after consent, marketing follow-ups only with consent. */
+  requiresConsent: boolean;
   /** Parsed once at load: no follow-up is planned inside this window. */
   quietHours?: QuietHours | undefined;
   /** Present when conversations of older versions move to this one; maps renamed step ids. */

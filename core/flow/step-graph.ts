@@ -33,6 +33,10 @@ export function stepTargets(step: Step, next: Step | undefined): StepTarget[] {
     case "magnet":
       fallThrough(step.goto, "goto");
       break;
+    case "consent":
+      fallThrough(step.goto, "goto");
+      if (step.declined) targets.push({ target: step.declined, path: ["declined"] });
+      break;
     case "branch":
       for (const [i, b] of step.branches.entries()) targets.push({ target: b.goto, path: ["branches", i, "goto"] });
       fallThrough(step.else, "else");

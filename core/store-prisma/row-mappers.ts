@@ -24,6 +24,10 @@ export function toContactView(row: Contact): ContactView {
     email: row.email,
     first_source: row.firstSource,
     last_source: row.lastSource,
+    consent:
+      row.consentVersion && row.consentAt
+        ? { version: row.consentVersion, at: row.consentAt.toISOString(), channel: row.consentChannel ?? "" }
+        : null,
     fields: (row.fields ?? {}) as Record<string, unknown>,
     tags: row.tags,
     optedOut: row.optedOut,

@@ -155,8 +155,9 @@ class Replay {
       if (contact.tags.includes(tag)) throw new TurnFailed(`tag "${tag}" is there`, `no ${tag}`, contact.tags.join(", "));
     }
     for (const [name, want] of Object.entries(expected.fields ?? {})) {
-      const builtin = (builtinContactFields as readonly string[]).includes(name);
-      check(`field ${name}`, want, builtin ? contact[name as keyof typeof contact] : contact.fields[name]);
+      // Built-in fields and attribution live on the contact itself, the flow's own in `fields`.
+      const own = (builtinContactFields as readonly string[]).includes(name) || name === "first_source" || name === "last_source";
+      check(`field ${name}`, want, own ? contact[name as keyof typeof contact] : contact.fields[name]);
     }
     for (const [name, want] of Object.entries(expected.vars ?? {})) check(`vars.${name}`, want, conversation?.vars[name]);
   }
