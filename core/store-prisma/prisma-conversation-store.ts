@@ -9,6 +9,7 @@ import type {
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+import { mergeContacts } from "./merge-contacts.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -32,13 +33,13 @@ export class PrismaConversationStore implements ConversationStore {
     profile: ContactProfile,
     decide: (context: TurnContext) => EngineResult,
   ): Promise<AppliedTurn | null> {
-    const contactId = await this.resolveContact(from, profile);
+    await this.resolveContact(from, profile);
     return this.prisma.$transaction(async (tx) => {
       const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
       if (receipt.count === 0) return null;
-      // Writing again means the person can be reached again.
-      await tx.channelIdentity.updateMany({ where: { ...from, blockedAt: { not: null } }, data: { blockedAt: null } });
-      const { context, contact, conversations } = await this.loadLocked(tx, contactId);
+      // Writing again means the person can be reached again, and here is where they are now.
+      await tx.channelIdentity.update({ where: { channel_externalId: from }, data: { blockedAt: null, lastSeenAt: new Date() } });
+      const { context, contact, conversations } = await this.loadLocked(tx, await lockedContactOf(tx, from));
       const result = decide(context);
       return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
     }, transactionOptions);
@@ -53,15 +54,19 @@ export class PrismaConversationStore implements ConversationStore {
       const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
       const row = conversations.find((c) => c.id === planned.conversationId);
       if (followUp?.status !== "pending" || !row) return null;
-      const channel = row.channel as ChannelName;
-      const identity = await tx.channelIdentity.findFirst({ where: { contactId: contact.id, channel }, orderBy: { createdAt: "desc" } });
-      if (identity?.blockedAt) {
+      // A follow-up goes where the person wrote last (of the channels that still reach them).
+      const identity = await tx.channelIdentity.findFirst({
+        where: { contactId: contact.id, blockedAt: null },
+        orderBy: { lastSeenAt: "desc" },
+      });
+      if (!identity) {
         await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: new Date() } });
         return null;
       }
+      const channel = identity.channel as ChannelName;
       const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
       await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() } });
-      const from = { channel, externalId: identity?.externalId ?? "" };
+      const from = { channel, externalId: identity.externalId };
       return this.persist(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false });
     }, transactionOptions);
   }
@@ -310,12 +315,39 @@ export class PrismaConversationStore implements ConversationStore {
         skipDuplicates: true,
       });
     }
+    // The same phone or email given on another channel: one person, one contact.
+    const c = result.contact;
+    const newPhone = c.phone && c.phone !== contact.phone ? c.phone : undefined;
+    const newEmail = c.email && c.email !== contact.email ? c.email : undefined;
+    let contactId = contact.id;
+    if (newPhone || newEmail) {
+      const [same] = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM "Contact" WHERE id <> ${contact.id}::uuid AND (phone = ${newPhone ?? null} OR email = ${newEmail ?? null})
+        ORDER BY "createdAt" LIMIT 1 FOR UPDATE`;
+      if (same) {
+        await mergeContacts(tx, contact.id, same.id, newPhone ? "phone" : "email");
+        contactId = same.id;
+      }
+    }
     return {
-      contactId: contact.id,
+      contactId,
       schedule: schedule.map(({ id, dueAt }) => ({ id, dueAt })),
       cancel: cancelled.map((f) => f.id),
       ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
     };
+  }
+}
+
+/**
+ * Locks the contact behind a channel address. A merge may move the address to another contact
+ * between reading and locking, so the address is read again under the lock.
+ */
+async function lockedContactOf(tx: Tx, from: ChannelAddress): Promise<string> {
+  for (;;) {
+    const { contactId } = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
+    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
+    const again = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
+    if (again.contactId === contactId) return contactId;
   }
 }
 

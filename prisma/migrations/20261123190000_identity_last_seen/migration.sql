@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ChannelIdentity" ADD COLUMN     "lastSeenAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { FakeVkApi } from "./fakes/fake-vk-api.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+
+/** One person on Telegram and VK: the same email joins the two contacts; follow-ups go where they wrote last. */
+describe("one customer on several channels", () => {
+  const telegram = new FakeTelegramApi();
+  const vk = new FakeVkApi(555);
+  let running: TestAppWithDatabase;
+
+  beforeAll(async () => {
+    await Promise.all([telegram.start(), vk.start()]);
+    running = await startTestAppWithDatabase({
+      TELEGRAM_BOT_TOKEN: "123:TEST-token",
+      TELEGRAM_API_ROOT: telegram.url,
+      VK_GROUP_TOKEN: "vk1.a.test-token",
+      VK_GROUP_ID: "555",
+      VK_API_BASE_URL: `${vk.url}/method`,
+    });
+  });
+  afterAll(async () => {
+    await running?.stop();
+    await Promise.all([telegram.stop(), vk.stop()]);
+  });
+
+  const press = (chat: number, label: string) => {
+    const markup = telegram.sent(chat).findLast((m) => m.params.reply_markup)?.params.reply_markup as {
+      inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
+    };
+    const button = markup.inline_keyboard.flat().find((b) => b.text === label);
+    telegram.pushCallback(chat, button?.callback_data as string, { message_id: 1, date: 0, chat: { id: chat, type: "private" } });
+  };
+  const pressVk = (peer: number, label: string) => {
+    const keyboard = vk.sent(peer).findLast((m) => m.keyboard)?.keyboard as {
+      buttons: Array<Array<{ action: { label: string; payload: string } }>>;
+    };
+    const button = keyboard.buttons.flat().find((b) => b.action.label === label);
+    vk.pushMessage(peer, label, { payload: button?.action.payload as string });
+  };
+
+  it("merges the contacts (identities, fields, tags), keeps the newer conversation, and follows up on the channel used last", async () => {
+    telegram.pushText(81, "/start news__tg");
+    await telegram.waitForSent(81, 1);
+    press(81, "Согласен");
+    await telegram.waitForSent(81, 2);
+    telegram.pushText(81, "Ann@Example.com");
+    await telegram.waitForSent(81, 3);
+
+    vk.pushMessage(82, "Начать", { ref: "news__vk" });
+    await vk.waitForSent(82, 1);
+    pressVk(82, "Согласен");
+    await vk.waitForSent(82, 2);
+    vk.pushMessage(82, "ann@example.com");
+    expect((await vk.waitForSent(82, 3))[2]?.text).toBe("Subscribed");
+
+    const { rows: contacts } = await running.db.query(
+      `SELECT c.id, c."firstName", c.email, c.tags, c."firstSource", c."lastSource", c."consentVersion",
+              array_agg(i.channel ORDER BY i.channel) AS channels
+       FROM "Contact" c JOIN "ChannelIdentity" i ON i."contactId" = c.id
+       WHERE i."externalId" IN ('81', '82') GROUP BY c.id`,
+    );
+    expect(contacts).toEqual([
+      expect.objectContaining({
+        firstName: "Анна",
+        email: "ann@example.com",
+        tags: ["subscriber"],
+        firstSource: "news__tg",
+        lastSource: "news__vk",
+        consentVersion: "v1",
+        channels: ["telegram", "vk"],
+      }),
+    ]);
+    const { rows: merged } = await running.db.query(`SELECT data FROM "Event" WHERE type = 'contacts_merged'`);
+    expect(merged).toEqual([{ data: expect.objectContaining({ reason: "email" }) }]);
+
+    // The Telegram conversation (older) gave way to the VK one: one follow-up, on VK.
+    expect((await vk.waitForSent(82, 4))[3]?.text).toBe("News for ann@example.com");
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(telegram.sent(81).map((m) => m.text)).toEqual(["Agree?", "Email?", "Subscribed"]);
+
+    // Writing on Telegram again continues the conversation begun on VK, and the next follow-up
+    // comes to Telegram, now the channel used last.
+    telegram.pushText(81, "More");
+    expect((await telegram.waitForSent(81, 5)).slice(3).map((m) => m.text)).toEqual(["Subscribed", "News for ann@example.com"]);
+    expect(vk.sent(82)).toHaveLength(4);
+  });
+});
