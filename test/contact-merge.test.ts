@@ -85,4 +85,26 @@ describe("one customer on several channels", () => {
     expect((await telegram.waitForSent(81, 5)).slice(3).map((m) => m.text)).toEqual(["Subscribed", "News for ann@example.com"]);
     expect(vk.sent(82)).toHaveLength(4);
   });
+
+  it("links accounts on request: /link gives a one-time code, sending it from the other messenger joins the contacts", async () => {
+    telegram.pushText(91, "/start counter");
+    await telegram.waitForSent(91, 1);
+    telegram.pushText(91, "/link");
+    const codeMessage = (await telegram.waitForSent(91, 2))[1]?.text ?? "";
+    const code = /link-[A-Z2-9]{6}/.exec(codeMessage)?.[0] as string;
+    expect(codeMessage).toMatch(/^Чтобы связать аккаунты, отправьте боту в другом мессенджере/);
+    expect(code).toBeDefined();
+
+    vk.pushMessage(92, code.toLowerCase());
+    expect((await vk.waitForSent(92, 1))[0]?.text).toBe("Готово, аккаунты связаны: продолжайте там, где вам удобнее.");
+    const { rows } = await running.db.query(
+      `SELECT array_agg(i.channel || ':' || i."externalId" ORDER BY i.channel) AS identities
+       FROM "ChannelIdentity" i WHERE i."externalId" IN ('91', '92') GROUP BY i."contactId"`,
+    );
+    expect(rows).toEqual([{ identities: ["telegram:91", "vk:92"] }]);
+
+    // The code works once; an unknown one gets a polite answer.
+    vk.pushMessage(93, code);
+    expect((await vk.waitForSent(93, 1))[0]?.text).toMatch(/^Этот код не подошёл/);
+  });
 });

@@ -33,6 +33,8 @@ export interface OutboundMessage {
   file?: FileAttachment;
   /** A code from this pool goes into the text (see promo-code.ts); `fallback` is sent when the pool is empty. */
   promo?: { pool: string; fallback: string };
+  /** A new "link my accounts" code goes into the text (see account-link.ts). */
+  linkCode?: true;
 }
 
 /** The contact as the engine sees it; built-in fields are snake_case, as in templates. */

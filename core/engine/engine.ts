@@ -5,6 +5,7 @@ import { type FlowCatalog, normaliseKeyword } from "../flow/flow-catalog.ts";
 import type { Flow, Step } from "../flow/flow-schema.ts";
 import { waitsForButton } from "../flow/step-graph.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
+import { linkCodePlaceholder } from "./account-link.ts";
 import { defaultRetryTexts, validateAnswer } from "./answer-validator.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import { EngineTurn } from "./engine-turn.ts";
@@ -18,6 +19,9 @@ export const engineTexts = {
   consentAccept: "Согласен",
   consentDecline: "Не согласен",
   consentDeclined: "Понимаем. Без согласия мы не сможем продолжить. Если передумаете — напишите /start.",
+  linkCode: `Чтобы связать аккаунты, отправьте боту в другом мессенджере (Telegram или VK) этот код в течение часа:\n${linkCodePlaceholder}`,
+  linked: "Готово, аккаунты связаны: продолжайте там, где вам удобнее.",
+  linkInvalid: "Этот код не подошёл: он неверный или устарел. Запросите новый командой /link.",
   staleButton: "Эта кнопка уже неактуальна.",
   chooseButton: "Пожалуйста, выберите вариант на кнопках.",
   noFlow: "Напишите /start, чтобы начать.",
@@ -43,6 +47,8 @@ export interface HandleInput {
   channel: ChannelName;
   event: InboundEvent;
   now: Date;
+  /** The store redeemed a link code this event carried (see account-link.ts). */
+  linkResult?: "linked" | "invalid" | undefined;
 }
 
 export interface FollowUpInput {
@@ -77,6 +83,15 @@ export class Engine {
       turn.setOptedOut(true);
       turn.withdrawConsent();
       turn.sendPlain(input.currentFlowId, hadConsent ? engineTexts.optedOutWithConsent : engineTexts.optedOut);
+      return turn.result();
+    }
+
+    if (input.linkResult) {
+      turn.sendPlain(input.currentFlowId, input.linkResult === "linked" ? engineTexts.linked : engineTexts.linkInvalid);
+      return turn.result();
+    }
+    if (/^\/link(@\w+)?$/i.test(text) || normaliseKeyword(text) === "связать аккаунты") {
+      turn.send(input.currentFlowId, engineTexts.linkCode, { linkCode: true });
       return turn.result();
     }
 

@@ -1,3 +1,4 @@
+import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { InboundEvent } from "../engine/engine-types.ts";
 import type { ChannelSender } from "./channel-sender.ts";
@@ -51,8 +52,12 @@ export class ConversationRuntime {
 
   /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
   async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, event: InboundEvent): Promise<boolean> {
-    const applied = await this.deps.store.applyInbound(inboundKey, from, profile, (context) =>
-      this.deps.engine.handle({ ...context, channel: from.channel, event, now: this.clock() }),
+    const applied = await this.deps.store.applyInbound(
+      inboundKey,
+      from,
+      profile,
+      (context) => this.deps.engine.handle({ ...context, channel: from.channel, event, now: this.clock() }),
+      linkCodeIn(event),
     );
     if (!applied) {
       this.deps.logger.info({ inboundKey }, "duplicate inbound update ignored");

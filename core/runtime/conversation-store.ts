@@ -18,6 +18,8 @@ export interface TurnContext {
   contact: ContactView;
   conversations: ConversationState[];
   currentFlowId: string | null;
+  /** Outcome of a "link my accounts" code the event carried, redeemed in the same transaction. */
+  linkResult?: "linked" | "invalid";
 }
 
 /** What the runtime must do after the transaction committed. */
@@ -56,6 +58,8 @@ export interface ConversationStore {
     from: ChannelAddress,
     profile: ContactProfile,
     decide: (context: TurnContext) => EngineResult,
+    /** A link code to redeem first: this address joins the contact that asked for the code. */
+    linkCode?: string,
   ): Promise<AppliedTurn | null>;
 
   /**

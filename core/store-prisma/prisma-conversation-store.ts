@@ -1,3 +1,5 @@
+import { randomInt } from "node:crypto";
+import { linkCodePlaceholder } from "../engine/account-link.ts";
 import type { ChannelName, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
 import { withPromoCode } from "../engine/promo-code.ts";
 import type {
@@ -32,6 +34,7 @@ export class PrismaConversationStore implements ConversationStore {
     from: ChannelAddress,
     profile: ContactProfile,
     decide: (context: TurnContext) => EngineResult,
+    linkCode?: string,
   ): Promise<AppliedTurn | null> {
     await this.resolveContact(from, profile);
     return this.prisma.$transaction(async (tx) => {
@@ -39,8 +42,11 @@ export class PrismaConversationStore implements ConversationStore {
       if (receipt.count === 0) return null;
       // Writing again means the person can be reached again, and here is where they are now.
       await tx.channelIdentity.update({ where: { channel_externalId: from }, data: { blockedAt: null, lastSeenAt: new Date() } });
-      const { context, contact, conversations } = await this.loadLocked(tx, await lockedContactOf(tx, from));
-      const result = decide(context);
+      let contactId = await lockedContactOf(tx, from);
+      const linkResult = linkCode ? await redeemLinkCode(tx, linkCode, contactId) : undefined;
+      if (linkResult?.into) contactId = linkResult.into;
+      const { context, contact, conversations } = await this.loadLocked(tx, contactId);
+      const result = decide(linkResult ? { ...context, linkResult: linkResult.into ? "linked" : "invalid" } : context);
       return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
     }, transactionOptions);
   }
@@ -285,6 +291,12 @@ export class PrismaConversationStore implements ConversationStore {
     const exhaustedPromoPools: string[] = [];
     const outbound: Array<{ flowId: string | null; message: OutboundMessage }> = [];
     for (const o of result.outbound) {
+      if (o.message.linkCode) {
+        const { linkCode: _flag, ...message } = o.message;
+        const code = await createLinkCode(tx, contact.id);
+        outbound.push({ ...o, message: { ...message, text: message.text.replace(linkCodePlaceholder, code) } });
+        continue;
+      }
       if (!o.message.promo) {
         outbound.push(o);
         continue;
@@ -336,6 +348,37 @@ export class PrismaConversationStore implements ConversationStore {
       ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
     };
   }
+}
+
+/** How long a "link my accounts" code can be used. */
+const linkCodeTtlMs = 60 * 60_000;
+
+/** A new unguessable code (no 0/O, 1/I look-alikes) that links another account to this contact for an hour. */
+async function createLinkCode(tx: Tx, contactId: string): Promise<string> {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  for (;;) {
+    const code = `link-${Array.from({ length: 6 }, () => alphabet[randomInt(alphabet.length)]).join("")}`;
+    const created = await tx.accountLinkCode.createMany({
+      data: [{ code, contactId, expiresAt: new Date(Date.now() + linkCodeTtlMs) }],
+      skipDuplicates: true,
+    });
+    if (created.count === 1) return code;
+  }
+}
+
+/**
+ * Redeems a link code sent from another account: this contact (locked) is merged into the one
+ * that asked for the code, which is returned as `into`; an unknown or expired code gives `{}`.
+ */
+async function redeemLinkCode(tx: Tx, code: string, contactId: string): Promise<{ into?: string }> {
+  const [row] = await tx.$queryRaw<Array<{ contactId: string }>>`
+    DELETE FROM "AccountLinkCode" WHERE code = ${code} AND "expiresAt" > now() RETURNING "contactId"`;
+  if (!row) return {};
+  if (row.contactId !== contactId) {
+    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${row.contactId}::uuid FOR UPDATE`;
+    await mergeContacts(tx, contactId, row.contactId, "link_code");
+  }
+  return { into: row.contactId };
 }
 
 /**
