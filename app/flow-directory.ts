@@ -1,17 +1,32 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { knowledgeBaseFileSchema } from "../core/faq/faq-schema.ts";
 import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { FlowLoader } from "../core/flow/flow-loader.ts";
+import { readYamlFile } from "../core/flow/yaml-file.ts";
 
-/** Loads every `*.yaml` / `*.yml` flow in a folder; reports all broken files at once. */
+/**
+ * Loads every `*.yaml` / `*.yml` flow in a folder and the knowledge base in its `faq/` subfolder
+ * (if any); reports all broken files at once.
+ */
 export async function loadFlowDirectory(dir: string, loader = new FlowLoader()): Promise<FlowCatalog> {
   const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
   if (files.length === 0) throw new Error(`No flow files (*.yaml) in ${dir}`);
+  const faqDir = join(dir, "faq");
+  const faqFiles = existsSync(faqDir) ? (await readdir(faqDir)).filter((name) => /\.ya?ml$/.test(name)).sort() : [];
+  const knowledge = await Promise.allSettled(faqFiles.map((name) => readYamlFile(join(faqDir, name), knowledgeBaseFileSchema)));
   const results = await Promise.allSettled(files.map((name) => loader.loadFile(join(dir, name))));
-  const problems = results.flatMap((r) => (r.status === "rejected" && r.reason instanceof FlowError ? r.reason.problems : []));
-  const other = results.find((r) => r.status === "rejected" && !(r.reason instanceof FlowError));
+  const all = [...results, ...knowledge];
+  const problems = all.flatMap((r) => (r.status === "rejected" && r.reason instanceof FlowError ? r.reason.problems : []));
+  const other = all.find((r) => r.status === "rejected" && !(r.reason instanceof FlowError));
   if (other?.status === "rejected") throw other.reason;
   if (problems.length) throw new FlowError(problems);
-  return new FlowCatalog(results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+  const bases = knowledge.flatMap((r) => (r.status === "fulfilled" ? [r.value.data] : []));
+  return new FlowCatalog(
+    results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])),
+    [],
+    { entries: bases.flatMap((b) => b.entries), synonyms: bases.flatMap((b) => b.synonyms ?? []) },
+  );
 }

@@ -26,7 +26,7 @@ export async function withVersionsInUse(current: FlowCatalog, store: FlowVersion
       );
     }
   }
-  return new FlowCatalog(flows, older);
+  return new FlowCatalog(flows, older, current.knowledge);
 }
 
 /** Calls `onChange` (debounced) when anything in the flows folder changes; returns the stop function. */

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { channelNames } from "../core/engine/engine-types.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
+import { faqEvalCommand, faqUnansweredCommand } from "./faq-command.ts";
 import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
 import { promoImportCommand, promoStatusCommand } from "./promo-command.ts";
@@ -84,6 +85,25 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("[pool]", "one pool only")
     .action(async (pool: string | undefined) => {
       exitCode = await promoStatusCommand(pool, out);
+    });
+
+  const faq = program.command("faq").description("the knowledge base that answers customers' questions");
+  faq
+    .command("eval")
+    .description("accuracy of the knowledge base on labelled questions (last line: accuracy: 0.NN)")
+    .argument("<cases>", "YAML file of cases: { q: question, expect: entry id or null }")
+    .option("--flows <folder>", "folder of the flows and faq/", "flows")
+    .option("--flow <id>", "include this flow's own faq entries")
+    .option("--min <share>", "exit 1 below this accuracy", "0.9")
+    .action(async (file: string, options: { flows: string; flow?: string; min: string }) => {
+      exitCode = await faqEvalCommand(file, options, out);
+    });
+  faq
+    .command("unanswered")
+    .description("questions customers asked that the knowledge base could not answer, most asked first")
+    .option("--limit <n>", "how many", "50")
+    .action(async (options: { limit: string }) => {
+      exitCode = await faqUnansweredCommand(options, out);
     });
 
   program

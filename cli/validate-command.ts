@@ -1,7 +1,11 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { knowledgeBaseFileSchema } from "../core/faq/faq-schema.ts";
 import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { FlowLoader } from "../core/flow/flow-loader.ts";
 import type { Flow } from "../core/flow/flow-schema.ts";
+import { readYamlFile } from "../core/flow/yaml-file.ts";
 import type { CliOutput } from "./cli-output.ts";
 import { yamlFilesIn } from "./flow-files.ts";
 
@@ -23,6 +27,19 @@ export async function validateCommand(paths: string[], out: CliOutput): Promise<
       const flow = await loader.loadFile(file);
       valid.push(flow);
       out.log(`✓ ${file}  ${flow.id}@${flow.version}, ${flow.steps.length} steps`);
+    } catch (error) {
+      if (!(error instanceof FlowError)) throw error;
+      broken++;
+      out.log(`✗ ${file}`);
+      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
+    }
+  }
+  // The knowledge base of each folder (faq/*.yaml), as the app loads it.
+  const faqDirs = (paths.length ? paths : ["flows"]).map((p) => join(p, "faq")).filter((dir) => existsSync(dir));
+  for (const file of yamlFilesIn(faqDirs)) {
+    try {
+      const { data } = await readYamlFile(file, knowledgeBaseFileSchema);
+      out.log(`✓ ${file}  knowledge base, ${data.entries.length} entries`);
     } catch (error) {
       if (!(error instanceof FlowError)) throw error;
       broken++;

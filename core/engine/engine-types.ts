@@ -104,7 +104,11 @@ export interface DomainEvent {
     | "lead"
     | "consent_given"
     | "consent_declined"
-    | "consent_withdrawn";
+    | "consent_withdrawn"
+    | "faq_answered"
+    | "faq_suggested"
+    | "faq_unanswered"
+    | "handoff_requested";
   flowId?: string;
   data: Record<string, unknown>;
 }

@@ -10,6 +10,7 @@ import { defaultRetryTexts, validateAnswer } from "./answer-validator.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { ChannelName, ContactView, ConversationState, EngineResult, InboundEvent, OutboundButton } from "./engine-types.ts";
+import { FaqResponder, looksLikeQuestion } from "./faq-responder.ts";
 import { promoCodePlaceholder } from "./promo-code.ts";
 
 /** Texts the engine says on its own behalf. */
@@ -65,6 +66,7 @@ export interface FollowUpInput {
  */
 export class Engine {
   private readonly tools = { templates: new TemplateRenderer(), conditions: new ConditionEvaluator() };
+  private readonly faq = new FaqResponder();
 
   constructor(
     readonly flows: FlowCatalog,
@@ -122,11 +124,29 @@ export class Engine {
       return turn.result();
     }
 
-    if (active && flow && step) {
-      this.answer(turn, flow, turn.touch(active), step, event);
+    const matcher = this.flows.faqFor(active ? flow : undefined);
+    if (this.faq.pressed(turn, matcher, event, flow?.id ?? null)) {
+      if (active && flow && step) this.prompt(turn, flow, turn.touch(active), step, undefined, true);
       return turn.result();
     }
 
+    if (active && flow && step) {
+      const conversation = turn.touch(active);
+      // A question instead of a reply: answered from the knowledge base, then the step again.
+      if (event.type === "text" && !this.isReply(step, text)) {
+        const where = { flow, conversation, stepId: step.id };
+        if (this.faq.respond(turn, matcher, text, where) !== "none") {
+          this.prompt(turn, flow, conversation, step, undefined, true);
+          return turn.result();
+        }
+      }
+      this.answer(turn, flow, conversation, step, event);
+      return turn.result();
+    }
+
+    if (event.type === "text" && this.faq.respond(turn, matcher, text, { flow: null, conversation: null, stepId: null }) !== "none") {
+      return turn.result();
+    }
     const defaultFlow = this.flows.defaultFlow();
     if (event.type === "button") turn.sendPlain(null, engineTexts.staleButton);
     else if (defaultFlow && !conversationOf(defaultFlow.id)) this.start(turn, defaultFlow, undefined, current);
@@ -290,8 +310,30 @@ export class Engine {
     });
   }
 
-  /** Sends the message or question of a waiting step, with its buttons. */
-  private prompt(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Step, prefix?: string): void {
+  /**
+   * Whether typed text is a reply the step takes: a button's text, a valid answer. A question
+   * (ending in «?») at a free-text question counts as a question, not as the answer.
+   */
+  private isReply(step: Step, text: string): boolean {
+    const same = (label: string) => label.toLowerCase() === text.trim().toLowerCase();
+    switch (step.kind) {
+      case "message":
+        return (step.buttons ?? []).some((b) => same(b.text));
+      case "consent":
+        return [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline].some(same);
+      case "ask":
+        if (step.ask.type === "text" && looksLikeQuestion(text)) return false;
+        return validateAnswer(step.ask, text, this.options.defaultRegion).ok;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * Sends the message or question of a waiting step, with its buttons. `repeat`: shown again
+   * after an answer from the knowledge base, without its file.
+   */
+  private prompt(turn: EngineTurn, flow: Flow, conversation: ConversationState, step: Step, prefix?: string, repeat = false): void {
     const tag = stepTag(flow.id, step.id);
     const payload = (index: number) => encodeButtonPayload({ visit: conversation.visit, index, tag });
     if (step.kind === "message") {
@@ -299,7 +341,7 @@ export class Engine {
         "url" in b ? [{ label: b.text, url: b.url }] : [{ label: b.text, payload: payload(index) }],
       );
       // A repeated prompt (stale button, invalid answer) does not send the file again.
-      const file = step.file && !prefix ? flow.files.get(step.file) : undefined;
+      const file = step.file && !prefix && !repeat ? flow.files.get(step.file) : undefined;
       turn.send(flow.id, withPrefix(prefix, turn.render(step.say, conversation, flow)), {
         ...(buttons ? { buttons } : {}),
         ...(file ? { file } : {}),

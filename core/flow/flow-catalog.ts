@@ -1,3 +1,5 @@
+import { FaqMatcher } from "../faq/faq-matcher.ts";
+import { emptyKnowledgeBase, type KnowledgeBase } from "../faq/knowledge-base.ts";
 import type { Flow } from "./flow-schema.ts";
 
 /**
@@ -7,8 +9,13 @@ import type { Flow } from "./flow-schema.ts";
 export class FlowCatalog {
   private flows = new Map<string, Flow>();
   private older = new Map<string, Flow>();
+  private matchers = new Map<string, FaqMatcher>();
 
-  constructor(flows: Flow[] = [], olderVersions: Flow[] = []) {
+  constructor(
+    flows: Flow[] = [],
+    olderVersions: Flow[] = [],
+    public knowledge: KnowledgeBase = emptyKnowledgeBase,
+  ) {
     for (const flow of flows) this.add(flow);
     for (const flow of olderVersions) this.addOlderVersion(flow);
   }
@@ -17,6 +24,22 @@ export class FlowCatalog {
   replace(other: FlowCatalog): void {
     this.flows = other.flows;
     this.older = other.older;
+    this.knowledge = other.knowledge;
+    this.matchers = new Map();
+  }
+
+  /** Finds answers for a contact in `flow` (its own entries first, then the knowledge base), or outside any flow. */
+  faqFor(flow: Flow | undefined): FaqMatcher | undefined {
+    const key = flow ? `${flow.id}@${flow.version}` : "";
+    let matcher = this.matchers.get(key);
+    if (!matcher) {
+      const own = flow?.faq ?? [];
+      const entries = [...own, ...this.knowledge.entries.filter((e) => !own.some((o) => o.id === e.id))];
+      if (entries.length === 0) return undefined;
+      matcher = new FaqMatcher(entries, this.knowledge.synonyms);
+      this.matchers.set(key, matcher);
+    }
+    return matcher;
   }
 
   /** A version conversations started on before the current file; never entered anew. */

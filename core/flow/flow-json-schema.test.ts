@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { knowledgeBaseJsonSchema } from "../faq/knowledge-base-json-schema.ts";
 import { transcriptJsonSchema } from "../transcript/transcript-json-schema.ts";
 import { flowJsonSchema } from "./flow-json-schema.ts";
 
@@ -13,6 +14,8 @@ describe("schema/*.schema.json", () => {
     const committed = JSON.parse(readFileSync(new URL("../../schema/transcript.schema.json", import.meta.url), "utf8"));
     expect(committed).toEqual(transcriptJsonSchema());
     expect(JSON.stringify(committed)).toContain('"press"');
+    const knowledgeBase = JSON.parse(readFileSync(new URL("../../schema/knowledge-base.schema.json", import.meta.url), "utf8"));
+    expect(knowledgeBase).toEqual(knowledgeBaseJsonSchema());
   });
 
   it("describes every step kind and the follow-up fields", () => {

@@ -117,6 +117,7 @@ export class FlowLoader {
       steps: steps as Step[],
       quietHours,
       requiresConsent,
+      faq: header.data.faq ?? [],
       migrate: header.data.migrate ? { steps: header.data.migrate.steps ?? {} } : undefined,
       source,
       files,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { QuietHours } from "../engine/quiet-hours.ts";
+import { type FaqEntry, faqEntrySchema } from "../faq/faq-schema.ts";
 
 /**
  * The flow file format. These zod schemas are the single source of truth: the loader
@@ -269,6 +270,10 @@ export const flowHeaderSchema = z.strictObject({
         ),
     })
     .optional(),
+  faq: z
+    .array(faqEntrySchema)
+    .optional()
+    .describe("Questions this flow answers (besides the knowledge base in faq/): asked mid-flow, answered, and the flow goes on"),
   migrate: z
     .strictObject({
       steps: z
@@ -308,6 +313,8 @@ export interface Flow {
   isDefault: boolean;
   triggers: Trigger[];
   steps: Step[];
+  /** Knowledge-base entries of this flow (the global ones are in FlowCatalog). */
+  faq: FaqEntry[];
   /** Personal data only after consent, marketing follow-ups only with consent. */
   requiresConsent: boolean;
   /** Parsed once at load: no follow-up is planned inside this window. */
