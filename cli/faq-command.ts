@@ -1,5 +1,6 @@
 import { loadFlowDirectory } from "../app/flow-directory.ts";
 import { evaluateFaq, labelledQuestionsSchema } from "../core/faq/faq-evaluation.ts";
+import { normaliseKeyword } from "../core/flow/flow-catalog.ts";
 import { readYamlFile } from "../core/flow/yaml-file.ts";
 import { openAppDatabase } from "./app-database.ts";
 import type { CliOutput } from "./cli-output.ts";
@@ -44,10 +45,25 @@ export async function faqUnansweredCommand(options: { limit: string }, out: CliO
   const database = await openAppDatabase(out);
   if (!database) return 1;
   try {
-    const rows = await database.prisma.$queryRaw<Array<{ question: string; times: bigint; last: Date }>>`
-      SELECT lower(trim(data->>'question')) AS question, count(*) AS times, max("createdAt") AS last
-      FROM "Event" WHERE type = 'faq_unanswered'
-      GROUP BY 1 ORDER BY times DESC, last DESC LIMIT ${Number(options.limit)}`;
+    // Grouped as people mean them: case, ё/е and punctuation ignored (the latest 10 000 are read).
+    const events = await database.prisma.event.findMany({
+      where: { type: "faq_unanswered" },
+      orderBy: { id: "desc" },
+      take: 10_000,
+      select: { data: true, createdAt: true },
+    });
+    const groups = new Map<string, { question: string; times: number; last: Date }>();
+    for (const event of events) {
+      const question = String((event.data as { question?: unknown }).question ?? "").trim();
+      const key = normaliseKeyword(question);
+      if (!key) continue;
+      const group = groups.get(key) ?? { question, times: 0, last: event.createdAt };
+      group.times++;
+      groups.set(key, group);
+    }
+    const rows = [...groups.values()]
+      .sort((a, b) => b.times - a.times || b.last.getTime() - a.last.getTime())
+      .slice(0, Number(options.limit));
     if (rows.length === 0) {
       out.log("No unanswered questions.");
       return 0;

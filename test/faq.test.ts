@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orkestr } from "./support/orkestr-cli.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+import { WebChatClient } from "./support/web-chat-client.ts";
+
+const exampleFlows = new URL("../flows/", import.meta.url).pathname;
+const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
+
+/** The example knowledge base in the running app (real PostgreSQL) and the `orkestr faq` commands. */
+describe("FAQ answering", () => {
+  let running: TestAppWithDatabase;
+
+  beforeAll(async () => {
+    running = await startTestAppWithDatabase({ FLOWS_DIR: exampleFlows });
+  });
+  afterAll(() => running?.stop());
+
+  it("answers a question mid-flow, repeats the step, records what it could not answer, and lists it", async () => {
+    const chat = new WebChatClient(running.app.url);
+    await chat.start("checklist-funnel");
+    await chat.waitForBotMessages(1);
+    await chat.say("Сколько стоит консультация?");
+    const [, answer, again] = await chat.waitForBotMessages(3);
+    expect(answer).toMatch(/^Первый разбор рекламного кабинета бесплатный/);
+    expect(again).toMatch(/^Привет, друг! 👋/);
+
+    await chat.say("А вы любите котиков?");
+    await chat.say("а вы любите котиков ?!");
+    expect((await chat.waitForBotMessages(7))[5]).toBe("Не нашёл готового ответа на этот вопрос.");
+
+    const listed = await orkestr(["faq", "unanswered"], { env: { DATABASE_URL: running.config.DATABASE_URL as string } });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ {3}2× {2}а вы любите котиков \?! {2}\(last \d{4}-\d\d-\d\d\)$/m);
+  });
+
+  it("faq eval: the shipped labelled questions reach the 90 % target; the last line is the accuracy", async () => {
+    const run = await orkestr(["faq", "eval", "flows/faq/eval/labelled-questions.yaml"]);
+    expect(run.code).toBe(0);
+    const accuracy = Number(/^accuracy: (0\.\d\d|1\.00)$/.exec(lastLine(run.stdout) ?? "")?.[1]);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("faq eval: fails below --min and names the misses", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "orkestr-faq-")), "cases.yaml");
+    writeFileSync(file, "cases:\n  - { q: сколько стоит консультация, expect: refund }\n  - { q: как оплатить картой, expect: payment }\n");
+    const run = await orkestr(["faq", "eval", file, "--min", "0.9"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('✗ "сколько стоит консультация": expected refund, got consultation-price');
+    expect(lastLine(run.stdout)).toBe("accuracy: 0.50");
+  });
+});
