@@ -17,11 +17,11 @@ describe("flow files", () => {
 });
 
 describe("engine (pure, in memory)", () => {
-  bench("one conversation: start, button, 2 answers, choice (5 turns)", () => {
+  bench("one conversation: start, button, answer, consent, email, choice (6 turns)", () => {
     const h = new FlowHarness(catalog);
     const first = h.send({ type: "start", payload: "checklist" });
     h.press("Получить чек-лист", first);
-    h.text("Анна");
+    h.press("Согласен", h.text("Анна"));
     const budget = h.text("anna@example.com");
     h.press("До 50 тыс. ₽", budget);
   });
