@@ -156,6 +156,15 @@ describe.each(channels)("the example flow (flows/checklist-funnel.yaml) on %s", 
         ],
       ],
       ["press", "Согласен", ["Анна, куда прислать чек-лист? Напишите email."]],
+      // A question instead of the email: answered from the knowledge base, then the step again.
+      [
+        "say",
+        "Сколько стоит консультация?",
+        [
+          "Первый разбор рекламного кабинета бесплатный — 30 минут с нашим специалистом. Дальнейшую работу считаем после разбора, цену называем заранее.",
+          "Анна, куда прислать чек-лист? Напишите email.",
+        ],
+      ],
       ["say", "anna@", ["Похоже, в адресе опечатка. Пример: anna@example.com\n\nАнна, куда прислать чек-лист? Напишите email."]],
       [
         "say",

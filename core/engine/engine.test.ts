@@ -353,3 +353,30 @@ describe("Engine: consent", () => {
     expect(h.contact).toMatchObject({ consent: null, optedOut: true });
   });
 });
+
+describe("Engine: a flow's own FAQ entries", () => {
+  it("answers a question from the flow's faq and repeats the step with its buttons", () => {
+    const flow = loader.parse(
+      `id: shop
+title: Shop
+faq:
+  - id: delivery
+    questions: [Сколько идёт доставка?, Когда привезут заказ?]
+    answer: Доставка — 2 дня.
+steps:
+  - id: pick
+    say: Что заказать?
+    buttons: [{ text: Пиццу, goto: done }]
+  - id: done
+    end: Заказ принят
+`,
+      "shop.yaml",
+    );
+    const h = new FlowHarness(new FlowCatalog([flow]));
+    h.send({ type: "start" });
+    const reply = h.text("сколько дней доставка?");
+    expect(texts(reply)).toEqual(["Доставка — 2 дня.", "Что заказать?"]);
+    expect(reply[1]?.buttons?.flat().map((b) => b.label)).toEqual(["Пиццу"]);
+    expect(h.events.find((e) => e.type === "faq_answered")?.data).toMatchObject({ entry: "delivery" });
+  });
+});
