@@ -24,32 +24,17 @@ describe("one customer on several channels", () => {
     await Promise.all([telegram.stop(), vk.stop()]);
   });
 
-  const press = (chat: number, label: string) => {
-    const markup = telegram.sent(chat).findLast((m) => m.params.reply_markup)?.params.reply_markup as {
-      inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
-    };
-    const button = markup.inline_keyboard.flat().find((b) => b.text === label);
-    telegram.pushCallback(chat, button?.callback_data as string, { message_id: 1, date: 0, chat: { id: chat, type: "private" } });
-  };
-  const pressVk = (peer: number, label: string) => {
-    const keyboard = vk.sent(peer).findLast((m) => m.keyboard)?.keyboard as {
-      buttons: Array<Array<{ action: { label: string; payload: string } }>>;
-    };
-    const button = keyboard.buttons.flat().find((b) => b.action.label === label);
-    vk.pushMessage(peer, label, { payload: button?.action.payload as string });
-  };
-
   it("merges the contacts (identities, fields, tags), keeps the newer conversation, and follows up on the channel used last", async () => {
     telegram.pushText(81, "/start news__tg");
     await telegram.waitForSent(81, 1);
-    press(81, "Согласен");
+    telegram.pressButton(81, "Согласен");
     await telegram.waitForSent(81, 2);
     telegram.pushText(81, "Ann@Example.com");
     await telegram.waitForSent(81, 3);
 
     vk.pushMessage(82, "Начать", { ref: "news__vk" });
     await vk.waitForSent(82, 1);
-    pressVk(82, "Согласен");
+    vk.pressButton(82, "Согласен");
     await vk.waitForSent(82, 2);
     vk.pushMessage(82, "ann@example.com");
     expect((await vk.waitForSent(82, 3))[2]?.text).toBe("Subscribed");

@@ -66,13 +66,7 @@ const drivers: Record<string, DriverFactory> = {
       profileName: name,
       start: async () => void telegram.pushText(id, flow.startPayload ? `/start ${flow.startPayload}` : "/start", name),
       say: async (text) => void telegram.pushText(id, text, name),
-      press: async (label) => {
-        const markup = delivered().findLast((c) => c.params.reply_markup)?.params.reply_markup as {
-          inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
-        };
-        const button = markup.inline_keyboard.flat().find((b) => b.text === label);
-        telegram.pushCallback(id, button?.callback_data as string, { message_id: 1, date: 0, chat: { id, type: "private" } });
-      },
+      press: async (label) => void telegram.pressButton(id, label),
       seen: async () => delivered().map((c) => htmlToPlainText(String(c.params.text ?? c.params.caption ?? ""))),
       files: async () => telegram.documents(id).map((d) => d.file?.file_name ?? "?"),
     };
@@ -80,13 +74,7 @@ const drivers: Record<string, DriverFactory> = {
   vk: ({ vk }, id, flow) => ({
     start: async () => void vk.pushMessage(id, "Начать", flow.startPayload ? { ref: flow.startPayload } : {}),
     say: async (text) => void vk.pushMessage(id, text),
-    press: async (label) => {
-      const keyboard = vk.sent(id).findLast((m) => m.keyboard)?.keyboard as {
-        buttons: Array<Array<{ action: { label: string; payload: string } }>>;
-      };
-      const button = keyboard.buttons.flat().find((b) => b.action.label === label);
-      vk.pushMessage(id, label, { payload: button?.action.payload as string });
-    },
+    press: async (label) => void vk.pressButton(id, label),
     seen: async () => vk.sent(id).map((m) => m.text),
     files: async () => vk.attachments(id).map((a) => a.document?.title ?? "?"),
   }),

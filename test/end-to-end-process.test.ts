@@ -56,20 +56,6 @@ describe("end to end: the app process with Telegram and VK", () => {
     telegram.calls
       .filter((c) => (c.method === "sendMessage" || c.method === "sendDocument") && c.status === 200 && c.params.chat_id === "71")
       .map((c) => String(c.params.text ?? c.params.caption));
-  const telegramPress = (label: string) => {
-    const markup = telegram.calls.findLast((c) => c.params.chat_id === "71" && c.params.reply_markup)?.params.reply_markup as {
-      inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
-    };
-    const button = markup.inline_keyboard.flat().find((b) => b.text === label);
-    telegram.pushCallback(71, button?.callback_data as string, { message_id: 1, date: 0, chat: { id: 71, type: "private" } });
-  };
-  const vkPress = (label: string) => {
-    const keyboard = vk.sent(72).findLast((m) => m.keyboard)?.keyboard as {
-      buttons: Array<Array<{ action: { label: string; payload: string } }>>;
-    };
-    const button = keyboard.buttons.flat().find((b) => b.action.label === label);
-    vk.pushMessage(72, label, { payload: button?.action.payload as string });
-  };
   const untilTelegram = (count: number) => waitFor(telegramSeen, (seen) => seen.length >= count, `${count} Telegram messages`);
   const untilVk = async (count: number) => (await vk.waitForSent(72, count)).map((m) => m.text);
 
@@ -85,16 +71,16 @@ describe("end to end: the app process with Telegram and VK", () => {
     expect((await untilTelegram(2))[1]).toBe("Чек-лист всё ещё ждёт вас 🙂 Нажмите «Получить чек-лист».");
     expect((await untilVk(2))[1]).toBe("Чек-лист всё ещё ждёт вас 🙂 Нажмите «Получить чек-лист».");
 
-    telegramPress("Получить чек-лист");
-    vkPress("Получить чек-лист");
+    telegram.pressButton(71, "Получить чек-лист");
+    vk.pressButton(72, "Получить чек-лист");
     await untilTelegram(3);
     await untilVk(3);
     telegram.pushText(71, "Анна");
     vk.pushMessage(72, "Вера");
     await untilTelegram(4);
     await untilVk(4);
-    telegramPress("Согласен");
-    vkPress("Согласен");
+    telegram.pressButton(71, "Согласен");
+    vk.pressButton(72, "Согласен");
     await untilTelegram(5);
     await untilVk(5);
     telegram.pushText(71, "anna@example.com");
@@ -110,8 +96,8 @@ describe("end to end: the app process with Telegram and VK", () => {
     expect(telegram.documents(71).map((d) => d.file?.file_name)).toEqual(["checklist-10-oshibok.pdf"]);
     expect(vk.attachments(72).map((a) => a.document?.title)).toEqual(["checklist-10-oshibok.pdf"]);
 
-    telegramPress("Больше 300 тыс. ₽");
-    vkPress("Больше 300 тыс. ₽");
+    telegram.pressButton(71, "Больше 300 тыс. ₽");
+    vk.pressButton(72, "Больше 300 тыс. ₽");
     const reminder = "Напоминаю про бесплатный разбор рекламы — на этой неделе осталось 3 свободных слота.";
     expect((await untilTelegram(9)).slice(7)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);
     expect((await untilVk(9)).slice(7)).toEqual([expect.stringMatching(/^При бюджете Больше 300 тыс\. ₽/), reminder]);

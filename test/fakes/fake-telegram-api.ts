@@ -99,6 +99,24 @@ export class FakeTelegramApi extends LocalHttpServer {
     });
   }
 
+  /** The user presses the inline button with this label on the latest message (or document) that has it. */
+  pressButton(chatId: number, label: string): number {
+    const data = this.calls
+      .filter(
+        (c) =>
+          (c.method === "sendMessage" || c.method === "sendDocument") && c.status === 200 && String(c.params.chat_id) === String(chatId),
+      )
+      .map(
+        (c) =>
+          (c.params.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } | undefined)
+            ?.inline_keyboard,
+      )
+      .flatMap((keyboard) => keyboard?.flat() ?? [])
+      .findLast((button) => button.text === label && button.callback_data)?.callback_data;
+    if (!data) throw new Error(`No button "${label}" was sent to chat ${chatId}`);
+    return this.pushCallback(chatId, data, { message_id: 1, date: 0, chat: { id: chatId, type: "private" } });
+  }
+
   /** Messages the fake accepted for this chat. */
   sent(chatId: number): Array<{ text: string; params: Record<string, unknown> }> {
     return this.calls

@@ -86,6 +86,15 @@ export class FakeVkApi extends LocalHttpServer {
       }));
   }
 
+  /** The user presses the keyboard button with this label on the latest message that has it. */
+  pressButton(peerId: number, label: string): number {
+    const payload = this.sent(peerId)
+      .flatMap((m) => ((m.keyboard?.buttons ?? []) as Array<Array<{ action: { label: string; payload?: string } }>>).flat())
+      .findLast((button) => button.action.label === label && button.action.payload)?.action.payload;
+    if (!payload) throw new Error(`No button "${label}" was sent to peer ${peerId}`);
+    return this.pushMessage(peerId, label, { payload });
+  }
+
   /** Waits until `count` messages were sent to the peer; fails with what was sent. */
   waitForSent(peerId: number, count: number) {
     return waitFor(
