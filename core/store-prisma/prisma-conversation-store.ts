@@ -12,6 +12,7 @@ import type {
 } from "../runtime/conversation-store.ts";
 import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
 import { mergeContacts } from "./merge-contacts.ts";
+import { retryOnConflict } from "./retry-on-conflict.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -36,45 +37,50 @@ export class PrismaConversationStore implements ConversationStore {
     decide: (context: TurnContext) => EngineResult,
     linkCode?: string,
   ): Promise<AppliedTurn | null> {
-    await this.resolveContact(from, profile);
-    return this.prisma.$transaction(async (tx) => {
-      const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
-      if (receipt.count === 0) return null;
-      // Writing again means the person can be reached again, and here is where they are now.
-      await tx.channelIdentity.update({ where: { channel_externalId: from }, data: { blockedAt: null, lastSeenAt: new Date() } });
-      let contactId = await lockedContactOf(tx, from);
-      const linkResult = linkCode ? await redeemLinkCode(tx, linkCode, contactId) : undefined;
-      if (linkResult?.into) contactId = linkResult.into;
-      const { context, contact, conversations } = await this.loadLocked(tx, contactId);
-      const result = decide(linkResult ? { ...context, linkResult: linkResult.into ? "linked" : "invalid" } : context);
-      return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
-    }, transactionOptions);
+    const resolved = await this.resolveContact(from, profile);
+    return retryOnConflict(() =>
+      this.prisma.$transaction(async (tx) => {
+        const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
+        if (receipt.count === 0) return null;
+        let contactId = await lockContactOf(tx, from, resolved);
+        const linkResult = linkCode ? await redeemLinkCode(tx, linkCode, contactId) : undefined;
+        if (linkResult?.into) contactId = linkResult.into;
+        const { context, contact, conversations } = await this.loadLocked(tx, contactId);
+        const result = decide(linkResult ? { ...context, linkResult: linkResult.into ? "linked" : "invalid" } : context);
+        return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
+      }, transactionOptions),
+    );
   }
 
   async applyFollowUp(followUpId: string, decide: Parameters<ConversationStore["applyFollowUp"]>[1]): Promise<AppliedTurn | null> {
     const planned = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { conversation: true } });
     if (planned?.status !== "pending") return null;
-    return this.prisma.$transaction(async (tx) => {
-      const { context, contact, conversations } = await this.loadLocked(tx, planned.conversation.contactId);
-      // Re-read under the lock: a concurrent run of the same job may have settled it.
-      const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
-      const row = conversations.find((c) => c.id === planned.conversationId);
-      if (followUp?.status !== "pending" || !row) return null;
-      // A follow-up goes where the person wrote last (of the channels that still reach them).
-      const identity = await tx.channelIdentity.findFirst({
-        where: { contactId: contact.id, blockedAt: null },
-        orderBy: { lastSeenAt: "desc" },
-      });
-      if (!identity) {
-        await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: new Date() } });
-        return null;
-      }
-      const channel = identity.channel as ChannelName;
-      const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
-      await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() } });
-      const from = { channel, externalId: identity.externalId };
-      return this.persist(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false });
-    }, transactionOptions);
+    return retryOnConflict(() =>
+      this.prisma.$transaction(async (tx) => {
+        const { context, contact, conversations } = await this.loadLocked(tx, planned.conversation.contactId);
+        // Re-read under the lock: a concurrent run of the same job may have settled it.
+        const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
+        const row = conversations.find((c) => c.id === planned.conversationId);
+        if (followUp?.status !== "pending" || !row) return null;
+        // A follow-up goes where the person wrote last (of the channels that still reach them).
+        const identity = await tx.channelIdentity.findFirst({
+          where: { contactId: contact.id, blockedAt: null },
+          orderBy: { lastSeenAt: "desc" },
+        });
+        if (!identity) {
+          await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: new Date() } });
+          return null;
+        }
+        const channel = identity.channel as ChannelName;
+        const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
+        await tx.followUp.update({
+          where: { id: followUpId },
+          data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() },
+        });
+        const from = { channel, externalId: identity.externalId };
+        return this.persist(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false });
+      }, transactionOptions),
+    );
   }
 
   async pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>> {
@@ -382,15 +388,20 @@ async function redeemLinkCode(tx: Tx, code: string, contactId: string): Promise<
 }
 
 /**
- * Locks the contact behind a channel address. A merge may move the address to another contact
- * between reading and locking, so the address is read again under the lock.
+ * Locks the contact behind a channel address (`guess`: the contact it had a moment ago) and
+ * notes that the person wrote from here now (reachable again, the channel used last). A merge
+ * may have moved the address to another contact meanwhile, so it is checked under the lock.
+ * Contact first, then identity: the order merges lock in, so the two cannot deadlock.
  */
-async function lockedContactOf(tx: Tx, from: ChannelAddress): Promise<string> {
-  for (;;) {
-    const { contactId } = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
+async function lockContactOf(tx: Tx, from: ChannelAddress, guess: string): Promise<string> {
+  for (let contactId = guess; ; ) {
     await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
-    const again = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
-    if (again.contactId === contactId) return contactId;
+    const [identity] = await tx.$queryRaw<Array<{ contactId: string }>>`
+      UPDATE "ChannelIdentity" SET "blockedAt" = NULL, "lastSeenAt" = now()
+      WHERE channel = ${from.channel} AND "externalId" = ${from.externalId} RETURNING "contactId"`;
+    if (!identity) throw new Error(`channel identity ${from.channel}:${from.externalId} vanished`);
+    if (identity.contactId === contactId) return contactId;
+    contactId = identity.contactId;
   }
 }
 
