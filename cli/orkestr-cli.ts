@@ -11,6 +11,9 @@ import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
 import { type VersionsOptions, versionsCommand } from "./versions-command.ts";
 
+/** Where the flows are: every command that reads them takes the same option. */
+const flowsOption = (description: string) => new Option("--flows <folder>", description).default("flows");
+
 /**
  * The `orkestr` command line for flow authors (commander: https://github.com/tj/commander.js).
  * Returns the exit code: 0 on success, 1 when a check fails or input is wrong.
@@ -35,7 +38,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .command("graph")
     .description("print a flow as a Mermaid flowchart (steps, buttons, branches, dashed follow-ups, stages)")
     .argument("<flow>", "flow id (from --flows) or path of a flow file")
-    .option("--flows <folder>", "folder of the flows", "flows")
+    .addOption(flowsOption("folder of the flows"))
     .action(async (flow: string, options: { flows: string }) => {
       exitCode = await graphCommand(flow, options, out);
     });
@@ -46,7 +49,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("<flow>", "flow id (from --flows) or path of a flow file")
     .addOption(new Option("--channel <channel>", "show messages as this channel would").choices(channelNames).default("web"))
     .option("--first-name <name>", "the name the platform tells the bot (Telegram does)")
-    .option("--flows <folder>", "folder of the flows", "flows")
+    .addOption(flowsOption("folder of the flows"))
     .action(async (flow: string, options: SimulateOptions) => {
       exitCode = await simulateCommand(flow, options, out);
     });
@@ -55,7 +58,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .command("test")
     .description("run transcript tests: conversations replayed on the engine with a virtual clock")
     .argument("[paths...]", "transcript files or folders (default flows/transcripts)", [])
-    .option("--flows <folder>", "folder of the flows under test", "flows")
+    .addOption(flowsOption("folder of the flows under test"))
     .action(async (paths: string[], options: { flows: string }) => {
       exitCode = await testCommand(paths, options, out);
     });
@@ -65,7 +68,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .description("list the versions of a flow the app has loaded, with what changed; --rollback restores one")
     .argument("<flow>", "flow id")
     .option("--rollback <version>", "write this version back into the flow file")
-    .option("--flows <folder>", "folder of the flows", "flows")
+    .addOption(flowsOption("folder of the flows"))
     .action(async (flow: string, options: VersionsOptions) => {
       exitCode = await versionsCommand(flow, options, out);
     });
@@ -92,7 +95,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .command("eval")
     .description("accuracy of the knowledge base on labelled questions (last line: accuracy: 0.NN)")
     .argument("<cases>", "YAML file of cases: { q: question, expect: entry id or null }")
-    .option("--flows <folder>", "folder of the flows and faq/", "flows")
+    .addOption(flowsOption("folder of the flows and faq/"))
     .option("--flow <id>", "include this flow's own faq entries")
     .option("--min <share>", "exit 1 below this accuracy", "0.9")
     .action(async (file: string, options: { flows: string; flow?: string; min: string }) => {

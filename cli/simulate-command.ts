@@ -4,10 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import parseDuration from "parse-duration";
-import { loadFlowDirectory } from "../app/flow-directory.ts";
 import { Engine } from "../core/engine/engine.ts";
 import type { ChannelName, InboundEvent } from "../core/engine/engine-types.ts";
-import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
@@ -39,12 +37,12 @@ export async function simulateCommand(
   out: CliOutput,
   input: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
-  const flow = await resolveFlow(flowRef, options.flows);
-  if (typeof flow === "string") {
-    out.error(flow);
+  const resolved = await resolveFlow(flowRef, options.flows);
+  if (typeof resolved === "string") {
+    out.error(resolved);
     return 1;
   }
-  const flows = /\.ya?ml$/.test(flowRef) ? new FlowCatalog([flow]) : await loadFlowDirectory(options.flows);
+  const { flow, flows } = resolved;
   const dataDir = mkdtempSync(join(tmpdir(), "orkestr-simulate-"));
   const database = await openDatabase({ dataDir });
   try {

@@ -8,6 +8,7 @@ import {
   type ChannelName,
   type ContactView,
   type ConversationState,
+  contactFieldValue,
   type DomainEvent,
   type EngineResult,
   type FollowUpPlan,
@@ -73,10 +74,7 @@ export class EngineTurn {
   /** The value at `contact.<field>` or `vars.<name>`. */
   read(path: string, conversation: ConversationState): unknown {
     const [scopeName, name] = path.split(".", 2) as [string, string];
-    if (scopeName === "vars") return conversation.vars[name];
-    return (builtinContactFields as readonly string[]).includes(name)
-      ? this.contact[name as (typeof builtinContactFields)[number]]
-      : this.contact.fields[name];
+    return scopeName === "vars" ? conversation.vars[name] : contactFieldValue(this.contact, name);
   }
 
   /**

@@ -57,6 +57,12 @@ export interface ContactView {
 
 export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;
 
+/** `contact.<name>` as templates and conditions see it: a built-in field, the attribution, or a flow's own field. */
+export function contactFieldValue(contact: ContactView, name: string): unknown {
+  const onContact = (builtinContactFields as readonly string[]).includes(name) || name === "first_source" || name === "last_source";
+  return onContact ? contact[name as keyof ContactView] : contact.fields[name];
+}
+
 export interface ConversationState {
   flowId: string;
   flowVersion: string;

@@ -34,6 +34,11 @@ export const engineTexts = {
  * would leave an author's own `<b>` visible.
  */
 const textFormats: Record<ChannelName, "html" | "plain"> = { web: "html", telegram: "html", vk: "html" };
+/** The consent step's two buttons: give, decline. */
+function consentLabels(step: Extract<Step, { kind: "consent" }>): [string, string] {
+  return [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline];
+}
+
 /** Words that unsubscribe like /stop (compared without case and punctuation). */
 const stopWords = new Set(["стоп", "отписаться", "отписка", "stop", "unsubscribe"]);
 
@@ -320,7 +325,7 @@ export class Engine {
       case "message":
         return (step.buttons ?? []).some((b) => same(b.text));
       case "consent":
-        return [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline].some(same);
+        return consentLabels(step).some(same);
       case "ask":
         if (step.ask.type === "text" && looksLikeQuestion(text)) return false;
         return validateAnswer(step.ask, text, this.options.defaultRegion).ok;
@@ -347,7 +352,7 @@ export class Engine {
         ...(file ? { file } : {}),
       });
     } else if (step.kind === "consent") {
-      const labels = [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline];
+      const labels = consentLabels(step);
       const text = withPrefix(prefix, turn.render(step.consent.text, conversation, flow));
       turn.send(flow.id, text, { buttons: labels.map((label, index) => [{ label, payload: payload(index) }]) });
     } else if (step.kind === "ask") {
@@ -377,7 +382,7 @@ export class Engine {
       return;
     }
     if (step.kind === "consent") {
-      const labels = [step.consent.accept ?? engineTexts.consentAccept, step.consent.decline ?? engineTexts.consentDecline];
+      const labels = consentLabels(step);
       const index = fresh ? ref.index : labels.findIndex((l) => l.toLowerCase() === text.trim().toLowerCase());
       if (index === 0) {
         turn.giveConsent(step.consent.version, turn.render(step.consent.text, conversation, flow), flow.id);

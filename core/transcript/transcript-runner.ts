@@ -1,4 +1,4 @@
-import { builtinContactFields, type OutboundMessage } from "../engine/engine-types.ts";
+import { builtinContactFields, contactFieldValue, type OutboundMessage } from "../engine/engine-types.ts";
 import { FlowHarness } from "../engine/flow-harness.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
 import { htmlToPlainText } from "../template/html-to-plain-text.ts";
@@ -154,11 +154,7 @@ class Replay {
     for (const tag of expected.no_tags ?? []) {
       if (contact.tags.includes(tag)) throw new TurnFailed(`tag "${tag}" is there`, `no ${tag}`, contact.tags.join(", "));
     }
-    for (const [name, want] of Object.entries(expected.fields ?? {})) {
-      // Built-in fields and attribution live on the contact itself, the flow's own in `fields`.
-      const own = (builtinContactFields as readonly string[]).includes(name) || name === "first_source" || name === "last_source";
-      check(`field ${name}`, want, own ? contact[name as keyof typeof contact] : contact.fields[name]);
-    }
+    for (const [name, want] of Object.entries(expected.fields ?? {})) check(`field ${name}`, want, contactFieldValue(contact, name));
     for (const [name, want] of Object.entries(expected.vars ?? {})) check(`vars.${name}`, want, conversation?.vars[name]);
   }
 }
