@@ -3,6 +3,10 @@
 import { register } from "tsx/esm/api";
 
 register();
+// `orkestr graph x | head`: a reader that stops early is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => process.exit(error.code === "EPIPE" ? 0 : 1));
+}
 const { runCli } = await import("../cli/orkestr-cli.ts");
 const code = await runCli(process.argv);
 // Exit once the output is written: idle database pool timers must not keep a finished command alive.
