@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { linkCodePlaceholder } from "../engine/account-link.ts";
 import type { ChannelName, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
 import { withPromoCode } from "../engine/promo-code.ts";
@@ -10,7 +9,10 @@ import type {
   PendingOutbound,
   TurnContext,
 } from "../runtime/conversation-store.ts";
+import { createLinkCode, redeemLinkCode } from "./account-link-codes.ts";
 import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+import { issuePromoCode } from "./issue-promo-code.ts";
+import { lockContact, lockContactOf } from "./lock-contact.ts";
 import { mergeContacts } from "./merge-contacts.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
@@ -45,7 +47,7 @@ export class PrismaConversationStore implements ConversationStore {
         let contactId = await lockContactOf(tx, from, resolved);
         const linkResult = linkCode ? await redeemLinkCode(tx, linkCode, contactId) : undefined;
         if (linkResult?.into) contactId = linkResult.into;
-        const { context, contact, conversations } = await this.loadLocked(tx, contactId);
+        const { context, contact, conversations } = await this.load(tx, contactId);
         const result = decide(linkResult ? { ...context, linkResult: linkResult.into ? "linked" : "invalid" } : context);
         return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
       }, transactionOptions),
@@ -57,7 +59,8 @@ export class PrismaConversationStore implements ConversationStore {
     if (planned?.status !== "pending") return null;
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
-        const { context, contact, conversations } = await this.loadLocked(tx, planned.conversation.contactId);
+        await lockContact(tx, planned.conversation.contactId);
+        const { context, contact, conversations } = await this.load(tx, planned.conversation.contactId);
         // Re-read under the lock: a concurrent run of the same job may have settled it.
         const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
         const row = conversations.find((c) => c.id === planned.conversationId);
@@ -177,8 +180,8 @@ export class PrismaConversationStore implements ConversationStore {
     }
   }
 
-  private async loadLocked(tx: Tx, contactId: string) {
-    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
+  /** The contact and its conversations as the engine sees them; the caller holds the contact's lock. */
+  private async load(tx: Tx, contactId: string) {
     const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
     const conversations = await tx.conversation.findMany({ where: { contactId } });
     const current = conversations.find((c) => c.id === contact.currentConversationId);
@@ -293,33 +296,7 @@ export class PrismaConversationStore implements ConversationStore {
         })),
       });
     }
-    // Promo codes are issued here, inside the turn's transaction: a failed turn issues none.
-    const exhaustedPromoPools: string[] = [];
-    const outbound: Array<{ flowId: string | null; message: OutboundMessage }> = [];
-    for (const o of result.outbound) {
-      if (o.message.linkCode) {
-        const { linkCode: _flag, ...message } = o.message;
-        const code = await createLinkCode(tx, contact.id);
-        outbound.push({ ...o, message: { ...message, text: message.text.replace(linkCodePlaceholder, code) } });
-        continue;
-      }
-      if (!o.message.promo) {
-        outbound.push(o);
-        continue;
-      }
-      const { pool } = o.message.promo;
-      const code = await issuePromoCode(tx, pool, contact.id);
-      if (code === undefined) exhaustedPromoPools.push(pool);
-      await tx.event.create({
-        data: {
-          contactId: contact.id,
-          conversationId: conversationOf(o.flowId),
-          type: code === undefined ? "promo_pool_exhausted" : "promo_issued",
-          data: { pool, ...(code ? { code } : {}) },
-        },
-      });
-      outbound.push({ ...o, message: withPromoCode(o.message, code) });
-    }
+    const { outbound, exhaustedPromoPools } = await this.fillInCodes(tx, contact.id, result.outbound, conversationOf);
     if (outbound.length) {
       await tx.outboxMessage.createMany({
         data: outbound.map((o, index) => ({
@@ -333,89 +310,61 @@ export class PrismaConversationStore implements ConversationStore {
         skipDuplicates: true,
       });
     }
-    // The same phone or email given on another channel: one person, one contact.
-    const c = result.contact;
-    const newPhone = c.phone && c.phone !== contact.phone ? c.phone : undefined;
-    const newEmail = c.email && c.email !== contact.email ? c.email : undefined;
-    let contactId = contact.id;
-    if (newPhone || newEmail) {
-      const [same] = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT id FROM "Contact" WHERE id <> ${contact.id}::uuid AND (phone = ${newPhone ?? null} OR email = ${newEmail ?? null})
-        ORDER BY "createdAt" LIMIT 1 FOR UPDATE`;
-      if (same) {
-        await mergeContacts(tx, contact.id, same.id, newPhone ? "phone" : "email");
-        contactId = same.id;
-      }
-    }
     return {
-      contactId,
+      contactId: await this.joinSamePerson(tx, contact, result.contact),
       schedule: schedule.map(({ id, dueAt }) => ({ id, dueAt })),
       cancel: cancelled.map((f) => f.id),
       ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
     };
   }
-}
 
-/** How long a "link my accounts" code can be used. */
-const linkCodeTtlMs = 60 * 60_000;
-
-/** A new unguessable code (no 0/O, 1/I look-alikes) that links another account to this contact for an hour. */
-async function createLinkCode(tx: Tx, contactId: string): Promise<string> {
-  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (;;) {
-    const code = `link-${Array.from({ length: 6 }, () => alphabet[randomInt(alphabet.length)]).join("")}`;
-    const created = await tx.accountLinkCode.createMany({
-      data: [{ code, contactId, expiresAt: new Date(Date.now() + linkCodeTtlMs) }],
-      skipDuplicates: true,
-    });
-    if (created.count === 1) return code;
+  /**
+   * Puts into the messages the codes only the store can make: promo codes and "link my
+   * accounts" codes, issued inside the turn's transaction, so a failed turn issues none.
+   */
+  private async fillInCodes(
+    tx: Tx,
+    contactId: string,
+    outbound: EngineResult["outbound"],
+    conversationOf: (flowId: string | null) => string | null,
+  ): Promise<{ outbound: EngineResult["outbound"]; exhaustedPromoPools: string[] }> {
+    const exhaustedPromoPools: string[] = [];
+    const filled: EngineResult["outbound"] = [];
+    for (const o of outbound) {
+      if (o.message.linkCode) {
+        const { linkCode: _flag, ...message } = o.message;
+        const code = await createLinkCode(tx, contactId);
+        filled.push({ ...o, message: { ...message, text: message.text.replace(linkCodePlaceholder, code) } });
+      } else if (o.message.promo) {
+        const { pool } = o.message.promo;
+        const code = await issuePromoCode(tx, pool, contactId);
+        if (code === undefined) exhaustedPromoPools.push(pool);
+        await tx.event.create({
+          data: {
+            contactId,
+            conversationId: conversationOf(o.flowId),
+            type: code === undefined ? "promo_pool_exhausted" : "promo_issued",
+            data: { pool, ...(code ? { code } : {}) },
+          },
+        });
+        filled.push({ ...o, message: withPromoCode(o.message, code) });
+      } else {
+        filled.push(o);
+      }
+    }
+    return { outbound: filled, exhaustedPromoPools };
   }
-}
 
-/**
- * Redeems a link code sent from another account: this contact (locked) is merged into the one
- * that asked for the code, which is returned as `into`; an unknown or expired code gives `{}`.
- */
-async function redeemLinkCode(tx: Tx, code: string, contactId: string): Promise<{ into?: string }> {
-  const [row] = await tx.$queryRaw<Array<{ contactId: string }>>`
-    DELETE FROM "AccountLinkCode" WHERE code = ${code} AND "expiresAt" > now() RETURNING "contactId"`;
-  if (!row) return {};
-  if (row.contactId !== contactId) {
-    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${row.contactId}::uuid FOR UPDATE`;
-    await mergeContacts(tx, contactId, row.contactId, "link_code");
+  /** A phone or email this turn gave that another contact has: one person, one contact. Returns the contact that remains. */
+  private async joinSamePerson(tx: Tx, before: Contact, after: EngineResult["contact"]): Promise<string> {
+    const newPhone = after.phone && after.phone !== before.phone ? after.phone : undefined;
+    const newEmail = after.email && after.email !== before.email ? after.email : undefined;
+    if (!newPhone && !newEmail) return before.id;
+    const [same] = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM "Contact" WHERE id <> ${before.id}::uuid AND (phone = ${newPhone ?? null} OR email = ${newEmail ?? null})
+      ORDER BY "createdAt" LIMIT 1 FOR UPDATE`;
+    if (!same) return before.id;
+    await mergeContacts(tx, before.id, same.id, newPhone ? "phone" : "email");
+    return same.id;
   }
-  return { into: row.contactId };
-}
-
-/**
- * Locks the contact behind a channel address (`guess`: the contact it had a moment ago) and
- * notes that the person wrote from here now (reachable again, the channel used last). A merge
- * may have moved the address to another contact meanwhile, so it is checked under the lock.
- * Contact first, then identity: the order merges lock in, so the two cannot deadlock.
- */
-async function lockContactOf(tx: Tx, from: ChannelAddress, guess: string): Promise<string> {
-  for (let contactId = guess; ; ) {
-    await tx.$queryRaw`SELECT id FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
-    const [identity] = await tx.$queryRaw<Array<{ contactId: string }>>`
-      UPDATE "ChannelIdentity" SET "blockedAt" = NULL, "lastSeenAt" = now()
-      WHERE channel = ${from.channel} AND "externalId" = ${from.externalId} RETURNING "contactId"`;
-    if (!identity) throw new Error(`channel identity ${from.channel}:${from.externalId} vanished`);
-    if (identity.contactId === contactId) return contactId;
-    contactId = identity.contactId;
-  }
-}
-
-/**
- * The contact's code from the pool: the one it already has, or a free one taken with
- * `FOR UPDATE SKIP LOCKED`, so concurrent turns of different contacts never take the same row
- * (turns of one contact are serial: its row is locked). Undefined when the pool is empty.
- */
-async function issuePromoCode(tx: Tx, pool: string, contactId: string): Promise<string | undefined> {
-  const mine = await tx.promoCode.findUnique({ where: { pool_contactId: { pool, contactId } } });
-  if (mine) return mine.code;
-  const taken = await tx.$queryRaw<Array<{ code: string }>>`
-    UPDATE "PromoCode" SET "contactId" = ${contactId}::uuid, "issuedAt" = now()
-    WHERE id = (SELECT id FROM "PromoCode" WHERE pool = ${pool} AND "contactId" IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING code`;
-  return taken[0]?.code;
 }
