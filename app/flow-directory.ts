@@ -12,12 +12,12 @@ import { readYamlFile } from "../core/flow/yaml-file.ts";
  * (if any); reports all broken files at once.
  */
 export async function loadFlowDirectory(dir: string, loader = new FlowLoader()): Promise<FlowCatalog> {
-  const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const files = await yamlFilesOf(dir);
   if (files.length === 0) throw new Error(`No flow files (*.yaml) in ${dir}`);
   const faqDir = join(dir, "faq");
-  const faqFiles = existsSync(faqDir) ? (await readdir(faqDir)).filter((name) => /\.ya?ml$/.test(name)).sort() : [];
-  const knowledge = await Promise.allSettled(faqFiles.map((name) => readYamlFile(join(faqDir, name), knowledgeBaseFileSchema)));
-  const results = await Promise.allSettled(files.map((name) => loader.loadFile(join(dir, name))));
+  const faqFiles = existsSync(faqDir) ? await yamlFilesOf(faqDir) : [];
+  const knowledge = await Promise.allSettled(faqFiles.map((file) => readYamlFile(file, knowledgeBaseFileSchema)));
+  const results = await Promise.allSettled(files.map((file) => loader.loadFile(file)));
   const all = [...results, ...knowledge];
   const problems = all.flatMap((r) => (r.status === "rejected" && r.reason instanceof FlowError ? r.reason.problems : []));
   const other = all.find((r) => r.status === "rejected" && !(r.reason instanceof FlowError));
@@ -29,4 +29,12 @@ export async function loadFlowDirectory(dir: string, loader = new FlowLoader()):
     [],
     { entries: bases.flatMap((b) => b.entries), synonyms: bases.flatMap((b) => b.synonyms ?? []) },
   );
+}
+
+/** The `*.yaml` / `*.yml` files directly in a folder, in name order. */
+async function yamlFilesOf(dir: string): Promise<string[]> {
+  return (await readdir(dir))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
  * The YAML files named by command-line paths: a folder stands for its `*.yaml` / `*.yml` files
  * (not sub-folders), a file for itself. Throws with the path when it does not exist.
  */
-export function yamlFilesIn(paths: string[], pattern = /\.ya?ml$/): string[] {
+export function yamlFilesIn(paths: string[]): string[] {
   return paths.flatMap((path) => {
     let isDirectory: boolean;
     try {
@@ -15,7 +15,7 @@ export function yamlFilesIn(paths: string[], pattern = /\.ya?ml$/): string[] {
     }
     if (!isDirectory) return [path];
     return readdirSync(path)
-      .filter((name) => pattern.test(name))
+      .filter((name) => /\.ya?ml$/.test(name))
       .sort()
       .map((name) => join(path, name));
   });
