@@ -49,6 +49,7 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("<flow>", "flow id (from --flows) or path of a flow file")
     .addOption(new Option("--channel <channel>", "show messages as this channel would").choices(channelNames).default("web"))
     .option("--first-name <name>", "the name the platform tells the bot (Telegram does)")
+    .option("--at <time>", "start the virtual clock at this time (ISO 8601, e.g. 2026-03-02T10:00+03:00; default: now)")
     .addOption(flowsOption("folder of the flows"))
     .action(async (flow: string, options: SimulateOptions) => {
       exitCode = await simulateCommand(flow, options, out);

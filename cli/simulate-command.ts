@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { DateTime } from "luxon";
 import parseDuration from "parse-duration";
 import { Engine } from "../core/engine/engine.ts";
 import type { ChannelName, InboundEvent } from "../core/engine/engine-types.ts";
@@ -19,6 +20,8 @@ export interface SimulateOptions {
   channel: ChannelName;
   flows: string;
   firstName?: string;
+  /** Where the virtual clock starts (ISO 8601; default: now). */
+  at?: string;
 }
 
 const help = `Type a message, or the number of a button to press it.
@@ -43,11 +46,25 @@ export async function simulateCommand(
     return 1;
   }
   const { flow, flows } = resolved;
+  const start = options.at === undefined ? DateTime.now() : DateTime.fromISO(options.at, { setZone: true });
+  if (!start.isValid) {
+    out.error(
+      `--at "${options.at}": write a date and time such as 2026-03-02T10:00 or 2026-03-02T10:00+03:00 (${start.invalidExplanation ?? start.invalidReason})`,
+    );
+    return 1;
+  }
+  // Times are shown where the flow's quiet hours are read: that is the clock the author thinks in.
+  const zone = flow.quietHours?.zone ?? "UTC";
+  const shown = (at: Date) => DateTime.fromJSDate(at, { zone }).toFormat("yyyy-MM-dd HH:mm");
   const dataDir = mkdtempSync(join(tmpdir(), "orkestr-simulate-"));
   const database = await openDatabase({ dataDir });
   try {
-    let now = new Date();
-    const timers = new VirtualFollowUpTimers();
+    let now = start.toJSDate();
+    const timers = new VirtualFollowUpTimers((f) =>
+      out.log(
+        `⏸ a follow-up due ${shown(f.heldBackFrom)} falls in quiet hours (${flow.quietHours?.window} ${zone}): held back until ${shown(f.dueAt)}`,
+      ),
+    );
     const terminal = new TerminalChannel(options.channel, out);
     const runtime = new ConversationRuntime({
       engine: new Engine(flows),
@@ -66,7 +83,7 @@ export async function simulateCommand(
     const profile = options.firstName ? { first_name: options.firstName } : {};
     const receive = (event: InboundEvent) => runtime.receive(`simulate:${randomUUID()}`, address, profile, event);
 
-    out.log(`${flow.title} (${flow.id}@${flow.version}) on ${options.channel}. ${help}\n`);
+    out.log(`${flow.title} (${flow.id}@${flow.version}) on ${options.channel}, ${shown(now)} ${zone}. ${help}\n`);
     await receive({ type: "start", flowId: flow.id });
 
     const lines = createInterface({ input, terminal: false });
@@ -86,11 +103,11 @@ export async function simulateCommand(
         const until = new Date(now.getTime() + ms);
         for (let due = timers.takeNext(until); due; due = timers.takeNext(until)) {
           now = due.dueAt;
-          out.log(`⏩ ${now.toISOString().replace("T", " ").slice(0, 16)} UTC`);
+          out.log(`⏩ ${shown(now)} ${zone}`);
           await runtime.fireFollowUp(due.id);
         }
         now = until;
-        out.log(`⏩ now ${now.toISOString().replace("T", " ").slice(0, 16)} UTC`);
+        out.log(`⏩ now ${shown(now)} ${zone}`);
       } else if (line === "/state") {
         const state = await reader.snapshot(address);
         for (const [key, value] of Object.entries(state)) out.log(`   ${key}: ${JSON.stringify(value)}`);

@@ -1,11 +1,17 @@
-import type { FollowUpScheduler } from "../core/runtime/follow-up-scheduler.ts";
+import type { FollowUpScheduler, ScheduledFollowUp } from "../core/runtime/follow-up-scheduler.ts";
 
 /** Follow-up timers on a virtual clock: nothing fires until `due()` is asked for (the simulator's `/wait`). */
 export class VirtualFollowUpTimers implements FollowUpScheduler {
   private readonly timers = new Map<string, Date>();
 
-  async schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
-    for (const f of followUps) this.timers.set(f.id, f.dueAt);
+  /** `onHeldBack` hears of every follow-up that quiet hours moved (the simulator tells the author). */
+  constructor(private readonly onHeldBack: (followUp: ScheduledFollowUp & { heldBackFrom: Date }) => void = () => {}) {}
+
+  async schedule(followUps: ScheduledFollowUp[]): Promise<void> {
+    for (const f of followUps) {
+      this.timers.set(f.id, f.dueAt);
+      if (f.heldBackFrom) this.onHeldBack({ ...f, heldBackFrom: f.heldBackFrom });
+    }
   }
 
   async rearm(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {

@@ -46,7 +46,8 @@ describe("orkestr CLI", () => {
 
   it("simulate: a chat on the real engine with numbered buttons, answers, /wait for follow-ups and /state", async () => {
     const input = ["/wait 30m", "/wait 30m", "1", "Анна", "1", "anna@example.com", "/state", "/quit"].join("\n");
-    const run = await orkestr(["simulate", "checklist-funnel", "--channel", "vk"], { input });
+    // A Monday morning in Moscow, so the example's quiet hours (22:00-09:00) stay out of the way.
+    const run = await orkestr(["simulate", "checklist-funnel", "--channel", "vk", "--at", "2026-03-02T10:00+03:00"], { input });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const out = run.stdout;
@@ -61,6 +62,23 @@ describe("orkestr CLI", () => {
     expect(out).toContain('   fields: {"first_name":"Анна","email":"anna@example.com"}');
     expect(out).toContain("🤖 Анна, чтобы прислать чек-лист, нам нужно ваше согласие");
     expect(out).toContain('   tags: ["lead","checklist"]');
+  });
+
+  it("simulate --at: a follow-up that falls in quiet hours is held back, said so in the flow's time zone, and sent when they end", async () => {
+    const input = ["/wait 2h", "/wait 12h", "/quit"].join("\n");
+    // 21:30 in Moscow: the one-hour reminder would be due at 22:30, inside 22:00-09:00.
+    const run = await orkestr(["simulate", "checklist-funnel", "--at", "2026-03-02T18:30:00Z"], { input });
+    expect(run.stderr).toBe("");
+    const out = run.stdout;
+    expect(out).toContain(
+      "⏸ a follow-up due 2026-03-02 22:30 falls in quiet hours (22:00-09:00 Europe/Moscow): held back until 2026-03-03 09:00",
+    );
+    const [firstWait, secondWait] = out.split("🙂 /wait").slice(1);
+    expect(firstWait).not.toContain("Чек-лист всё ещё ждёт вас");
+    expect(secondWait).toContain("⏩ 2026-03-03 09:00 Europe/Moscow\n🤖 Чек-лист всё ещё ждёт вас");
+    const bad = await orkestr(["simulate", "checklist-funnel", "--at", "yesterday"], { input: "/quit" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--at "yesterday"');
   });
 
   it("init: scaffolds a flow that validates, with the schema line, and never overwrites", async () => {

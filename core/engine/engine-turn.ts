@@ -185,7 +185,9 @@ export class EngineTurn {
     const quiet = flow.quietHours;
     step.followUps?.forEach((followUp, index) => {
       const due = new Date(this.now.getTime() + (parseDuration(followUp.after) ?? 0));
-      this.followUps.push({ flowId: flow.id, visit: conversation.visit, stepId: step.id, index, dueAt: quiet ? quiet.shift(due) : due });
+      const dueAt = quiet ? quiet.shift(due) : due;
+      const plan: FollowUpPlan = { flowId: flow.id, visit: conversation.visit, stepId: step.id, index, dueAt };
+      this.followUps.push(dueAt.getTime() === due.getTime() ? plan : { ...plan, heldBackFrom: due });
     });
   }
 

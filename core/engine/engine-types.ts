@@ -85,6 +85,8 @@ export interface FollowUpPlan {
   stepId: string;
   index: number;
   dueAt: Date;
+  /** When it would have been due had quiet hours not held it back to `dueAt`. */
+  heldBackFrom?: Date;
 }
 
 export interface DomainEvent {

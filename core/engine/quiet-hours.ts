@@ -8,8 +8,15 @@ export class QuietHours {
   private constructor(
     private readonly startMinute: number,
     private readonly endMinute: number,
-    private readonly zone: string,
+    /** IANA time zone the window is read in. */
+    readonly zone: string,
   ) {}
+
+  /** The window as written, e.g. "22:00-09:00". */
+  get window(): string {
+    const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+    return `${hhmm(this.startMinute)}-${hhmm(this.endMinute)}`;
+  }
 
   static parse(window: string, zone: string): QuietHours {
     const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);

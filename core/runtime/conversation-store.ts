@@ -1,4 +1,5 @@
 import type { ChannelName, ContactView, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
+import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
 
 /** Who wrote, as the channel knows them. */
 export interface ChannelAddress {
@@ -26,7 +27,7 @@ export interface TurnContext {
 export interface AppliedTurn {
   /** The contact whose outbox may have new messages. */
   contactId: string;
-  schedule: Array<{ id: string; dueAt: Date }>;
+  schedule: ScheduledFollowUp[];
   cancel: string[];
   /** Promo pools that had no code left for this turn (the fallback text was sent). */
   exhaustedPromoPools?: string[];

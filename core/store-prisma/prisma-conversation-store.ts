@@ -281,9 +281,10 @@ export class PrismaConversationStore implements ConversationStore {
               stepId: f.stepId,
               index: f.index,
               dueAt: f.dueAt,
+              heldBackFrom: f.heldBackFrom,
             };
           });
-    if (schedule.length) await tx.followUp.createMany({ data: schedule, skipDuplicates: true });
+    if (schedule.length) await tx.followUp.createMany({ data: schedule.map(({ heldBackFrom: _, ...row }) => row), skipDuplicates: true });
 
     const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
     if (result.events.length) {
@@ -312,7 +313,7 @@ export class PrismaConversationStore implements ConversationStore {
     }
     return {
       contactId: await this.joinSamePerson(tx, contact, result.contact),
-      schedule: schedule.map(({ id, dueAt }) => ({ id, dueAt })),
+      schedule: schedule.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
       cancel: cancelled.map((f) => f.id),
       ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
     };
