@@ -5,11 +5,12 @@ import { knowledgeBaseFileSchema } from "../core/faq/faq-schema.ts";
 import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { FlowLoader } from "../core/flow/flow-loader.ts";
+import { isInstallationTextsFile, loadInstallationTexts } from "../core/flow/installation-texts.ts";
 import { readYamlFile } from "../core/flow/yaml-file.ts";
 
 /**
- * Loads every `*.yaml` / `*.yml` flow in a folder and the knowledge base in its `faq/` subfolder
- * (if any); reports all broken files at once.
+ * Loads every `*.yaml` / `*.yml` flow in a folder, the knowledge base in its `faq/` subfolder
+ * and the installation's texts (`texts.yaml`), if any; reports all broken files at once.
  */
 export async function loadFlowDirectory(dir: string, loader = new FlowLoader()): Promise<FlowCatalog> {
   const files = await yamlFilesOf(dir);
@@ -18,7 +19,8 @@ export async function loadFlowDirectory(dir: string, loader = new FlowLoader()):
   const faqFiles = existsSync(faqDir) ? await yamlFilesOf(faqDir) : [];
   const knowledge = await Promise.allSettled(faqFiles.map((file) => readYamlFile(file, knowledgeBaseFileSchema)));
   const results = await Promise.allSettled(files.map((file) => loader.loadFile(file)));
-  const all = [...results, ...knowledge];
+  const [texts] = await Promise.allSettled([loadInstallationTexts(dir)]);
+  const all = [...results, ...knowledge, texts];
   const problems = all.flatMap((r) => (r.status === "rejected" && r.reason instanceof FlowError ? r.reason.problems : []));
   const other = all.find((r) => r.status === "rejected" && !(r.reason instanceof FlowError));
   if (other?.status === "rejected") throw other.reason;
@@ -28,13 +30,14 @@ export async function loadFlowDirectory(dir: string, loader = new FlowLoader()):
     results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])),
     [],
     { entries: bases.flatMap((b) => b.entries), synonyms: bases.flatMap((b) => b.synonyms ?? []) },
+    texts.status === "fulfilled" ? texts.value : {},
   );
 }
 
 /** The `*.yaml` / `*.yml` files directly in a folder, in name order. */
 async function yamlFilesOf(dir: string): Promise<string[]> {
   return (await readdir(dir))
-    .filter((name) => /\.ya?ml$/.test(name))
+    .filter((name) => /\.ya?ml$/.test(name) && !isInstallationTextsFile(name))
     .sort()
     .map((name) => join(dir, name));
 }

@@ -22,6 +22,7 @@ import { PrismaConversationReader } from "../core/store-prisma/prisma-conversati
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
 import { PrismaFlowVersionStore } from "../core/store-prisma/prisma-flow-version-store.ts";
 import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-file-cache.ts";
+import { resolveEngineTexts } from "../core/texts/engine-texts.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
 import { watchFlowDirectory, withVersionsInUse } from "./versioned-flows.ts";
@@ -66,6 +67,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:telegram`, telegramPacing),
         files: uploadedFiles,
         logger,
+        texts: () => resolveEngineTexts(flows.installationTexts.language, flows.installationTexts.texts),
       })
     : undefined;
   if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");

@@ -1,9 +1,10 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { isInstallationTextsFile } from "../core/flow/installation-texts.ts";
 
 /**
  * The YAML files named by command-line paths: a folder stands for its `*.yaml` / `*.yml` files
- * (not sub-folders), a file for itself. Throws with the path when it does not exist.
+ * (not sub-folders, nor the installation's texts.yaml), a file for itself. Throws with the path when it does not exist.
  */
 export function yamlFilesIn(paths: string[]): string[] {
   return paths.flatMap((path) => {
@@ -15,7 +16,7 @@ export function yamlFilesIn(paths: string[]): string[] {
     }
     if (!isDirectory) return [path];
     return readdirSync(path)
-      .filter((name) => /\.ya?ml$/.test(name))
+      .filter((name) => /\.ya?ml$/.test(name) && !isInstallationTextsFile(name))
       .sort()
       .map((name) => join(path, name));
   });

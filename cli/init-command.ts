@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stepIdSchema } from "../core/flow/flow-schema.ts";
+import { stepIdSchema } from "../core/flow/step-fields.ts";
 import type { CliOutput } from "./cli-output.ts";
 
 const schemaFile = fileURLToPath(new URL("../schema/flow.schema.json", import.meta.url));

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { channelNames } from "../core/engine/engine-types.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
+import { channelNames } from "../core/model/channel-name.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
 import { faqEvalCommand, faqUnansweredCommand } from "./faq-command.ts";
 import { graphCommand } from "./graph-command.ts";

@@ -1,6 +1,7 @@
 import { splitText } from "../bots/telegram/split-text.ts";
 import { vkKeyboard } from "../bots/vk/vk-keyboard.ts";
-import type { ChannelName, OutboundButton, OutboundMessage } from "../core/engine/engine-types.ts";
+import type { ChannelName } from "../core/model/channel-name.ts";
+import type { OutboundButton, OutboundMessage } from "../core/model/outbound-message.ts";
 import type { ChannelSender } from "../core/runtime/channel-sender.ts";
 import { htmlToPlainText } from "../core/template/html-to-plain-text.ts";
 import type { CliOutput } from "./cli-output.ts";

@@ -5,6 +5,7 @@ import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { FlowLoader } from "../core/flow/flow-loader.ts";
 import type { Flow } from "../core/flow/flow-schema.ts";
+import { installationTextsFileName, loadInstallationTexts } from "../core/flow/installation-texts.ts";
 import { readYamlFile } from "../core/flow/yaml-file.ts";
 import type { CliOutput } from "./cli-output.ts";
 import { yamlFilesIn } from "./flow-files.ts";
@@ -40,6 +41,19 @@ export async function validateCommand(paths: string[], out: CliOutput): Promise<
     try {
       const { data } = await readYamlFile(file, knowledgeBaseFileSchema);
       out.log(`✓ ${file}  knowledge base, ${data.entries.length} entries`);
+    } catch (error) {
+      if (!(error instanceof FlowError)) throw error;
+      broken++;
+      out.log(`✗ ${file}`);
+      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
+    }
+  }
+  // The installation's wording of the bot's own phrases, as the app loads it.
+  for (const dir of (paths.length ? paths : ["flows"]).filter((p) => existsSync(join(p, installationTextsFileName)))) {
+    const file = join(dir, installationTextsFileName);
+    try {
+      await loadInstallationTexts(dir);
+      out.log(`✓ ${file}  the bot's own texts`);
     } catch (error) {
       if (!(error instanceof FlowError)) throw error;
       broken++;

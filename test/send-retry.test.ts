@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadFlowDirectory } from "../app/flow-directory.ts";
 import { Engine } from "../core/engine/engine.ts";
-import type { OutboundMessage } from "../core/engine/engine-types.ts";
+import type { OutboundMessage } from "../core/model/outbound-message.ts";
 import type { ChannelSender } from "../core/runtime/channel-sender.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { MessageRejectedError } from "../core/runtime/message-rejected-error.ts";

@@ -3,22 +3,21 @@ import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { type Api, Bot, type Context, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
 import type { Hono } from "hono";
-import type { InboundEvent, OutboundMessage } from "../../core/engine/engine-types.ts";
-import type { FileAttachment } from "../../core/flow/flow-schema.ts";
+import type { InboundEvent } from "../../core/model/inbound-event.ts";
+import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
+import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
 import { splitText } from "./split-text.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
 const maxTextLength = 4096;
 const maxCallbackDataBytes = 64;
 const maxCaptionLength = 1024;
-const sharePhoneLabel = "📱 Отправить мой номер";
-
 export interface TelegramOptions {
   token: string;
   /** Bot API server (https://api.telegram.org by default; a self-hosted server or a test fake). */
@@ -32,6 +31,8 @@ export interface TelegramOptions {
   /** file_ids of documents already uploaded, shared by all processes. */
   files: UploadedFileCache;
   logger: Logger;
+  /** The bot's own phrases (the share-phone button), as the installation words them; Russian by default. */
+  texts?: (() => EngineTexts) | undefined;
 }
 
 /** Where the app receives Telegram's webhook requests. */
@@ -104,7 +105,7 @@ export class TelegramChannel implements ChannelSender {
   }
 
   async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
-    const markup = replyMarkupOf(message);
+    const markup = replyMarkupOf(message, (this.options.texts?.() ?? engineTexts.ru).sharePhone);
     const parseMode = message.format === "html" ? { parse_mode: "HTML" as const } : {};
     if (message.file) {
       // A short text rides along as the caption; a longer one follows as its own message.
@@ -180,6 +181,7 @@ function visibleLength(message: OutboundMessage): number {
 
 function replyMarkupOf(
   message: OutboundMessage,
+  sharePhoneLabel: string,
 ): { inline_keyboard: InlineKeyboardButton[][] } | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined {
   if (message.buttons?.length) {
     return {

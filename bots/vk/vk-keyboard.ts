@@ -1,4 +1,4 @@
-import type { OutboundButton, OutboundMessage } from "../../core/engine/engine-types.ts";
+import type { OutboundButton, OutboundMessage } from "../../core/model/outbound-message.ts";
 
 /** VK keyboard limits (https://dev.vk.com/ru/api/bots/development/keyboard). */
 const inline = { maxRows: 6, maxPerRow: 5, maxButtons: 10 };

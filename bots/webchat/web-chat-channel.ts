@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { OutboundButton, OutboundMessage } from "../../core/engine/engine-types.ts";
-import type { FileAttachment } from "../../core/flow/flow-schema.ts";
+import type { FileAttachment, OutboundButton, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 
 /** A message as the web chat page shows it (the HTTP contract of bots/webchat/public). */

@@ -1,7 +1,4 @@
-import type { InboundEvent } from "./engine-types.ts";
-
-/** Stands for a new "link my accounts" code in the engine's reply; the store fills it in. */
-export const linkCodePlaceholder = "\u2063link-code\u2063";
+import type { InboundEvent } from "../model/inbound-event.ts";
 
 const codePattern = /^(?:\/start(?:@\w+)?\s+)?(link-[A-Z0-9]{6})$/i;
 

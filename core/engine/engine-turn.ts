@@ -1,20 +1,16 @@
 import { createHash } from "node:crypto";
 import parseDuration from "parse-duration";
 import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
-import type { Flow, Step } from "../flow/flow-schema.ts";
+import type { DomainEvent, EventData, EventType } from "../events/event-catalog.ts";
+import type { Flow } from "../flow/flow-schema.ts";
+import type { Step } from "../flow/step-kinds.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import { builtinContactFields, type ContactView, contactFieldValue } from "../model/contact-view.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
+import type { OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
 import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
-import {
-  builtinContactFields,
-  type ChannelName,
-  type ContactView,
-  type ConversationState,
-  contactFieldValue,
-  type DomainEvent,
-  type EngineResult,
-  type FollowUpPlan,
-  type OutboundButton,
-  type OutboundMessage,
-} from "./engine-types.ts";
+import type { EngineResult, FollowUpPlan } from "./engine-types.ts";
+import type { TurnEffect } from "./turn-effect.ts";
 
 export interface TurnTools {
   templates: TemplateRenderer;
@@ -30,6 +26,7 @@ export class EngineTurn {
   private contactChanged = false;
   private readonly touched = new Map<string, ConversationState>();
   private readonly outbound: EngineResult["outbound"] = [];
+  private readonly effects: TurnEffect[] = [];
   private readonly followUps: FollowUpPlan[] = [];
   private readonly events: DomainEvent[] = [];
 
@@ -53,8 +50,22 @@ export class EngineTurn {
     return copy;
   }
 
-  record(type: DomainEvent["type"], flowId: string | null, data: Record<string, unknown> = {}): void {
-    this.events.push(flowId ? { type, flowId, data } : { type, data });
+  /** Appends an event to the turn's log; its payload is typed by the event catalog. */
+  record<T extends EventType>(type: T, flowId: string | null, data: EventData<T>): void {
+    this.events.push((flowId ? { type, flowId, data } : { type, data }) as DomainEvent);
+  }
+
+  /**
+   * Asks for work only the store or a service can do. `build` gets the message's position:
+   * an effect that answers the contact slots its message in there, after those sent so far.
+   */
+  effect(build: (position: number) => TurnEffect): void {
+    this.effects.push(build(this.outbound.length));
+  }
+
+  /** The message as the format of this channel wants it. */
+  message(text: string, extra: Omit<OutboundMessage, "text" | "format"> = {}): OutboundMessage {
+    return { text, format: this.format, ...extra };
   }
 
   scope(conversation: ConversationState | null, flow: Flow | null): Record<string, unknown> {
@@ -69,6 +80,12 @@ export class EngineTurn {
 
   render(template: string, conversation: ConversationState | null, flow: Flow | null, extra: Record<string, unknown> = {}): string {
     return this.tools.templates.render(template, { ...this.scope(conversation, flow), ...extra }, this.format);
+  }
+
+  /** Renders later with the values of now: the contact and variables are copied at this call. */
+  renderLater(template: string, conversation: ConversationState | null, flow: Flow | null): (extra: Record<string, unknown>) => string {
+    const scope = structuredClone(this.scope(conversation, flow));
+    return (extra) => this.tools.templates.render(template, { ...scope, ...extra }, this.format);
   }
 
   /** The value at `contact.<field>` or `vars.<name>`. */
@@ -97,17 +114,13 @@ export class EngineTurn {
 
   /** Queues a message; `text` is already rendered. */
   send(flowId: string | null, text: string, extra: Omit<OutboundMessage, "text" | "format"> = {}): void {
-    const message: OutboundMessage = { text, format: this.format, ...extra };
+    const message = this.message(text, extra);
     this.outbound.push({ flowId, message });
-    this.record("message_out", flowId, {
-      text,
-      ...(extra.buttons ? { buttons: extra.buttons.flat().map((b) => b.label) } : {}),
-      ...(extra.file ? { file: extra.file.name } : {}),
-    });
+    this.record("message_out", flowId, messageOutData(message));
   }
 
   /** Text the engine says on its own behalf (no template data involved). */
-  sendPlain(flowId: string | null, text: string, buttons?: OutboundButton[][]): void {
+  say(flowId: string | null, text: string, buttons?: OutboundButton[][]): void {
     this.send(flowId, text, buttons ? { buttons } : {});
   }
 
@@ -145,7 +158,7 @@ export class EngineTurn {
     if (this.contact.optedOut === optedOut) return;
     this.contact.optedOut = optedOut;
     this.contactChanged = true;
-    this.record(optedOut ? "opted_out" : "opted_in", this.currentFlowId);
+    this.record(optedOut ? "opted_out" : "opted_in", this.currentFlowId, {});
   }
 
   /** Records consent to process personal data: the version, a hash of the text shown, when and where. */
@@ -198,8 +211,18 @@ export class EngineTurn {
       currentFlowId: this.currentFlowId,
       conversations: [...this.touched.values()],
       outbound: this.outbound,
+      effects: this.effects,
       followUps: this.followUps,
       events: this.events,
     };
   }
+}
+
+/** What the event log keeps of a message sent: its text, button labels and file name. */
+export function messageOutData(message: OutboundMessage): EventData<"message_out"> {
+  return {
+    text: message.text,
+    ...(message.buttons ? { buttons: message.buttons.flat().map((b) => b.label) } : {}),
+    ...(message.file ? { file: message.file.name } : {}),
+  };
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FlowCatalog } from "../flow/flow-catalog.ts";
 import { FlowLoader } from "../flow/flow-loader.ts";
-import { engineTexts } from "./engine.ts";
+import { engineTexts as catalog } from "../texts/engine-texts.ts";
 import { FlowHarness } from "./flow-harness.ts";
+
+const engineTexts = catalog.ru;
 
 const loader = new FlowLoader();
 

@@ -1,15 +1,12 @@
+import type { EventData } from "../events/event-catalog.ts";
 import { type FaqMatcher, faqThresholds } from "../faq/faq-matcher.ts";
 import type { FaqEntry } from "../faq/faq-schema.ts";
+import { looksLikeQuestion } from "../faq/looks-like-question.ts";
 import type { Flow } from "../flow/flow-schema.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
+import type { InboundEvent } from "../model/inbound-event.ts";
+import type { EngineTexts } from "../texts/engine-texts.ts";
 import type { EngineTurn } from "./engine-turn.ts";
-import type { ConversationState, InboundEvent } from "./engine-types.ts";
-
-export const faqTexts = {
-  didYouMean: "Возможно, вы спрашиваете об этом:",
-  notFound: "Не нашёл готового ответа на этот вопрос.",
-  askHuman: "Позвать менеджера",
-  humanRequested: "Передал ваш вопрос менеджеру — он ответит здесь же в рабочее время.",
-};
 
 /** Button payloads of the knowledge base: an entry («did you mean») or the offer of a human. */
 const entryPayload = (id: string) => `f|${id}`;
@@ -24,11 +21,11 @@ export type FaqOutcome = "answered" | "suggested" | "unanswered" | "none";
  */
 export class FaqResponder {
   /** Handles a press on one of its own buttons; false when the payload is not one. */
-  pressed(turn: EngineTurn, matcher: FaqMatcher | undefined, event: InboundEvent, flowId: string | null): boolean {
+  pressed(turn: EngineTurn, matcher: FaqMatcher | undefined, event: InboundEvent, flowId: string | null, texts: EngineTexts): boolean {
     if (event.type !== "button") return false;
     if (event.payload === humanPayload) {
       turn.record("handoff_requested", flowId, {});
-      turn.sendPlain(flowId, faqTexts.humanRequested);
+      turn.say(flowId, texts.faqHumanRequested);
       return true;
     }
     if (!event.payload.startsWith("f|")) return false;
@@ -47,6 +44,7 @@ export class FaqResponder {
     matcher: FaqMatcher | undefined,
     text: string,
     where: { flow: Flow | null; conversation: ConversationState | null; stepId: string | null },
+    texts: EngineTexts,
   ): FaqOutcome {
     // Without a knowledge base there is nothing to answer from: the flow handles the text.
     if (!matcher) return "none";
@@ -60,15 +58,15 @@ export class FaqResponder {
     const likely = matches.filter((m) => m.confidence >= faqThresholds.suggestFrom);
     if (likely.length > 0) {
       turn.record("faq_suggested", flowId, { question: text, entries: likely.map((m) => m.entry.id) });
-      turn.sendPlain(flowId, faqTexts.didYouMean, [
+      turn.say(flowId, texts.faqDidYouMean, [
         ...likely.map((m) => [{ label: shortLabel(m.entry.questions[0] as string), payload: entryPayload(m.entry.id) }]),
-        [{ label: faqTexts.askHuman, payload: humanPayload }],
+        [{ label: texts.faqAskHuman, payload: humanPayload }],
       ]);
       return "suggested";
     }
     if (!looksLikeQuestion(text)) return "none";
     turn.record("faq_unanswered", flowId, { question: text, step: where.stepId });
-    turn.sendPlain(flowId, faqTexts.notFound, [[{ label: faqTexts.askHuman, payload: humanPayload }]]);
+    turn.say(flowId, texts.faqNotFound, [[{ label: texts.faqAskHuman, payload: humanPayload }]]);
     return "unanswered";
   }
 
@@ -77,24 +75,13 @@ export class FaqResponder {
     entry: FaqEntry,
     flowId: string | null,
     where: { flow: Flow | null; conversation: ConversationState | null } | null,
-    data: Record<string, unknown>,
+    data: Omit<EventData<"faq_answered">, "entry">,
   ): void {
     turn.record("faq_answered", flowId, { entry: entry.id, ...data });
     const text = turn.render(entry.answer, where?.conversation ?? null, where?.flow ?? null);
     const buttons = entry.buttons?.map((b) => [{ label: b.text, url: b.url }]);
     turn.send(flowId, text, buttons ? { buttons } : {});
   }
-}
-
-/** A question mark, or a question word first: a question rather than an answer to ours. */
-export function looksLikeQuestion(text: string): boolean {
-  return (
-    /\?[\s!?.)]*$/.test(text) ||
-    // A question word first (\b does not see Cyrillic letters, so the end is spelled out).
-    /^(как|где|когда|сколько|почему|зачем|что|какой|какая|какие|можно|есть ли|how|what|where|when|why|can|do you)(?=[\s,.!?]|$)/i.test(
-      text.trim(),
-    )
-  );
 }
 
 function shortLabel(question: string): string {

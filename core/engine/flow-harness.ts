@@ -1,17 +1,15 @@
 import parseDuration from "parse-duration";
+import type { DomainEvent } from "../events/event-catalog.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
-import { Engine } from "./engine.ts";
-import type {
-  ChannelName,
-  ContactView,
-  ConversationState,
-  DomainEvent,
-  EngineResult,
-  FollowUpPlan,
-  InboundEvent,
-  OutboundMessage,
-} from "./engine-types.ts";
-import { withPromoCode } from "./promo-code.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import type { ContactView } from "../model/contact-view.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
+import type { InboundEvent } from "../model/inbound-event.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
+import { Engine, type HandleInput } from "./engine.ts";
+import { messageOutData } from "./engine-turn.ts";
+import type { EngineResult, FollowUpPlan } from "./engine-types.ts";
+import { type EffectResolvers, messagesInOrder, resolveEffect } from "./turn-effect.ts";
 
 /**
  * Drives the engine in memory with a virtual clock: the same rules as the runtime (follow-ups
@@ -32,6 +30,13 @@ export class FlowHarness {
    */
   promoPools: Record<string, string[]> = {};
   private readonly issuedCodes = new Map<string, string>();
+  private inbound = 0;
+  private linkCodes = 0;
+  /** The harness's resolvers: the same effects the store performs, in memory. */
+  private readonly resolvers: EffectResolvers<void, OutboundMessage> = {
+    issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
+    create_link_code: (effect) => effect.compose(`link-TEST${String(++this.linkCodes).padStart(2, "0")}`),
+  };
 
   constructor(
     flows: FlowCatalog,
@@ -44,14 +49,7 @@ export class FlowHarness {
 
   /** Sends an inbound event and returns the bot's replies. */
   send(event: InboundEvent): OutboundMessage[] {
-    const result = this.engine.handle({
-      contact: this.contact,
-      conversations: this.conversations,
-      currentFlowId: this.currentFlowId,
-      channel: this.channel,
-      event,
-      now: this.now,
-    });
+    const result = this.engine.handle(this.input(event));
     this.currentFlowId = result.currentFlowId;
     return this.apply(result);
   }
@@ -90,6 +88,19 @@ export class FlowHarness {
     return sent;
   }
 
+  /** What the engine would get for `event` now: for tests of single inbound handlers. */
+  input(event: InboundEvent): HandleInput {
+    return {
+      inboundKey: `harness-${++this.inbound}`,
+      contact: this.contact,
+      conversations: this.conversations,
+      currentFlowId: this.currentFlowId,
+      channel: this.channel,
+      event,
+      now: this.now,
+    };
+  }
+
   conversation(flowId = this.currentFlowId): ConversationState | undefined {
     return this.conversations.find((c) => c.flowId === flowId);
   }
@@ -104,7 +115,15 @@ export class FlowHarness {
     if (this.contact.optedOut) this.pending = [];
     this.pending.push(...result.followUps.filter((f) => this.conversation(f.flowId)?.visit === f.visit));
     this.events.push(...result.events);
-    return result.outbound.map((o) => (o.message.promo ? withPromoCode(o.message, this.issuePromoCode(o.message.promo.pool)) : o.message));
+    const composed = result.effects.map((effect) => ({
+      position: effect.position,
+      message: resolveEffect(this.resolvers, effect, undefined),
+    }));
+    for (const { message } of composed) this.events.push({ type: "message_out", data: messageOutData(message) });
+    return messagesInOrder(
+      result.outbound.map((o) => o.message),
+      composed,
+    );
   }
 
   private issuePromoCode(pool: string): string | undefined {

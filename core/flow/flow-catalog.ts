@@ -1,6 +1,8 @@
 import { FaqMatcher } from "../faq/faq-matcher.ts";
 import { emptyKnowledgeBase, type KnowledgeBase } from "../faq/knowledge-base.ts";
+import type { FileAttachment } from "../model/outbound-message.ts";
 import type { Flow } from "./flow-schema.ts";
+import type { InstallationTexts } from "./installation-texts.ts";
 
 /**
  * The loaded flows, with the lookups that entry by trigger needs, plus older versions that
@@ -15,6 +17,8 @@ export class FlowCatalog {
     flows: Flow[] = [],
     olderVersions: Flow[] = [],
     public knowledge: KnowledgeBase = emptyKnowledgeBase,
+    /** The installation's language and wording of the bot's own phrases (flows/texts.yaml); a flow's own go over them. */
+    public installationTexts: InstallationTexts = {},
   ) {
     for (const flow of flows) this.add(flow);
     for (const flow of olderVersions) this.addOlderVersion(flow);
@@ -25,6 +29,7 @@ export class FlowCatalog {
     this.flows = other.flows;
     this.older = other.older;
     this.knowledge = other.knowledge;
+    this.installationTexts = other.installationTexts;
     this.matchers = new Map();
   }
 
@@ -57,6 +62,14 @@ export class FlowCatalog {
     const clash = this.flows.get(flow.id);
     if (clash && clash.file !== flow.file) throw new Error(`Flow id "${flow.id}" is used by ${clash.file} and ${flow.file}`);
     this.flows.set(flow.id, flow);
+  }
+
+  /** A file some loaded flow (current or older) sends, by its content hash. */
+  file(sha256: string): FileAttachment | undefined {
+    for (const flow of [...this.flows.values(), ...this.older.values()]) {
+      for (const file of flow.files.values()) if (file.sha256 === sha256) return file;
+    }
+    return undefined;
   }
 
   get(id: string): Flow | undefined {

@@ -1,14 +1,13 @@
 import parseDuration from "parse-duration";
 import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { TemplateRenderer } from "../template/template-renderer.ts";
-import type { Step } from "./flow-schema.ts";
-import { stepTargets, waitsForButton } from "./step-graph.ts";
+import { personalDataFields } from "./step-fields.ts";
+import { stepTargets, waitsForContact } from "./step-graph.ts";
+import type { StepPath, StepProblem } from "./step-kind.ts";
+import { kindOf, type Step } from "./step-kinds.ts";
 
-export interface FlowCheckProblem {
-  path: Array<string | number>;
-  onKey?: boolean;
-  message: string;
-}
+/** A problem found in the flow; the path starts at the flow's root (`steps`, index, …). */
+export type FlowCheckProblem = StepProblem;
 
 /**
  * Checks that need the whole flow: ids, goto targets, reachability, and that every template,
@@ -43,14 +42,15 @@ export function findFlowProblems(
         });
       }
     }
-    for (const { source, path } of templatesOf(step)) {
+    const kind = kindOf(step);
+    for (const { source, path } of [...kind.templates(step), ...followUpSources(step, "say")]) {
       try {
         templates.parse(source);
       } catch (error) {
         problems.push({ path: ["steps", index, ...path], message: `bad template: ${firstLine((error as Error).message)}` });
       }
     }
-    for (const { source, path } of conditionsOf(step)) {
+    for (const { source, path } of [...kind.conditions(step), ...followUpSources(step, "unless")]) {
       try {
         conditions.compile(source);
       } catch (error) {
@@ -62,9 +62,7 @@ export function findFlowProblems(
       if (ms === null || ms <= 0)
         problems.push({ path: ["steps", index, "followUps", i, "after"], message: `bad duration "${followUp.after}"` });
     });
-    if (step.kind === "ask" && step.ask.type !== "choice" && step.ask.options) {
-      problems.push({ path: ["steps", index, "ask", "options"], onKey: true, message: "`options` only apply to type: choice" });
-    }
+    for (const problem of kind.check(step)) problems.push({ ...problem, path: ["steps", index, ...problem.path] });
   });
 
   const allValid = steps.every((step): step is Step => step !== undefined);
@@ -107,7 +105,7 @@ export function findFlowProblems(
     steps.forEach((step, index) => {
       if (step.kind !== "magnet") return;
       for (const [i, field] of (step.magnet.requires ?? []).entries()) {
-        const captures = (s: Step) => (s.kind === "ask" && s.ask.save === field) || (s.kind === "set" && field in s.set);
+        const captures = (s: Step) => kindOf(s).captures(s).includes(field);
         const way = wayWithout(steps, step.id, captures);
         if (way)
           problems.push({
@@ -119,9 +117,6 @@ export function findFlowProblems(
   }
   return problems;
 }
-
-/** Contact fields that count as personal data: asked for only after consent where the flow requires it. */
-export const personalDataFields = ["contact.phone", "contact.email"];
 
 /**
  * A way from the first step to `targetId` that passes no step for which `captures` holds
@@ -152,10 +147,6 @@ function wayWithout(steps: Step[], targetId: string, captures: (step: Step) => b
     }
   }
   return undefined;
-}
-
-function waitsForContact(step: Step): boolean {
-  return step.kind === "ask" || step.kind === "consent" || waitsForButton(step);
 }
 
 /**
@@ -202,31 +193,9 @@ function reachableSteps(steps: Step[]): Set<string> {
   return reachable;
 }
 
-function templatesOf(step: Step): Array<{ source: string; path: Array<string | number> }> {
-  const found: Array<{ source: string; path: Array<string | number> }> = [];
-  if (step.kind === "message") found.push({ source: step.say, path: ["say"] });
-  if (step.kind === "ask") {
-    found.push({ source: step.ask.text, path: ["ask", "text"] });
-    if (step.ask.retry) found.push({ source: step.ask.retry, path: ["ask", "retry"] });
-  }
-  if (step.kind === "end" && typeof step.end === "string") found.push({ source: step.end, path: ["end"] });
-  if (step.kind === "consent") found.push({ source: step.consent.text, path: ["consent", "text"] });
-  if (step.kind === "magnet") {
-    found.push({ source: step.magnet.say, path: ["magnet", "say"] });
-    if (step.magnet.fallback) found.push({ source: step.magnet.fallback, path: ["magnet", "fallback"] });
-  }
-  if (step.kind === "set") {
-    for (const [key, value] of Object.entries(step.set)) if (typeof value === "string") found.push({ source: value, path: ["set", key] });
-  }
-  for (const [i, f] of (step.followUps ?? []).entries()) if (f.say) found.push({ source: f.say, path: ["followUps", i, "say"] });
-  return found;
-}
-
-function conditionsOf(step: Step): Array<{ source: string; path: Array<string | number> }> {
-  const found: Array<{ source: string; path: Array<string | number> }> = [];
-  if (step.kind === "branch") for (const [i, b] of step.branches.entries()) found.push({ source: b.when, path: ["branches", i, "when"] });
-  for (const [i, f] of (step.followUps ?? []).entries()) if (f.unless) found.push({ source: f.unless, path: ["followUps", i, "unless"] });
-  return found;
+/** The templates or conditions written in a step's follow-ups. */
+function followUpSources(step: Step, key: "say" | "unless"): Array<{ source: string; path: StepPath }> {
+  return (step.followUps ?? []).flatMap((f, i) => (f[key] ? [{ source: f[key] as string, path: ["followUps", i, key] }] : []));
 }
 
 function suggest(target: string, ids: string[]): string {

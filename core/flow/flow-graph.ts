@@ -1,6 +1,8 @@
-import { assertNever } from "../assert-never.ts";
-import type { Flow, Stage, Step } from "./flow-schema.ts";
+import type { Stage } from "../model/stage.ts";
+import type { Flow } from "./flow-schema.ts";
 import { stepTargets } from "./step-graph.ts";
+import type { StepPath, StepShape } from "./step-kind.ts";
+import { kindOf, type Step } from "./step-kinds.ts";
 
 const maxLabel = 48;
 
@@ -48,47 +50,29 @@ export function flowToMermaid(flow: Flow, options: { currentStepId?: string | nu
   return `${lines.join("\n")}\n`;
 }
 
+/** Mermaid's bracket pairs for each shape a kind asks for. */
+const mermaidShapes: Record<StepShape["shape"], [string, string]> = {
+  box: ["[", "]"],
+  question: ["[/", "/]"],
+  decision: ["{", "}"],
+  action: ["[[", "]]"],
+  jump: ["(", ")"],
+  check: ["{{", "}}"],
+  terminal: ["([", "])"],
+};
+
 function shapeOf(step: Step): string {
-  const text = (body: string) => `"${mermaidLabel(`${step.id}: ${body}`)}"`;
-  switch (step.kind) {
-    case "message":
-      return `[${text(`💬 ${step.say}`)}]`;
-    case "ask":
-      return `[/${text(`❓ ${step.ask.text}`)}/]`;
-    case "branch":
-      return `{${text("branch")}}`;
-    case "set":
-      return `[[${text(`set ${Object.keys(step.set).join(", ")}`)}]]`;
-    case "tag":
-      return `[[${text(`tags ${[...(step.tag.add ?? []).map((t) => `+${t}`), ...(step.tag.remove ?? []).map((t) => `−${t}`)].join(" ")}`)}]]`;
-    case "goto":
-      return `(${text("goto")})`;
-    case "consent":
-      return `{{${text(`✅ consent ${step.consent.version}`)}}}`;
-    case "magnet":
-      return `[[${text(`🎁 ${step.magnet.name}: ${step.magnet.file ? "file" : step.magnet.link ? "link" : `promo ${step.magnet.promo}`}`)}]]`;
-    case "end":
-      return `([${text(`end${typeof step.end === "string" ? `: ${step.end}` : ""}`)}])`;
-    default:
-      return assertNever(step);
-  }
+  const { shape, label } = kindOf(step).shape(step);
+  const [open, close] = mermaidShapes[shape];
+  return `${open}"${mermaidLabel(`${step.id}: ${label}`)}"${close}`;
 }
 
-function edgeLabel(step: Step, path: Array<string | number>): string | undefined {
-  const [key, index] = path;
-  if (key === "buttons" && step.kind === "message") {
-    const button = step.buttons?.[index as number];
-    return button ? button.text : undefined;
-  }
-  if (key === "branches" && step.kind === "branch") return step.branches[index as number]?.when;
-  // A branch falls through to the next step when no condition holds: that is its else.
-  if (key === "else" || (key === undefined && step.kind === "branch")) return "else";
-  if (key === "followUps") {
-    const followUp = step.followUps?.[index as number];
+function edgeLabel(step: Step, path: StepPath): string | undefined {
+  if (path[0] === "followUps") {
+    const followUp = step.followUps?.[path[1] as number];
     return followUp ? `⏰ ${followUp.after}${followUp.unless ? ` unless ${followUp.unless}` : ""}` : undefined;
   }
-  if (step.kind === "consent") return key === "declined" ? (step.consent.decline ?? "declined") : (step.consent.accept ?? "accepted");
-  return undefined;
+  return kindOf(step).edgeLabel(step, path);
 }
 
 /** Mermaid labels: one short line, no markup, quotes and angle brackets as entity codes. */

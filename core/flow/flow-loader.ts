@@ -5,11 +5,14 @@ import { basename, dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
-import { QuietHours } from "../engine/quiet-hours.ts";
+import type { FileAttachment } from "../model/outbound-message.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
-import { findFlowProblems, personalDataFields } from "./flow-checks.ts";
+import { findFlowProblems } from "./flow-checks.ts";
 import { FlowError, type FlowProblem } from "./flow-error.ts";
-import { type FileAttachment, type Flow, flowHeaderSchema, type Step, stepKindKeys, stepSchemas } from "./flow-schema.ts";
+import { type Flow, flowHeaderSchema } from "./flow-schema.ts";
+import { QuietHours } from "./quiet-hours.ts";
+import { personalDataFields } from "./step-fields.ts";
+import { kindOf, kindOfRaw, type Step, stepKinds } from "./step-kinds.ts";
 import { describeIssue, formatPath, positionOf, yamlSyntaxProblem } from "./yaml-position.ts";
 
 type Path = ReadonlyArray<string | number>;
@@ -58,16 +61,20 @@ export class FlowLoader {
     header.data.steps.forEach((raw, index) => {
       const id = (raw as { id?: unknown } | null)?.id;
       if (typeof id === "string") knownIds.add(id);
-      const kind = stepKindOf(raw);
+      const kind = kindOfRaw(raw);
       if (!kind) {
         const keys = raw && typeof raw === "object" ? Object.keys(raw).filter((k) => k !== "id") : [];
         problems.push({
           ...locate(["steps", index]),
-          message: `steps[${index}]: unknown step kind${keys.length ? ` (keys: ${keys.join(", ")})` : ""}; a step needs one of: ${stepKindKeys.map(([key]) => key).join(", ")}`,
+          message: `steps[${index}]: unknown step kind${keys.length ? ` (keys: ${keys.join(", ")})` : ""}; a step needs one of: ${Object.values(
+            stepKinds,
+          )
+            .map((k) => k.key)
+            .join(", ")}`,
         });
         return;
       }
-      const parsed = stepSchemas[kind].safeParse(raw);
+      const parsed = stepKinds[kind].schema.safeParse(raw);
       if (parsed.success) steps[index] = { kind, ...parsed.data } as Step;
       else addZodIssues(parsed.error.issues, ["steps", index]);
     });
@@ -89,16 +96,13 @@ export class FlowLoader {
     }
     const files = new Map<string, FileAttachment>();
     steps.forEach((step, index) => {
-      const [path, keyPath] =
-        step?.kind === "message" ? [step.file, ["file"]] : step?.kind === "magnet" ? [step.magnet.file, ["magnet", "file"]] : [];
-      if (!path || files.has(path)) return;
-      const attachment = resolveAttachment(path, file);
-      if (typeof attachment === "string")
-        problems.push({
-          ...locate(["steps", index, ...(keyPath as string[])]),
-          message: `steps[${index}].${(keyPath as string[]).join(".")}: ${attachment}`,
-        });
-      else files.set(path, attachment);
+      for (const { source: path, path: keyPath } of step ? kindOf(step).files(step) : []) {
+        if (files.has(path)) continue;
+        const attachment = resolveAttachment(path, file);
+        if (typeof attachment === "string")
+          problems.push({ ...locate(["steps", index, ...keyPath]), message: `${formatPath(["steps", index, ...keyPath])}: ${attachment}` });
+        else files.set(path, attachment);
+      }
     });
     for (const [from, to] of Object.entries(header.data.migrate?.steps ?? {})) {
       if (!knownIds.has(to))
@@ -118,6 +122,8 @@ export class FlowLoader {
       quietHours,
       requiresConsent,
       faq: header.data.faq ?? [],
+      language: header.data.language,
+      texts: header.data.texts ?? {},
       migrate: header.data.migrate ? { steps: header.data.migrate.steps ?? {} } : undefined,
       source,
       files,
@@ -145,9 +151,4 @@ function resolveAttachment(path: string, flowFile: string): FileAttachment | str
   if (size > maxAttachmentBytes) return `file "${path}" is ${(size / 1024 / 1024).toFixed(1)} MB; Telegram accepts at most 50 MB`;
   const sha256 = createHash("sha256").update(readFileSync(absolute)).digest("hex");
   return { path: absolute, name: basename(absolute), sha256, size };
-}
-
-function stepKindOf(raw: unknown) {
-  if (!raw || typeof raw !== "object") return undefined;
-  return stepKindKeys.find(([key]) => key in raw)?.[1];
 }

@@ -1,4 +1,5 @@
-import type { ChannelName, OutboundMessage } from "../engine/engine-types.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
 
 /** Delivers messages on one channel; implemented by the adapters in bots/. */
 export interface ChannelSender {

@@ -1,5 +1,4 @@
-import type { OutboundButton } from "../engine/engine-types.ts";
-import type { FileAttachment } from "../flow/flow-schema.ts";
+import type { FileAttachment, OutboundButton } from "../model/outbound-message.ts";
 import type { ChannelAddress } from "./conversation-store.ts";
 
 export interface TranscriptEntry {

@@ -1,6 +1,7 @@
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { InboundEvent } from "../engine/engine-types.ts";
+import type { InboundEvent } from "../model/inbound-event.ts";
+import { fromStoredMessage } from "../model/stored-message.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
@@ -52,13 +53,14 @@ export class ConversationRuntime {
 
   /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
   async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, event: InboundEvent): Promise<boolean> {
-    const applied = await this.deps.store.applyInbound(
-      inboundKey,
+    const linkCode = linkCodeIn(event);
+    const applied = await this.deps.store.applyInbound({
+      key: inboundKey,
       from,
       profile,
-      (context) => this.deps.engine.handle({ ...context, channel: from.channel, event, now: this.clock() }),
-      linkCodeIn(event),
-    );
+      before: linkCode ? { type: "redeem_link_code", code: linkCode } : undefined,
+      decide: (context) => this.deps.engine.handle({ ...context, channel: from.channel, event, inboundKey, now: this.clock() }),
+    });
     if (!applied) {
       this.deps.logger.info({ inboundKey }, "duplicate inbound update ignored");
       return false;
@@ -163,7 +165,10 @@ export class ConversationRuntime {
       const sender = this.senders.get(next.channel);
       try {
         if (!sender) throw new Error(`channel "${next.channel}" is not enabled`);
-        await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, next.message);
+        // The row names its file by content hash; the path is wherever a loaded flow has it now.
+        const message = fromStoredMessage(next.message, (sha256) => this.deps.engine.flows.file(sha256));
+        if (!message) throw new MessageRejectedError(`file ${next.message.file?.name} (${next.message.file?.sha256}) is in no loaded flow`);
+        await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, message);
         await this.deps.store.markSent(next.id);
       } catch (error) {
         // Senders ride out short trouble themselves (429, 5xx, network). What reaches here is

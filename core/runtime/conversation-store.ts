@@ -1,4 +1,8 @@
-import type { ChannelName, ContactView, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
+import type { EngineResult } from "../engine/engine-types.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import type { ContactView } from "../model/contact-view.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
+import type { StoredMessage } from "../model/stored-message.ts";
 import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
 
 /** Who wrote, as the channel knows them. */
@@ -23,6 +27,27 @@ export interface TurnContext {
   linkResult?: "linked" | "invalid";
 }
 
+/**
+ * Work done before the state of an inbound is loaded, because it changes whose state that is:
+ * a "link my accounts" code sent from another messenger joins this address's contact with the
+ * one that asked for the code.
+ */
+export type PreTurnEffect = { type: "redeem_link_code"; code: string };
+
+/**
+ * One inbound of any kind — a message today; a payment confirmation, a staff reply or an
+ * outside event next — as a unit of work: recorded by its idempotency key, then lock → load →
+ * decide → persist in one transaction, then the runtime's after-commit step.
+ */
+export interface InboundUnit {
+  /** Telegram update id, VK message id, payment event id …: a unit whose key was seen is ignored. */
+  key: string;
+  from: ChannelAddress;
+  profile: ContactProfile;
+  before?: PreTurnEffect | undefined;
+  decide(context: TurnContext): EngineResult;
+}
+
 /** What the runtime must do after the transaction committed. */
 export interface AppliedTurn {
   /** The contact whose outbox may have new messages. */
@@ -38,7 +63,7 @@ export interface PendingOutbound {
   contactId: string;
   channel: ChannelName;
   externalId: string;
-  message: OutboundMessage;
+  message: StoredMessage;
   dedupeKey: string;
   /** Send attempts so far, this one included. */
   attempts: number;
@@ -51,17 +76,10 @@ export interface PendingOutbound {
  */
 export interface ConversationStore {
   /**
-   * Records `inboundKey`, then runs `decide` on the locked state and persists its result.
+   * Records the unit's key, then runs `decide` on the locked state and persists its result.
    * Returns null when the key was seen before (a redelivery): nothing is done.
    */
-  applyInbound(
-    inboundKey: string,
-    from: ChannelAddress,
-    profile: ContactProfile,
-    decide: (context: TurnContext) => EngineResult,
-    /** A link code to redeem first: this address joins the contact that asked for the code. */
-    linkCode?: string,
-  ): Promise<AppliedTurn | null>;
+  applyInbound(unit: InboundUnit): Promise<AppliedTurn | null>;
 
   /**
    * Settles a pending follow-up exactly once: `decide` gets the locked state of its

@@ -1,4 +1,4 @@
-import type { ChannelName } from "../engine/engine-types.ts";
+import type { ChannelName } from "../model/channel-name.ts";
 
 /**
  * Remembers what a platform calls a file we already uploaded (a Telegram file_id, a VK doc

@@ -17,11 +17,11 @@ export async function lockContact(tx: Tx, contactId: string): Promise<void> {
  * may have moved the address to another contact meanwhile, so it is checked under the lock.
  * Contact first, then identity: the order merges lock in, so the two cannot deadlock.
  */
-export async function lockContactOf(tx: Tx, from: ChannelAddress, guess: string): Promise<string> {
+export async function lockContactOf(tx: Tx, from: ChannelAddress, guess: string, now: Date): Promise<string> {
   for (let contactId = guess; ; ) {
     await lockContact(tx, contactId);
     const [identity] = await tx.$queryRaw<Array<{ contactId: string }>>`
-      UPDATE "ChannelIdentity" SET "blockedAt" = NULL, "lastSeenAt" = now()
+      UPDATE "ChannelIdentity" SET "blockedAt" = NULL, "lastSeenAt" = ${now}
       WHERE channel = ${from.channel} AND "externalId" = ${from.externalId} RETURNING "contactId"`;
     if (!identity) throw new Error(`channel identity ${from.channel}:${from.externalId} vanished`);
     if (identity.contactId === contactId) return contactId;

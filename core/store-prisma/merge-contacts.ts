@@ -1,3 +1,5 @@
+import type { EventData } from "../events/event-catalog.ts";
+import { writeEvent } from "./event-rows.ts";
 import type { Contact, Prisma } from "./generated/client.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -9,7 +11,13 @@ type Tx = Prisma.TransactionClient;
  * first source is the earlier one. Of two conversations in the same flow the more recently
  * active one is kept (with its follow-ups); `fromId` is deleted. Both contacts must be locked.
  */
-export async function mergeContacts(tx: Tx, fromId: string, intoId: string, reason: string): Promise<void> {
+export async function mergeContacts(
+  tx: Tx,
+  fromId: string,
+  intoId: string,
+  reason: EventData<"contacts_merged">["reason"],
+  now: Date,
+): Promise<void> {
   const [from, into] = await Promise.all([
     tx.contact.findUniqueOrThrow({ where: { id: fromId } }),
     tx.contact.findUniqueOrThrow({ where: { id: intoId } }),
@@ -57,7 +65,5 @@ export async function mergeContacts(tx: Tx, fromId: string, intoId: string, reas
       currentConversationId: current,
     },
   });
-  await tx.event.create({
-    data: { contactId: intoId, type: "contacts_merged", data: { from: fromId, reason, droppedConversations: dropped } },
-  });
+  await writeEvent(tx, intoId, { type: "contacts_merged", data: { from: fromId, reason, droppedConversations: dropped } }, now);
 }

@@ -1,4 +1,4 @@
-import type { OutboundMessage } from "../engine/engine-types.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
 import type { ConversationReader, ConversationSnapshot, TranscriptEntry } from "../runtime/conversation-reader.ts";
 import type { ChannelAddress } from "../runtime/conversation-store.ts";
 import type { PrismaClient } from "./generated/client.ts";

@@ -1,19 +1,19 @@
-import { linkCodePlaceholder } from "../engine/account-link.ts";
-import type { ChannelName, ConversationState, EngineResult, OutboundMessage } from "../engine/engine-types.ts";
-import { withPromoCode } from "../engine/promo-code.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import { storedMessageSchema } from "../model/stored-message.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
   ContactProfile,
   ConversationStore,
+  InboundUnit,
   PendingOutbound,
   TurnContext,
 } from "../runtime/conversation-store.ts";
-import { createLinkCode, redeemLinkCode } from "./account-link-codes.ts";
-import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
-import { issuePromoCode } from "./issue-promo-code.ts";
+import { redeemLinkCode } from "./account-link-codes.ts";
+import { writeEvent } from "./event-rows.ts";
+import { Prisma, type PrismaClient } from "./generated/client.ts";
 import { lockContact, lockContactOf } from "./lock-contact.ts";
-import { mergeContacts } from "./merge-contacts.ts";
+import { persistTurn } from "./persist-turn.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
 
@@ -24,32 +24,47 @@ const staleClaimMs = 60_000;
 /** Row locks are waited for, not failed on, when a contact writes fast. */
 const transactionOptions = { maxWait: 30_000, timeout: 30_000 };
 
+export interface PrismaConversationStoreOptions {
+  /** Every timestamp the store writes or compares with comes from here (the simulator's clock is virtual). */
+  clock?: () => Date;
+}
+
 /**
  * ConversationStore on PostgreSQL through Prisma (https://www.prisma.io/docs/orm/prisma-client/queries/transactions).
  * Per-contact ordering: every turn locks the contact row (`SELECT … FOR UPDATE`) inside its
  * transaction, so turns of one contact apply one at a time across processes.
  */
 export class PrismaConversationStore implements ConversationStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly clock: () => Date;
 
-  async applyInbound(
-    inboundKey: string,
-    from: ChannelAddress,
-    profile: ContactProfile,
-    decide: (context: TurnContext) => EngineResult,
-    linkCode?: string,
-  ): Promise<AppliedTurn | null> {
-    const resolved = await this.resolveContact(from, profile);
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: PrismaConversationStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
+    const { key, from } = unit;
+    const resolved = await this.resolveContact(from, unit.profile);
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
-        const receipt = await tx.inboundReceipt.createMany({ data: [{ key: inboundKey, channel: from.channel }], skipDuplicates: true });
+        const now = this.clock();
+        const receipt = await tx.inboundReceipt.createMany({
+          data: [{ key, channel: from.channel, receivedAt: now }],
+          skipDuplicates: true,
+        });
         if (receipt.count === 0) return null;
-        let contactId = await lockContactOf(tx, from, resolved);
-        const linkResult = linkCode ? await redeemLinkCode(tx, linkCode, contactId) : undefined;
-        if (linkResult?.into) contactId = linkResult.into;
+        let contactId = await lockContactOf(tx, from, resolved, now);
+        let linkResult: TurnContext["linkResult"];
+        if (unit.before?.type === "redeem_link_code") {
+          const redeemed = await redeemLinkCode(tx, unit.before.code, contactId, now);
+          contactId = redeemed.into ?? contactId;
+          linkResult = redeemed.into ? "linked" : "invalid";
+        }
         const { context, contact, conversations } = await this.load(tx, contactId);
-        const result = decide(linkResult ? { ...context, linkResult: linkResult.into ? "linked" : "invalid" } : context);
-        return this.persist(tx, { contact, conversations, result, from, keyBase: inboundKey, setCurrent: true });
+        const result = unit.decide(linkResult ? { ...context, linkResult } : context);
+        return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, now });
       }, transactionOptions),
     );
   }
@@ -59,6 +74,7 @@ export class PrismaConversationStore implements ConversationStore {
     if (planned?.status !== "pending") return null;
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
+        const now = this.clock();
         await lockContact(tx, planned.conversation.contactId);
         const { context, contact, conversations } = await this.load(tx, planned.conversation.contactId);
         // Re-read under the lock: a concurrent run of the same job may have settled it.
@@ -71,17 +87,14 @@ export class PrismaConversationStore implements ConversationStore {
           orderBy: { lastSeenAt: "desc" },
         });
         if (!identity) {
-          await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: new Date() } });
+          await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: now } });
           return null;
         }
         const channel = identity.channel as ChannelName;
         const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
-        await tx.followUp.update({
-          where: { id: followUpId },
-          data: { status: result.fired ? "fired" : "skipped", settledAt: new Date() },
-        });
+        await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: now } });
         const from = { channel, externalId: identity.externalId };
-        return this.persist(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false });
+        return persistTurn(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false, now });
       }, transactionOptions),
     );
   }
@@ -95,45 +108,43 @@ export class PrismaConversationStore implements ConversationStore {
 
   async setBlocked(address: ChannelAddress, blocked: boolean): Promise<string[]> {
     return this.prisma.$transaction(async (tx) => {
+      const now = this.clock();
       const identity = await tx.channelIdentity.findUnique({ where: { channel_externalId: address } });
       if (!identity) return [];
-      await tx.channelIdentity.update({ where: { id: identity.id }, data: { blockedAt: blocked ? new Date() : null } });
-      await tx.event.create({
-        data: { contactId: identity.contactId, type: blocked ? "channel_blocked" : "channel_unblocked", data: { ...address } },
-      });
+      await tx.channelIdentity.update({ where: { id: identity.id }, data: { blockedAt: blocked ? now : null } });
+      await writeEvent(tx, identity.contactId, { type: blocked ? "channel_blocked" : "channel_unblocked", data: { ...address } }, now);
       if (!blocked) return [];
       const pending = await tx.followUp.findMany({
         where: { status: "pending", conversation: { contactId: identity.contactId } },
         select: { id: true },
       });
-      await tx.followUp.updateMany({
-        where: { id: { in: pending.map((f) => f.id) } },
-        data: { status: "cancelled", settledAt: new Date() },
-      });
+      await tx.followUp.updateMany({ where: { id: { in: pending.map((f) => f.id) } }, data: { status: "cancelled", settledAt: now } });
       return pending.map((f) => f.id);
     }, transactionOptions);
   }
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
+    const now = this.clock();
+    const staleBefore = new Date(now.getTime() - staleClaimMs);
     const rows = await this.prisma.$queryRaw<
       Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string; attempts: number }>
-    >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = now(), "nextAttemptAt" = NULL
+    >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = ${now}, "nextAttemptAt" = NULL
       WHERE id = (SELECT id FROM "OutboxMessage" o WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
                     -- another process still sending to this contact goes first: order is kept across replicas
                     AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."contactId" = o."contactId" AND s.status = 'sending'
-                                    AND s."claimedAt" > now() - make_interval(secs => ${staleClaimMs / 1000}))
+                                    AND s."claimedAt" > ${staleBefore})
                     -- a message waiting for its retry holds back itself and everything after it
                     AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" w WHERE w."contactId" = o."contactId" AND w.status = 'pending'
-                                    AND w.id <= o.id AND w."nextAttemptAt" > now())
+                                    AND w.id <= o.id AND w."nextAttemptAt" > ${now})
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey", attempts`;
     const row = rows[0];
     if (!row) return null;
-    return { ...row, channel: row.channel as ChannelName, message: row.payload as OutboundMessage };
+    return { ...row, channel: row.channel as ChannelName, message: storedMessageSchema.parse(row.payload) };
   }
 
   async markSent(id: bigint): Promise<void> {
-    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "sent", sentAt: new Date(), lastError: null } });
+    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "sent", sentAt: this.clock(), lastError: null } });
   }
 
   async markFailed(id: bigint, error: string, retryAt?: Date): Promise<void> {
@@ -144,12 +155,13 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async contactsWithUnsent(): Promise<string[]> {
+    const now = this.clock();
     await this.prisma.outboxMessage.updateMany({
-      where: { status: "sending", claimedAt: { lt: new Date(Date.now() - staleClaimMs) } },
+      where: { status: "sending", claimedAt: { lt: new Date(now.getTime() - staleClaimMs) } },
       data: { status: "pending" },
     });
     const rows = await this.prisma.outboxMessage.findMany({
-      where: { status: "pending", OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: new Date() } }] },
+      where: { status: "pending", OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] },
       distinct: ["contactId"],
       select: { contactId: true },
     });
@@ -161,13 +173,16 @@ export class PrismaConversationStore implements ConversationStore {
     const where = { channel_externalId: { channel: from.channel, externalId: from.externalId } };
     const existing = await this.prisma.channelIdentity.findUnique({ where });
     if (existing) return existing.contactId;
+    const now = this.clock();
     try {
       const contact = await this.prisma.contact.create({
         data: {
           firstName: profile.first_name ?? null,
           lastName: profile.last_name ?? null,
           username: profile.username ?? null,
-          identities: { create: { channel: from.channel, externalId: from.externalId } },
+          createdAt: now,
+          updatedAt: now,
+          identities: { create: { channel: from.channel, externalId: from.externalId, createdAt: now, lastSeenAt: now } },
         },
       });
       return contact.id;
@@ -191,181 +206,5 @@ export class PrismaConversationStore implements ConversationStore {
       currentFlowId: current?.flowId ?? null,
     };
     return { context, contact, conversations };
-  }
-
-  private async persist(
-    tx: Tx,
-    turn: {
-      contact: Contact;
-      conversations: Conversation[];
-      result: EngineResult;
-      from: ChannelAddress;
-      keyBase: string;
-      setCurrent: boolean;
-    },
-  ): Promise<AppliedTurn> {
-    const { contact, result, from } = turn;
-    const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
-    const visitByFlow = new Map<string, ConversationState>();
-
-    for (const state of result.conversations) {
-      const data = {
-        flowVersion: state.flowVersion,
-        stepId: state.stepId,
-        visit: state.visit,
-        stage: state.stage,
-        status: state.status,
-        state: { v: 1, vars: state.vars, attempts: state.attempts, answer: state.answer ?? null } as Prisma.InputJsonValue,
-        channel: from.channel,
-      };
-      const saved = await tx.conversation.upsert({
-        where: { contactId_flowId: { contactId: contact.id, flowId: state.flowId } },
-        create: { contactId: contact.id, flowId: state.flowId, ...data },
-        update: data,
-      });
-      idByFlow.set(state.flowId, saved.id);
-      visitByFlow.set(state.flowId, state);
-    }
-
-    const currentId =
-      turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
-    if (result.contactChanged || currentId !== contact.currentConversationId) {
-      const c = result.contact;
-      await tx.contact.update({
-        where: { id: contact.id },
-        data: {
-          firstName: c.first_name ?? null,
-          lastName: c.last_name ?? null,
-          username: c.username ?? null,
-          phone: c.phone ?? null,
-          email: c.email ?? null,
-          firstSource: c.first_source ?? null,
-          lastSource: c.last_source ?? null,
-          consentVersion: c.consent?.version ?? null,
-          consentAt: c.consent ? new Date(c.consent.at) : null,
-          consentChannel: c.consent?.channel ?? null,
-          fields: c.fields as Prisma.InputJsonValue,
-          tags: c.tags,
-          optedOut: c.optedOut,
-          currentConversationId: currentId,
-        },
-      });
-    }
-
-    // Follow-ups of a visit the contact left (or of everything, after /stop) are cancelled.
-    const left = [...visitByFlow.values()].map((s) => ({
-      conversationId: idByFlow.get(s.flowId) as string,
-      ...(s.status === "active" ? { visit: { not: s.visit } } : {}),
-    }));
-    const cancelWhere: Prisma.FollowUpWhereInput = result.contact.optedOut
-      ? { status: "pending", conversation: { contactId: contact.id } }
-      : { status: "pending", OR: left.length ? left : [{ id: "" }] };
-    const cancelled = await tx.followUp.findMany({ where: cancelWhere, select: { id: true } });
-    if (cancelled.length) {
-      await tx.followUp.updateMany({
-        where: { id: { in: cancelled.map((f) => f.id) } },
-        data: { status: "cancelled", settledAt: new Date() },
-      });
-    }
-
-    const schedule = result.contact.optedOut
-      ? []
-      : result.followUps
-          .filter((f) => visitByFlow.get(f.flowId)?.visit === f.visit && visitByFlow.get(f.flowId)?.status === "active")
-          .map((f) => {
-            const conversationId = idByFlow.get(f.flowId) as string;
-            return {
-              id: `${conversationId}-${f.visit}-${f.index}`,
-              conversationId,
-              visit: f.visit,
-              stepId: f.stepId,
-              index: f.index,
-              dueAt: f.dueAt,
-              heldBackFrom: f.heldBackFrom,
-            };
-          });
-    if (schedule.length) await tx.followUp.createMany({ data: schedule.map(({ heldBackFrom: _, ...row }) => row), skipDuplicates: true });
-
-    const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
-    if (result.events.length) {
-      await tx.event.createMany({
-        data: result.events.map((e) => ({
-          contactId: contact.id,
-          conversationId: conversationOf(e.flowId),
-          type: e.type,
-          data: { ...e.data, ...(e.type === "message_in" ? { key: turn.keyBase, channel: from.channel } : {}) } as Prisma.InputJsonValue,
-        })),
-      });
-    }
-    const { outbound, exhaustedPromoPools } = await this.fillInCodes(tx, contact.id, result.outbound, conversationOf);
-    if (outbound.length) {
-      await tx.outboxMessage.createMany({
-        data: outbound.map((o, index) => ({
-          dedupeKey: `${turn.keyBase}#${index}`,
-          contactId: contact.id,
-          conversationId: conversationOf(o.flowId),
-          channel: from.channel,
-          externalId: from.externalId,
-          payload: o.message as unknown as Prisma.InputJsonValue,
-        })),
-        skipDuplicates: true,
-      });
-    }
-    return {
-      contactId: await this.joinSamePerson(tx, contact, result.contact),
-      schedule: schedule.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
-      cancel: cancelled.map((f) => f.id),
-      ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
-    };
-  }
-
-  /**
-   * Puts into the messages the codes only the store can make: promo codes and "link my
-   * accounts" codes, issued inside the turn's transaction, so a failed turn issues none.
-   */
-  private async fillInCodes(
-    tx: Tx,
-    contactId: string,
-    outbound: EngineResult["outbound"],
-    conversationOf: (flowId: string | null) => string | null,
-  ): Promise<{ outbound: EngineResult["outbound"]; exhaustedPromoPools: string[] }> {
-    const exhaustedPromoPools: string[] = [];
-    const filled: EngineResult["outbound"] = [];
-    for (const o of outbound) {
-      if (o.message.linkCode) {
-        const { linkCode: _flag, ...message } = o.message;
-        const code = await createLinkCode(tx, contactId);
-        filled.push({ ...o, message: { ...message, text: message.text.replace(linkCodePlaceholder, code) } });
-      } else if (o.message.promo) {
-        const { pool } = o.message.promo;
-        const code = await issuePromoCode(tx, pool, contactId);
-        if (code === undefined) exhaustedPromoPools.push(pool);
-        await tx.event.create({
-          data: {
-            contactId,
-            conversationId: conversationOf(o.flowId),
-            type: code === undefined ? "promo_pool_exhausted" : "promo_issued",
-            data: { pool, ...(code ? { code } : {}) },
-          },
-        });
-        filled.push({ ...o, message: withPromoCode(o.message, code) });
-      } else {
-        filled.push(o);
-      }
-    }
-    return { outbound: filled, exhaustedPromoPools };
-  }
-
-  /** A phone or email this turn gave that another contact has: one person, one contact. Returns the contact that remains. */
-  private async joinSamePerson(tx: Tx, before: Contact, after: EngineResult["contact"]): Promise<string> {
-    const newPhone = after.phone && after.phone !== before.phone ? after.phone : undefined;
-    const newEmail = after.email && after.email !== before.email ? after.email : undefined;
-    if (!newPhone && !newEmail) return before.id;
-    const [same] = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT id FROM "Contact" WHERE id <> ${before.id}::uuid AND (phone = ${newPhone ?? null} OR email = ${newEmail ?? null})
-      ORDER BY "createdAt" LIMIT 1 FOR UPDATE`;
-    if (!same) return before.id;
-    await mergeContacts(tx, before.id, same.id, newPhone ? "phone" : "email");
-    return same.id;
   }
 }

@@ -1,4 +1,4 @@
-import type { ChannelName } from "../engine/engine-types.ts";
+import type { ChannelName } from "../model/channel-name.ts";
 import type { UploadedFileCache } from "../runtime/uploaded-file-cache.ts";
 import type { PrismaClient } from "./generated/client.ts";
 

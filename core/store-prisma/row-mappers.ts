@@ -1,6 +1,7 @@
 import { z } from "zod";
-import type { ContactView, ConversationState } from "../engine/engine-types.ts";
-import { stageSchema } from "../flow/flow-schema.ts";
+import { stageSchema } from "../flow/step-fields.ts";
+import type { ContactView } from "../model/contact-view.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
 import type { Contact, Conversation } from "./generated/client.ts";
 
 /** The engine's part of Conversation.state, versioned and parsed on read. */

@@ -1,6 +1,7 @@
-import { builtinContactFields, contactFieldValue, type OutboundMessage } from "../engine/engine-types.ts";
 import { FlowHarness } from "../engine/flow-harness.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import { builtinContactFields, contactFieldValue } from "../model/contact-view.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
 import { htmlToPlainText } from "../template/html-to-plain-text.ts";
 import type { LoadedTranscripts } from "./transcript-loader.ts";
 import type { Turn } from "./transcript-schema.ts";

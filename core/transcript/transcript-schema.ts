@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { channelNames } from "../engine/engine-types.ts";
-import { durationSchema, stageSchema } from "../flow/flow-schema.ts";
+import { durationSchema, stageSchema } from "../flow/step-fields.ts";
+import { channelNames } from "../model/channel-name.ts";
 
 /**
  * Transcript test files: conversations written as turns, replayed on the engine with a virtual

@@ -1,8 +1,14 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
-import type { askStepSchema } from "../flow/flow-schema.ts";
+import type { AnswerKind } from "../../model/outbound-message.ts";
 
-type Ask = z.infer<typeof askStepSchema>["ask"];
+/** What validation needs of a question. */
+export interface AskRules {
+  type: AnswerKind;
+  options?: string[] | undefined;
+  min?: number | undefined;
+  max?: number | undefined;
+}
 export type AnswerCheck = { ok: true; value: string | number } | { ok: false };
 
 const emailSchema = z.email();
@@ -11,7 +17,7 @@ const emailSchema = z.email();
  * Validates and normalises an answer to an `ask` step: numbers become numbers, emails are
  * lower-cased, phones become E.164 (libphonenumber-js), choices become the option text.
  */
-export function validateAnswer(ask: Ask, text: string, defaultRegion: CountryCode): AnswerCheck {
+export function validateAnswer(ask: AskRules, text: string, defaultRegion: CountryCode): AnswerCheck {
   const answer = text.trim();
   if (!answer) return { ok: false };
   switch (ask.type) {
@@ -43,11 +49,3 @@ export function validateAnswer(ask: Ask, text: string, defaultRegion: CountryCod
     }
   }
 }
-
-export const defaultRetryTexts: Record<Ask["type"], string> = {
-  text: "Пожалуйста, напишите ответ текстом.",
-  number: "Нужно число. Попробуйте ещё раз.",
-  email: "Похоже, это не email. Пример: name@example.com",
-  phone: "Не получилось распознать номер. Пример: +7 900 123-45-67",
-  choice: "Пожалуйста, выберите один из вариантов.",
-};

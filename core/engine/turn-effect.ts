@@ -1,0 +1,60 @@
+import type { OutboundMessage } from "../model/outbound-message.ts";
+
+/**
+ * Work the engine decides on but cannot do itself, because only the store (inside the turn's
+ * transaction) or a service knows the outcome: a unique promo code, a link code, and soon a
+ * payment link or a support ticket. Each is resolved by a resolver of the store, or by the
+ * harness's in-memory one (`effect-resolvers.ts`); the effects that answer the contact bring a
+ * `compose` function that turns the outcome into the message, sent at `position` among the
+ * turn's other messages.
+ */
+export type TurnEffect = IssuePromoCode | CreateLinkCode;
+
+interface EffectBase {
+  flowId: string | null;
+  /** How many of the turn's messages come before the one this effect composes. */
+  position: number;
+}
+
+/** A unique code from a pool (one per contact and pool: asking again gives the same one). */
+export interface IssuePromoCode extends EffectBase {
+  type: "issue_promo_code";
+  pool: string;
+  /** The message with the code, or the fallback when the pool is empty (`undefined`). */
+  compose: (code: string | undefined) => OutboundMessage;
+}
+
+/** A one-hour "link my accounts" code for this contact. */
+export interface CreateLinkCode extends EffectBase {
+  type: "create_link_code";
+  compose: (code: string) => OutboundMessage;
+}
+
+export type TurnEffectType = TurnEffect["type"];
+export type EffectOfType<T extends TurnEffectType> = Extract<TurnEffect, { type: T }>;
+
+/**
+ * How one kind of resolver (store, harness) performs every effect. A mapped type, so a new
+ * effect without a resolver is a type error, not a message that silently never leaves.
+ */
+export type EffectResolvers<Context, Result> = {
+  [T in TurnEffectType]: (effect: EffectOfType<T>, context: Context) => Result;
+};
+
+/** Performs one effect with the resolver for its type (TypeScript cannot pair them up by itself). */
+export function resolveEffect<Context, Result>(resolvers: EffectResolvers<Context, Result>, effect: TurnEffect, context: Context): Result {
+  return (resolvers[effect.type] as (effect: TurnEffect, context: Context) => Result)(effect, context);
+}
+
+/** The turn's messages in reading order: those known at once, with the effects' messages slotted in at their positions. */
+export function messagesInOrder<M>(known: M[], composed: Array<{ position: number; message: M }>): M[] {
+  const slots = known.map((message) => [message]);
+  const tail: M[] = [];
+  for (const { position, message } of composed) {
+    // Before the message now at `position`; past the end, after all of them.
+    const slot = slots[position];
+    if (slot) slot.splice(slot.length - 1, 0, message);
+    else tail.push(message);
+  }
+  return [...slots.flat(), ...tail];
+}

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { channelNames } from "../model/channel-name.ts";
+import { stageNames } from "../model/stage.ts";
+
+/**
+ * Every event type the system writes to the append-only event log, with its payload schema.
+ * Writers (engine, store, services) and readers (reports, the console, triggers) share it, so
+ * an event nobody declared cannot be written and a reader knows each payload's shape.
+ *
+ * A payload changes by adding an optional field, or by a new version: `version` is stored with
+ * each row, and a reader parses old rows with the schema of their version (`eventSchemaOf`).
+ */
+const stage = z.enum(stageNames).nullable();
+const channel = z.enum(channelNames);
+
+const payloads = {
+  message_in: z.strictObject({
+    key: z.string(),
+    channel,
+    text: z.string().optional(),
+    type: z.enum(["start", "button"]).optional(),
+    payload: z.string().optional(),
+    flowId: z.string().optional(),
+    label: z.string().optional(),
+  }),
+  message_out: z.strictObject({ text: z.string(), buttons: z.array(z.string()).optional(), file: z.string().optional() }),
+  conversation_started: z.strictObject({ version: z.string() }),
+  conversation_ended: z.strictObject({ reason: z.enum(["finished", "switched"]), to: z.string().optional() }),
+  step_entered: z.strictObject({ stepId: z.string(), visit: z.number().int() }),
+  stage_changed: z.strictObject({ from: stage, to: z.enum(stageNames), stepId: z.string() }),
+  field_set: z.strictObject({ field: z.string(), value: z.unknown() }),
+  tag_added: z.strictObject({ tag: z.string() }),
+  tag_removed: z.strictObject({ tag: z.string() }),
+  answer_invalid: z.strictObject({ stepId: z.string(), attempts: z.number().int() }),
+  button_stale: z.strictObject({ payload: z.string() }),
+  opted_out: z.strictObject({}),
+  opted_in: z.strictObject({}),
+  followup_fired: z.strictObject({ visit: z.number().int(), stepId: z.string(), index: z.number().int() }),
+  followup_skipped: z.strictObject({
+    visit: z.number().int(),
+    stepId: z.string(),
+    index: z.number().int(),
+    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless"]),
+  }),
+  flow_error: z.strictObject({
+    reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing"]),
+    stepId: z.string().nullable().optional(),
+    condition: z.string().optional(),
+    message: z.string().optional(),
+    missing: z.array(z.string()).optional(),
+  }),
+  flow_migrated: z.strictObject({ from: z.string(), to: z.string(), step: z.string() }),
+  source_recorded: z.strictObject({ source: z.string(), first: z.string() }),
+  lead: z.strictObject({
+    magnet: z.string(),
+    kind: z.enum(["file", "link", "promo"]),
+    stage,
+    first_source: z.string().nullable(),
+    last_source: z.string().nullable(),
+  }),
+  consent_given: z.strictObject({ version: z.string(), text_sha256: z.string(), channel, at: z.string() }),
+  consent_declined: z.strictObject({ version: z.string() }),
+  consent_withdrawn: z.strictObject({ version: z.string(), channel }),
+  faq_answered: z.strictObject({
+    entry: z.string(),
+    confidence: z.number(),
+    via: z.enum(["match", "suggestion"]),
+    question: z.string().optional(),
+  }),
+  faq_suggested: z.strictObject({ question: z.string(), entries: z.array(z.string()) }),
+  faq_unanswered: z.strictObject({ question: z.string(), step: z.string().nullable() }),
+  handoff_requested: z.strictObject({}),
+  promo_issued: z.strictObject({ pool: z.string(), code: z.string() }),
+  promo_pool_exhausted: z.strictObject({ pool: z.string() }),
+  channel_blocked: z.strictObject({ channel, externalId: z.string() }),
+  channel_unblocked: z.strictObject({ channel, externalId: z.string() }),
+  contacts_merged: z.strictObject({
+    from: z.string(),
+    reason: z.enum(["phone", "email", "link_code"]),
+    droppedConversations: z.array(z.string()),
+  }),
+} as const;
+
+export type EventType = keyof typeof payloads;
+export type EventData<T extends EventType> = z.infer<(typeof payloads)[T]>;
+
+/** The payload version written today, per type (all 1 so far). */
+export const currentEventVersion = 1;
+
+/** An event as writers produce it; the store adds contact, conversation and time. */
+export type DomainEvent = { [T in EventType]: { type: T; flowId?: string; data: EventData<T> } }[EventType];
+
+export const eventTypes = Object.keys(payloads) as EventType[];
+
+/** The payload schema of `type` at `version`, or undefined for a type or version the catalog does not know. */
+export function eventSchemaOf(type: string, version: number = currentEventVersion): z.ZodType | undefined {
+  if (version !== currentEventVersion || !Object.hasOwn(payloads, type)) return undefined;
+  return payloads[type as EventType];
+}
+
+/**
+ * Checks an event before it is written: the type must be in the catalog and the payload must
+ * match its schema. Throws (a bug in the writer, never the customer's input) otherwise.
+ */
+export function checkedEvent<T extends { type: string; data: unknown }>(event: T): T {
+  const schema = eventSchemaOf(event.type);
+  if (!schema) throw new Error(`event type "${event.type}" is not in the event catalog (core/events/event-catalog.ts)`);
+  const parsed = schema.safeParse(event.data);
+  if (!parsed.success) {
+    throw new Error(`event "${event.type}" does not match its catalog schema: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  }
+  return event;
+}
+
+/** An event row read back, typed by the catalog; rows of unknown types or versions are left out by readers. */
+export function parseEvent(row: { type: string; version?: number; data: unknown }): DomainEvent | undefined {
+  const schema = eventSchemaOf(row.type, row.version ?? currentEventVersion);
+  const parsed = schema?.safeParse(row.data);
+  return parsed?.success ? ({ type: row.type, data: parsed.data } as DomainEvent) : undefined;
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { stageNames } from "../model/stage.ts";
+
+/** The building blocks step kinds make their schemas of, so every kind writes ids, templates and durations alike. */
+
+export const stageSchema = z.enum(stageNames).describe("Customer-journey stage of the step");
+
+const idPattern = /^[a-z0-9][a-z0-9_-]*$/;
+export const stepIdSchema = z
+  .string()
+  .regex(idPattern, "ids use lower-case latin letters, digits, '_' and '-'")
+  .max(40)
+  .describe("Stable step id, referenced by goto");
+
+/** A name in reports and lookups (lead magnet, promo pool …): the same alphabet as step ids. */
+export const nameSchema = z.string().regex(idPattern).max(40);
+
+/** Durations such as `30m`, `1h`, `1h30m`, `7d`: a number alone is refused (minutes or days?). */
+export const durationSchema = z
+  .string()
+  .regex(/^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*)+$/, "a duration is a number with a unit: 30s, 15m, 2h, 7d, 1h30m")
+  .describe("Delay such as 30m, 2h, 7d or 1h30m");
+
+/** A Liquid template, e.g. `Привет, {{ contact.first_name | default: 'друг' }}!` */
+export const templateSchema = z.string().min(1).describe("Text (Liquid template; simple HTML: <b> <i> <u> <s> <code> <a>)");
+
+/** A condition in CEL, e.g. `vars.score >= 9 && "vip" in contact.tags`. */
+export const conditionSchema = z.string().min(1).describe("Condition in CEL, e.g. vars.score >= 9");
+
+/** Where an answer or a `set` value goes: a contact field or a flow variable. */
+export const fieldPathSchema = z
+  .string()
+  .regex(/^(contact|vars)\.[a-z_][a-z0-9_]*$/, "write contact.<field> or vars.<name> (lower-case, digits, '_')")
+  .describe("contact.<field> or vars.<name>");
+
+/** A button label: VK allows 40 characters. */
+export const labelSchema = z.string().min(1).max(40);
+
+export const linkSchema = z.url({ protocol: /^https?$/ });
+
+export const followUpSchema = z
+  .strictObject({
+    after: durationSchema,
+    say: templateSchema.optional(),
+    goto: stepIdSchema.optional(),
+    unless: conditionSchema.optional().describe("Skip the follow-up when this condition is true at send time"),
+    marketing: z
+      .boolean()
+      .optional()
+      .describe("false for a service reminder; marketing follow-ups (the default) need the contact's consent where the flow requires it"),
+  })
+  .refine((f) => f.say !== undefined || f.goto !== undefined, { message: "a follow-up needs `say`, `goto` or both" })
+  .describe("Sent after a delay if the contact is still at this step");
+
+/** Keys every step has, whatever its kind. */
+export const stepBase = {
+  id: stepIdSchema,
+  stage: stageSchema.optional(),
+  followUps: z.array(followUpSchema).max(10).optional(),
+};
+
+/** Contact fields that count as personal data: asked for only after consent where the flow requires it. */
+export const personalDataFields = ["contact.phone", "contact.email"];

@@ -1,0 +1,50 @@
+import type { z } from "zod";
+import type { StepKind } from "./step-kind.ts";
+import { askStep } from "./steps/ask-step.ts";
+import { branchStep } from "./steps/branch-step.ts";
+import { consentStep } from "./steps/consent-step.ts";
+import { endStep } from "./steps/end-step.ts";
+import { gotoStep } from "./steps/goto-step.ts";
+import { magnetStep } from "./steps/magnet-step.ts";
+import { messageStep } from "./steps/message-step.ts";
+import { setStep } from "./steps/set-step.ts";
+import { tagStep } from "./steps/tag-step.ts";
+
+/**
+ * The registry of step kinds: the flow schema, loader, checks, chart and engine all read it.
+ * A new kind is a module in steps/ and one line here. The order is the order the loader tries
+ * their keys in: `say` and `goto` come last, because other kinds may carry them too.
+ */
+export const stepKinds = {
+  ask: askStep,
+  consent: consentStep,
+  branch: branchStep,
+  set: setStep,
+  tag: tagStep,
+  end: endStep,
+  magnet: magnetStep,
+  message: messageStep,
+  goto: gotoStep,
+} as const;
+
+export type StepKindName = keyof typeof stepKinds;
+
+/** A validated step of any kind, told apart by `kind`. */
+export type Step = { [K in StepKindName]: { kind: K } & z.infer<(typeof stepKinds)[K]["schema"]> }[StepKindName];
+
+/** Steps of one kind. */
+export type StepOf<K extends StepKindName> = Extract<Step, { kind: K }>;
+
+/**
+ * The module of a step's kind. TypeScript cannot follow that `stepKinds[step.kind]` takes
+ * exactly this step, so the one cast of the registry lives here.
+ */
+export function kindOf(step: Step): StepKind<string, z.ZodType<Step>> {
+  return stepKinds[step.kind] as unknown as StepKind<string, z.ZodType<Step>>;
+}
+
+/** The kind whose key a raw step carries, in registry order. */
+export function kindOfRaw(raw: unknown): StepKindName | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  return (Object.keys(stepKinds) as StepKindName[]).find((name) => stepKinds[name].key in raw);
+}

@@ -1,0 +1,18 @@
+import type { Stage } from "./stage.ts";
+
+/** One contact's conversation in one flow, as the engine reads and changes it. */
+export interface ConversationState {
+  flowId: string;
+  flowVersion: string;
+  /** Null once the conversation has ended. */
+  stepId: string | null;
+  /** Increases on every step entry; buttons and follow-ups belong to one visit. */
+  visit: number;
+  stage: Stage | null;
+  status: "active" | "ended";
+  vars: Record<string, unknown>;
+  /** Invalid answers given at the current step. */
+  attempts: number;
+  /** The last valid answer, available to conditions as `answer`. */
+  answer?: unknown;
+}

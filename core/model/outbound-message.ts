@@ -1,0 +1,35 @@
+/** What a question expects as its answer, so an adapter can offer e.g. a "share phone" button. */
+export const answerKinds = ["text", "number", "email", "phone", "choice"] as const;
+export type AnswerKind = (typeof answerKinds)[number];
+
+export interface OutboundButton {
+  label: string;
+  /** Sent back by a reply button. */
+  payload?: string;
+  /** Opened by a link button. */
+  url?: string;
+}
+
+/** A file a flow sends, resolved and checked when the flow is loaded. */
+export interface FileAttachment {
+  /** Absolute path on this machine. */
+  path: string;
+  /** File name shown to the person. */
+  name: string;
+  /** Content hash: the key under which platforms' upload ids are remembered. */
+  sha256: string;
+  size: number;
+}
+
+/** One message in the normalised model that every channel adapter renders. */
+export interface OutboundMessage {
+  /** Simple HTML (`<b> <i> <u> <s> <code> <a>`) for html channels, plain text otherwise. */
+  text: string;
+  format: "html" | "plain";
+  /** Rows of buttons. */
+  buttons?: OutboundButton[][];
+  /** What the question expects. */
+  expects?: AnswerKind;
+  /** A document to send; `text` is its caption where the platform allows (Telegram: ≤ 1024 characters). */
+  file?: FileAttachment;
+}

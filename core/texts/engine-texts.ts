@@ -1,0 +1,72 @@
+/**
+ * What the bot says on its own behalf — not written in any flow: opt-out, consent, stale
+ * buttons, retries, the knowledge base's phrases, the link-accounts dialogue, channel labels.
+ * In Russian and English; a flow (`texts:`) or the installation (`flows/texts.yaml`) overrides
+ * any of them, and `language:` picks the base.
+ */
+const ru = {
+  optedOut: "Вы отписались от сообщений. Чтобы вернуться, напишите /start.",
+  optedOutWithConsent: "Вы отписались от сообщений и отозвали согласие на обработку персональных данных. Чтобы вернуться, напишите /start.",
+  consentAccept: "Согласен",
+  consentDecline: "Не согласен",
+  consentDeclined: "Понимаем. Без согласия мы не сможем продолжить. Если передумаете — напишите /start.",
+  linkCode: "Чтобы связать аккаунты, отправьте боту в другом мессенджере (Telegram или VK) этот код в течение часа:",
+  linked: "Готово, аккаунты связаны: продолжайте там, где вам удобнее.",
+  linkInvalid: "Этот код не подошёл: он неверный или устарел. Запросите новый командой /link.",
+  staleButton: "Эта кнопка уже неактуальна.",
+  chooseButton: "Пожалуйста, выберите вариант на кнопках.",
+  noFlow: "Напишите /start, чтобы начать.",
+  retryText: "Пожалуйста, напишите ответ текстом.",
+  retryNumber: "Нужно число. Попробуйте ещё раз.",
+  retryEmail: "Похоже, это не email. Пример: name@example.com",
+  retryPhone: "Не получилось распознать номер. Пример: +7 900 123-45-67",
+  retryChoice: "Пожалуйста, выберите один из вариантов.",
+  magnetLinkButton: "Открыть",
+  faqDidYouMean: "Возможно, вы спрашиваете об этом:",
+  faqNotFound: "Не нашёл готового ответа на этот вопрос.",
+  faqAskHuman: "Позвать менеджера",
+  faqHumanRequested: "Передал ваш вопрос менеджеру — он ответит здесь же в рабочее время.",
+  sharePhone: "📱 Отправить мой номер",
+};
+
+export type EngineTextKey = keyof typeof ru;
+export type EngineTexts = Record<EngineTextKey, string>;
+
+const en: EngineTexts = {
+  optedOut: "You have unsubscribed. To come back, send /start.",
+  optedOutWithConsent: "You have unsubscribed and withdrawn your consent to the processing of personal data. To come back, send /start.",
+  consentAccept: "I agree",
+  consentDecline: "I do not agree",
+  consentDeclined: "Understood. We cannot continue without your consent. If you change your mind, send /start.",
+  linkCode: "To link your accounts, send this code to the bot in your other messenger (Telegram or VK) within an hour:",
+  linked: "Done, your accounts are linked: carry on wherever suits you.",
+  linkInvalid: "This code did not work: it is wrong or has expired. Ask for a new one with /link.",
+  staleButton: "This button is no longer current.",
+  chooseButton: "Please choose one of the buttons.",
+  noFlow: "Send /start to begin.",
+  retryText: "Please write your answer as text.",
+  retryNumber: "A number is needed. Please try again.",
+  retryEmail: "That does not look like an email. Example: name@example.com",
+  retryPhone: "Could not read the number. Example: +44 20 7946 0958",
+  retryChoice: "Please choose one of the options.",
+  magnetLinkButton: "Open",
+  faqDidYouMean: "Perhaps you are asking about this:",
+  faqNotFound: "I could not find a ready answer to this question.",
+  faqAskHuman: "Talk to a person",
+  faqHumanRequested: "I have passed your question to a manager, who will answer here during working hours.",
+  sharePhone: "📱 Share my number",
+};
+
+export const engineTextLanguages = ["ru", "en"] as const;
+export type EngineTextLanguage = (typeof engineTextLanguages)[number];
+
+export const engineTexts: Record<EngineTextLanguage, EngineTexts> = { ru, en };
+export const engineTextKeys = Object.keys(ru) as EngineTextKey[];
+
+/** The texts in `language` with `overrides` applied, later overrides winning (installation, then flow). */
+export function resolveEngineTexts(
+  language: EngineTextLanguage = "ru",
+  ...overrides: Array<Partial<EngineTexts> | undefined>
+): EngineTexts {
+  return Object.assign({}, engineTexts[language], ...overrides.filter(Boolean));
+}
