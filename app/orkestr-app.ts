@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { TelegramChannel } from "../bots/telegram/telegram-channel.ts";
 import { VkChannel } from "../bots/vk/vk-channel.ts";
+import { RedisWebChatRelay } from "../bots/webchat/redis-web-chat-relay.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
@@ -56,7 +57,9 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   });
   // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
   const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
-  const webChat = new WebChatChannel();
+  // Replicas share the web chat's live updates: a page's stream may be held by another process than the sender.
+  const webChatRelay = await RedisWebChatRelay.start({ redis, channel: `${config.QUEUE_PREFIX}:webchat`, logger });
+  const webChat = new WebChatChannel(webChatRelay);
   const uploadedFiles = new PrismaUploadedFileCache(database.prisma);
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
@@ -167,6 +170,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       await stopSweeper();
       await runtime.idle();
       await queue.close();
+      webChatRelay.close();
       redis.disconnect();
       await database.close();
       logger.info("stopped");

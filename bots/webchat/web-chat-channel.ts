@@ -19,16 +19,35 @@ export function webChatFileOf(file: FileAttachment): NonNullable<WebChatMessage[
 }
 
 /**
+ * Carries web chat messages between the app's processes, so a page sees a message whichever
+ * replica sent it. Implemented over Redis pub/sub by `RedisWebChatRelay`.
+ */
+export interface WebChatRelay {
+  /** Hands the message to the other processes. Resolves once that was tried: it never rejects. */
+  publish(sessionId: string, message: WebChatMessage): Promise<void>;
+  /** Registers where messages that other processes published are delivered in this one. */
+  onMessage(deliver: (sessionId: string, message: WebChatMessage) => void): void;
+}
+
+/**
  * The web chat's "platform": sending a message means handing it to the open pages of that
  * session (Server-Sent Events). The outbox row is the durable copy; a page that was closed
  * reads it back from the history.
+ *
+ * Pages on this process get a message at once; with a relay, pages whose stream another
+ * replica holds get it through the relay. Without one, only this process's pages see it, which
+ * is enough for a single process.
  */
 export class WebChatChannel implements ChannelSender {
   readonly channel = "web" as const;
-  private readonly sessions = new EventEmitter().setMaxListeners(0);
+  private readonly pages = new EventEmitter().setMaxListeners(0);
+
+  constructor(private readonly relay?: WebChatRelay) {
+    relay?.onMessage((sessionId, message) => this.pages.emit(sessionId, message));
+  }
 
   async send(to: { externalId: string; outboxId: bigint }, message: OutboundMessage): Promise<void> {
-    this.publish(to.externalId, {
+    await this.publish(to.externalId, {
       id: `out-${to.outboxId}`,
       direction: "out",
       text: message.text,
@@ -38,13 +57,18 @@ export class WebChatChannel implements ChannelSender {
     });
   }
 
-  publish(sessionId: string, message: WebChatMessage): void {
-    this.sessions.emit(sessionId, message);
+  /**
+   * Shows the message on the session's pages: on this process's at once (before this returns),
+   * on the other replicas' through the relay. Never rejects (see `WebChatRelay.publish`).
+   */
+  async publish(sessionId: string, message: WebChatMessage): Promise<void> {
+    this.pages.emit(sessionId, message);
+    await this.relay?.publish(sessionId, message);
   }
 
-  /** Returns the unsubscribe function. */
+  /** Calls `listener` with each message of the session, whichever process sent it. Returns the unsubscribe function. */
   subscribe(sessionId: string, listener: (message: WebChatMessage) => void): () => void {
-    this.sessions.on(sessionId, listener);
-    return () => this.sessions.off(sessionId, listener);
+    this.pages.on(sessionId, listener);
+    return () => this.pages.off(sessionId, listener);
   }
 }

@@ -76,7 +76,9 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
 
   const receive = async (session: string, clientMessageId: string, event: InboundEvent, echo?: string) => {
     const key = `web:${session}:${clientMessageId}`;
-    if (echo) deps.channel.publish(session, { id: `in-${key}`, direction: "in", text: echo, createdAt: new Date().toISOString() });
+    // Not awaited: the turn need not wait for the relay to other replicas, and the echo still
+    // goes out ahead of the replies (same order on this process and on the Redis connection).
+    if (echo) void deps.channel.publish(session, { id: `in-${key}`, direction: "in", text: echo, createdAt: new Date().toISOString() });
     await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event);
   };
 
