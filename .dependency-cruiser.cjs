@@ -14,11 +14,12 @@ const layers = [
   ["core/transcript", "core/runtime"],
   ["core/store-prisma", "core/scheduler-bullmq", "core/pacing-redis"],
   ["bots"],
-  ["cli", "app"],
+  ["app"],
+  ["cli"],
 ];
 
-const escape = (path) => path.replace(/[.]/g, "\\.");
-const pathOf = (modules) => `^(${modules.map(escape).join("|")})(/|$)`;
+const literal = (path) => path.replace(/[.]/g, "\\.");
+const pathOf = (modules) => `^(${modules.map(literal).join("|")})(/|$)`;
 
 const layerRules = layers.flatMap((modules, level) => {
   const above = layers.slice(level + 1).flat();
@@ -67,7 +68,7 @@ module.exports = {
           "core/engine",
         ]),
       },
-      to: { path: `^node_modules/(${infrastructurePackages.map(escape).join("|")})/` },
+      to: { path: `(^|/)node_modules/(${infrastructurePackages.map(literal).join("|")})/` },
     },
     {
       name: "no-circular",
