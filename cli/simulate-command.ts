@@ -69,7 +69,8 @@ export async function simulateCommand(
     const terminal = new TerminalChannel(options.channel, out);
     const runtime = new ConversationRuntime({
       engine: new Engine(flows),
-      store: new PrismaConversationStore(database.prisma),
+      // One virtual clock for the engine, the store and the timers: every timestamp is simulated time.
+      store: new PrismaConversationStore(database.prisma, { clock: () => now }),
       scheduler: timers,
       senders: [terminal],
       logger: {

@@ -14,7 +14,7 @@ export interface WebChatMessage {
 }
 
 /** Where the page downloads a flow's file: by content hash, so only files of loaded flows are served. */
-export function webChatFileOf(file: FileAttachment): NonNullable<WebChatMessage["file"]> {
+export function webChatFileOf(file: Pick<FileAttachment, "sha256" | "name" | "size">): NonNullable<WebChatMessage["file"]> {
   return { name: file.name, size: file.size, url: `/api/files/${file.sha256}/${encodeURIComponent(file.name)}` };
 }
 

@@ -112,9 +112,13 @@ export function checkedEvent<T extends { type: string; data: unknown }>(event: T
   return event;
 }
 
-/** An event row read back, typed by the catalog; rows of unknown types or versions are left out by readers. */
+/**
+ * An event row read back, typed by the catalog; rows of unknown types or versions, or whose
+ * payload does not fit, are left out by readers. Keys a payload has beyond its schema (written
+ * before the catalog existed) are dropped rather than refused.
+ */
 export function parseEvent(row: { type: string; version?: number; data: unknown }): DomainEvent | undefined {
-  const schema = eventSchemaOf(row.type, row.version ?? currentEventVersion);
-  const parsed = schema?.safeParse(row.data);
+  const schema = eventSchemaOf(row.type, row.version ?? currentEventVersion) as z.ZodObject | undefined;
+  const parsed = schema?.strip().safeParse(row.data);
   return parsed?.success ? ({ type: row.type, data: parsed.data } as DomainEvent) : undefined;
 }

@@ -1,4 +1,5 @@
-import type { FileAttachment, OutboundButton } from "../model/outbound-message.ts";
+import type { OutboundButton } from "../model/outbound-message.ts";
+import type { StoredMessage } from "../model/stored-message.ts";
 import type { ChannelAddress } from "./conversation-store.ts";
 
 export interface TranscriptEntry {
@@ -6,7 +7,8 @@ export interface TranscriptEntry {
   direction: "in" | "out";
   text: string;
   buttons?: OutboundButton[][];
-  file?: FileAttachment;
+  /** A file sent with the message, named by content hash. */
+  file?: NonNullable<StoredMessage["file"]>;
   createdAt: Date;
 }
 

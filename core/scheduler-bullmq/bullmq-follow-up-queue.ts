@@ -20,6 +20,8 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
   constructor(
     private readonly connection: ConnectionOptions,
     private readonly prefix = "orkestr",
+    /** "Now" for the delays: the same clock the store and the runtime use. */
+    private readonly clock: () => Date = () => new Date(),
   ) {
     this.queue = new Queue<FollowUpJob>(queueName, { connection, prefix });
   }
@@ -32,7 +34,7 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
         data: { followUpId: id },
         opts: {
           jobId: jobIdOf(id),
-          delay: Math.max(0, dueAt.getTime() - Date.now()),
+          delay: Math.max(0, dueAt.getTime() - this.clock().getTime()),
           attempts: 8,
           backoff: { type: "exponential", delay: 1_000 },
           removeOnComplete: true,

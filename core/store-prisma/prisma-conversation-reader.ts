@@ -1,4 +1,5 @@
-import type { OutboundMessage } from "../model/outbound-message.ts";
+import { parseEvent } from "../events/event-catalog.ts";
+import { storedMessageSchema } from "../model/stored-message.ts";
 import type { ConversationReader, ConversationSnapshot, TranscriptEntry } from "../runtime/conversation-reader.ts";
 import type { ChannelAddress } from "../runtime/conversation-store.ts";
 import type { PrismaClient } from "./generated/client.ts";
@@ -19,14 +20,17 @@ export class PrismaConversationReader implements ConversationReader {
       }),
     ]);
     const entries: Array<TranscriptEntry & { order: bigint }> = [];
-    for (const event of inbound) {
-      const data = event.data as { text?: string; label?: string; key?: string; channel?: string };
-      const text = data.text ?? data.label;
-      if (!text || data.channel !== address.channel) continue;
-      entries.push({ id: `in-${data.key ?? event.id}`, direction: "in", text, createdAt: event.createdAt, order: event.id * 2n });
+    for (const row of inbound) {
+      const event = parseEvent(row);
+      if (event?.type !== "message_in") continue;
+      const text = event.data.text ?? event.data.label;
+      if (!text || event.data.channel !== address.channel) continue;
+      entries.push({ id: `in-${event.data.key}`, direction: "in", text, createdAt: row.createdAt, order: row.id * 2n });
     }
     for (const row of outbound) {
-      const message = row.payload as unknown as OutboundMessage;
+      const parsed = storedMessageSchema.safeParse(row.payload);
+      if (!parsed.success) continue;
+      const message = parsed.data;
       entries.push({
         id: `out-${row.id}`,
         direction: "out",

@@ -13,6 +13,8 @@ const conversationStateJson = z.object({
 });
 
 const stageJson = stageSchema.nullable().catch(null);
+/** Contact.fields: the flow's own contact fields, any JSON value each. */
+const contactFieldsJson = z.record(z.string(), z.unknown()).catch({});
 
 /** Database rows to the engine's views. */
 export function toContactView(row: Contact): ContactView {
@@ -29,7 +31,7 @@ export function toContactView(row: Contact): ContactView {
       row.consentVersion && row.consentAt
         ? { version: row.consentVersion, at: row.consentAt.toISOString(), channel: row.consentChannel ?? "" }
         : null,
-    fields: (row.fields ?? {}) as Record<string, unknown>,
+    fields: contactFieldsJson.parse(row.fields ?? {}),
     tags: row.tags,
     optedOut: row.optedOut,
   };
