@@ -4,10 +4,15 @@ import { loadConfig } from "./config.ts";
 import { startOrkestr } from "./orkestr-app.ts";
 
 /** `npm start`: the production process, configured by environment variables. */
-const logger = pino({ level: process.env.LOG_LEVEL ?? "info" });
+
+// The level is part of the configuration: until that is read, a bad configuration (LOG_LEVEL
+// included) is reported at pino's default level.
+let logger = pino();
 
 try {
-  const app = await startOrkestr(loadConfig(), logger);
+  const config = loadConfig();
+  logger = pino({ level: config.LOG_LEVEL });
+  const app = await startOrkestr(config, logger);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       app.stop().then(

@@ -5,21 +5,14 @@
  */
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { loadConfig } from "../app/config.ts";
 import { startOrkestr } from "../app/orkestr-app.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { findRedisServer, startRedis } from "./redis-service.ts";
 import type { RunningService } from "./service-process.ts";
 
-// People read the demo's log: pretty-print it (production logs stay JSON lines).
-const logger = pino({
-  level: process.env.LOG_LEVEL ?? "info",
-  transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } },
-});
-const dataDir = resolve(process.env.DATA_DIR || ".data");
-
-async function localRedis(): Promise<RunningService | undefined> {
+async function localRedis(dataDir: string, logger: Logger): Promise<RunningService | undefined> {
   if (process.env.REDIS_URL) return undefined;
   await findRedisServer({ log: (message) => logger.info(message) });
   const dir = resolve(dataDir, "redis");
@@ -30,9 +23,16 @@ async function localRedis(): Promise<RunningService | undefined> {
 
 let redis: RunningService | undefined;
 try {
-  redis = await localRedis();
-  const config = loadConfig({ FLOWS_WATCH: "true", ...process.env, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) });
-  const app = await startOrkestr(config, logger);
+  // Read first: a bad setting (the log level too) is reported before a Redis is started for nothing.
+  const config = loadConfig({ FLOWS_WATCH: "true", ...process.env });
+  // People read the demo's log: pretty-print it (production logs stay JSON lines).
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } },
+  });
+  const dataDir = resolve(config.DATA_DIR);
+  redis = await localRedis(dataDir, logger);
+  const app = await startOrkestr({ ...config, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) }, logger);
   console.log(`\n  Orkestr demo is running: open ${app.url}/ to chat with the example flows.\n  Stop with Ctrl+C.\n`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, async () => {

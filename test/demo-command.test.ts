@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,21 @@ describe("the demo", () => {
   let demo: ChildProcess | undefined;
   afterEach(() => {
     if (demo?.exitCode === null) demo.kill("SIGKILL");
+  });
+
+  it("refuses a bad LOG_LEVEL with the configuration error, before it starts a Redis", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "orkestr-demo-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "loud" };
+    delete env.REDIS_URL;
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    demo = child;
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(output).toMatch(/^Could not start the demo: Invalid configuration:\n {2}LOG_LEVEL: /);
+    expect(existsSync(join(dataDir, "redis"))).toBe(false);
   });
 
   it("serves the example flows in the web chat with a Redis it started itself, and stops cleanly", async () => {

@@ -20,6 +20,16 @@ describe("start-up errors are plain and complete", () => {
     expect(app.output).toContain(`${join(dir, "broken.yaml")}:7:5 steps[1]: unknown step kind (keys: sya)`);
   });
 
+  it("refuses a log level pino does not know, named like any other bad variable", async () => {
+    const app = await AppProcess.create(await testConfig(), { LOG_LEVEL: "loud" });
+    await expect(app.start(20_000)).rejects.toThrow(/app exited with 1/);
+    const fatal = app.output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(fatal).toEqual([expect.objectContaining({ level: 60, msg: expect.stringMatching(/^Invalid configuration:\n {2}LOG_LEVEL: /) })]);
+  });
+
   it("requires a webhook secret with a Telegram webhook URL", () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_WEBHOOK_URL: "https://x.test/telegram/webhook" })).toThrow(
       /TELEGRAM_WEBHOOK_SECRET: set/,

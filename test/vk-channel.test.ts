@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
-import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { loadVkSpec, vkCallProblems } from "./support/vk-spec.ts";
 
 const guide = readFileSync(new URL("./fixtures/flows/files/guide.pdf", import.meta.url));
@@ -140,9 +140,12 @@ describe("VK channel (vk-io against a fake VK API)", () => {
 
 describe("VK Callback API", () => {
   const api = new FakeVkApi(778);
-  let app: RunningOrkestr;
-  const post = (body: Record<string, unknown>) =>
-    fetch(`${app.url}/vk/callback`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  let running: TestAppWithDatabase;
+  /** What the app logged at warn and above, as pino's JSON lines. */
+  const logged: Array<Record<string, unknown>> = [];
+  const postRaw = (body: string) =>
+    fetch(`${running.app.url}/vk/callback`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const post = (body: Record<string, unknown>) => postRaw(JSON.stringify(body));
   const messageNew = (id: number, peer: number, text: string, secret = "cb-secret") => ({
     type: "message_new",
     group_id: 778,
@@ -157,18 +160,19 @@ describe("VK Callback API", () => {
 
   beforeAll(async () => {
     await api.start();
-    app = await startTestApp(
-      await testConfig({
+    running = await startTestAppWithDatabase(
+      {
         VK_GROUP_TOKEN: "vk1.a.test-token",
         VK_GROUP_ID: "778",
         VK_API_BASE_URL: `${api.url}/method`,
         VK_CONFIRMATION_CODE: "conf-123",
         VK_CALLBACK_SECRET: "cb-secret",
-      }),
+      },
+      pino({ level: "warn" }, { write: (line: string) => logged.push(JSON.parse(line)) }),
     );
   });
   afterAll(async () => {
-    await app?.stop();
+    await running?.stop();
     await api.stop();
   });
 
@@ -189,5 +193,47 @@ describe("VK Callback API", () => {
     expect((await post({ ...messageNew(3, 602, "Привет"), group_id: 1 })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 300));
     expect(api.sent(602)).toEqual([]);
+  });
+
+  it("answers ok to events it can never handle, logs them without secret or text, and processes nothing", async () => {
+    const skipped = () => logged.filter((line) => String(line.msg).startsWith("vk callback skipped"));
+    const badMessage = messageNew(11, 611, "secret text two");
+    const answers = [
+      await postRaw('{"type":"message_new","group_id":778,"secret":"cb-secret","object":{"message":{"text":"secret text one"'),
+      // JSON.stringify leaves out a field set to undefined.
+      await post({ ...messageNew(10, 610, "secret text three"), type: undefined }),
+      await post({ ...messageNew(13, 613, "secret text four"), event_id: 13 }),
+      await post({ ...messageNew(14, 614, "secret text five"), object: "secret text five" }),
+      await post({ ...badMessage, object: { ...badMessage.object, message: { ...badMessage.object.message, peer_id: "611" } } }),
+      await post({ type: "message_deny", group_id: 778, event_id: "ev12", v: "5.199", secret: "cb-secret", object: {} }),
+      await post({ ...badMessage, object: { ...badMessage.object, message: { ...badMessage.object.message, payload: "{oops" } } }),
+    ];
+    expect(await Promise.all(answers.map(async (r) => `${r.status} ${await r.text()}`))).toEqual(Array(7).fill("200 ok"));
+
+    const problem = (path: string) => [expect.stringMatching(new RegExp(`^${path}: Invalid input`))];
+    expect(skipped().map(({ level, type, eventId, problems }) => ({ level, type, eventId, problems }))).toEqual([
+      { level: 40, type: undefined, eventId: undefined, problems: undefined },
+      { level: 40, type: undefined, eventId: "ev10", problems: problem("type") },
+      { level: 40, type: "message_new", eventId: undefined, problems: problem("event_id") },
+      { level: 40, type: "message_new", eventId: "ev14", problems: problem("object") },
+      { level: 40, type: "message_new", eventId: "ev11", problems: problem("object.message.peer_id") },
+      { level: 40, type: "message_deny", eventId: "ev12", problems: problem("object.user_id") },
+      { level: 40, type: "message_new", eventId: "ev11", problems: problem("object.message.payload") },
+    ]);
+    const log = JSON.stringify(logged);
+    expect(log).not.toContain("cb-secret");
+    expect(log).not.toContain("secret text");
+
+    await new Promise((r) => setTimeout(r, 300));
+    for (const peer of [610, 611, 613, 614]) expect(api.sent(peer)).toEqual([]);
+    const { rows } = await running.db.query(`SELECT "externalId" FROM "ChannelIdentity" WHERE channel = 'vk'`);
+    expect(rows.map((r) => r.externalId)).not.toContainEqual(expect.stringMatching(/^61\d$|undefined/));
+  });
+
+  it("refuses an invalid event with a wrong or missing secret (403) before looking at what is wrong with it", async () => {
+    const before = logged.length;
+    expect((await post({ ...messageNew(20, 620, "Привет", "guess"), type: undefined })).status).toBe(403);
+    expect((await post({ type: "message_new", group_id: 778, object: [] })).status).toBe(403);
+    expect(logged.slice(before)).toEqual([]);
   });
 });

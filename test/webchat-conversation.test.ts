@@ -48,7 +48,9 @@ describe("web chat against real PostgreSQL and Redis", () => {
     expect(download.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''guide.pdf");
     expect(Buffer.from(await download.arrayBuffer())).toEqual(guide);
     expect((await fetch(`${app.url}/api/files/${"0".repeat(64)}/guide.pdf`)).status).toBe(404);
-    expect((await fetch(`${app.url}/api/files/..%2F..%2Fpackage.json/x`)).status).toBe(404);
+    const traversal = await fetch(`${app.url}/api/files/..%2F..%2Fpackage.json/x`);
+    expect(traversal.status).toBe(400);
+    expect(await traversal.json()).toMatchObject({ issues: [{ field: "sha256" }] });
   });
 
   it("serves the flow chart with the step the preview is at, and Mermaid to draw it", async () => {
@@ -239,12 +241,67 @@ describe("web chat against real PostgreSQL and Redis", () => {
     const response = await fetch(`${app.url}/api/chat/bad!/messages`, { method: "POST", body: "{}" });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(/session ids/);
-    const unknown = await fetch(`${app.url}/api/chat/${randomUUID()}/start`, { method: "POST", body: JSON.stringify({ flowId: "nope" }) });
+    const unknown = await fetch(`${app.url}/api/chat/${randomUUID()}/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ flowId: "nope" }),
+    });
     expect(unknown.status).toBe(404);
     const huge = await fetch(`${app.url}/api/chat/${randomUUID()}/messages`, { method: "POST", body: "x".repeat(100_000) });
     expect(huge.status).toBe(413);
     const health = await fetch(`${app.url}/health`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", redis: "ok" });
+  });
+
+  it("refuses a bad body, param or query with 400 naming the field, and stores nothing", async () => {
+    const chat = new WebChatClient(app.url);
+    await chat.start("counter");
+    await chat.waitForBotMessages(1);
+    const eventCount = async () =>
+      (
+        await db.query(
+          `SELECT count(*)::int AS n FROM "Event" e JOIN "ChannelIdentity" i ON i."contactId" = e."contactId" WHERE i."externalId" = $1`,
+          [chat.session],
+        )
+      ).rows[0].n as number;
+    const [historyBefore, eventsBefore] = [await chat.history(), await eventCount()];
+    const post = async (path: string, body: string, contentType = "application/json") => {
+      const response = await fetch(`${app.url}/api/chat/${chat.session}/${path}`, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as { error: string; issues?: unknown } };
+    };
+    const refusal = (field: string, message: RegExp) => ({
+      status: 400,
+      body: { error: expect.stringContaining(`${field}: `), issues: [{ field, message: expect.stringMatching(message) }] },
+    });
+
+    const clientMessageId = "m1";
+    expect(await post("messages", JSON.stringify({ text: 42, clientMessageId }))).toMatchObject(refusal("text", /expected string/));
+    expect(await post("messages", JSON.stringify({ clientMessageId }))).toMatchObject(
+      refusal("text", /expected string, received undefined/),
+    );
+    expect(await post("messages", JSON.stringify({ text: "x".repeat(4097), clientMessageId }))).toMatchObject(
+      refusal("text", /<=4096 characters/),
+    );
+    expect(await post("messages", "[]")).toMatchObject(refusal("body", /expected object/));
+    expect(await post("buttons", JSON.stringify({ label: "Go", clientMessageId }))).toMatchObject(refusal("payload", /expected string/));
+    expect(await post("start", JSON.stringify({ flowId: 7 }))).toMatchObject(refusal("flowId", /expected string/));
+    expect(await post("messages", "{ not json")).toEqual({ status: 400, body: { error: "Malformed JSON in request body" } });
+    // A JSON body sent as text is not read as JSON: the header is named, not the fields.
+    expect(await post("messages", JSON.stringify({ text: "hi", clientMessageId }), "text/plain")).toMatchObject({
+      status: 415,
+      body: { error: expect.stringContaining("application/json") },
+    });
+
+    const graph = await fetch(`${app.url}/api/flows/counter/graph?step=${encodeURIComponent("<script>")}`);
+    expect(graph.status).toBe(400);
+    expect(await graph.json()).toMatchObject({ issues: [{ field: "step" }] });
+
+    expect(await chat.history()).toEqual(historyBefore);
+    expect(await eventCount()).toBe(eventsBefore);
   });
 
   it("pushes bot messages live over Server-Sent Events", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
@@ -13,6 +13,7 @@ import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { splitText } from "../telegram/split-text.ts";
+import { vkCallbackEventSchema } from "./vk-callback-event.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
 
 /** VK message text limit (https://dev.vk.com/ru/method/messages.send). */
@@ -72,20 +73,50 @@ export class VkChannel implements ChannelSender {
     );
     const { callback } = this.options;
     if (callback) {
-      http.post(vkCallbackPath, async (c) => {
-        const event = (await c.req.json()) as { type?: string; group_id?: number; secret?: string };
-        if (event.group_id !== this.options.groupId || event.secret !== callback.secret) return c.text("forbidden", 403);
-        if (event.type === "confirmation") return c.text(callback.confirmationCode);
-        // Unlike vk-io's own webhook transport, answer "ok" only after the event is stored and
-        // handled: a crash before that makes VK deliver it again.
-        await this.vk.updates.handleWebhookUpdate(event);
-        return c.text("ok");
-      });
+      http.post(vkCallbackPath, (c) => this.answerCallback(c, callback));
       this.options.logger.info({ groupId: this.options.groupId, path: vkCallbackPath }, "vk callback api ready");
       return;
     }
     await this.vk.updates.start();
     this.options.logger.info({ groupId: this.options.groupId }, "vk long poll started");
+  }
+
+  /**
+   * One Callback API request. Whatever parses as JSON must carry the secret and this community's
+   * id (403 otherwise). An event that can never be handled (a body that is not JSON, or fields
+   * missing or of the wrong type) is logged for a person and answered "ok" anyway: VK redelivers
+   * whatever it gets no "ok" for.
+   */
+  private async answerCallback(c: Context, callback: { confirmationCode: string; secret: string }): Promise<Response> {
+    const { logger } = this.options;
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      logger.warn({ path: vkCallbackPath }, "vk callback skipped: the body is not JSON");
+      return c.text("ok");
+    }
+    const claimed = body as { type?: unknown; event_id?: unknown; group_id?: unknown; secret?: unknown } | null;
+    if (claimed?.group_id !== this.options.groupId || claimed?.secret !== callback.secret) return c.text("forbidden", 403);
+    const parsed = vkCallbackEventSchema(claimed.type).safeParse(body);
+    if (!parsed.success) {
+      // Zod's messages name the field and the expected type, never the value: no secret or message text gets logged.
+      logger.warn(
+        {
+          type: typeof claimed.type === "string" ? claimed.type : undefined,
+          eventId: typeof claimed.event_id === "string" ? claimed.event_id : undefined,
+          problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`),
+        },
+        "vk callback skipped: not a valid callback event",
+      );
+      return c.text("ok");
+    }
+    const event = parsed.data;
+    if (event.type === "confirmation") return c.text(callback.confirmationCode);
+    // Unlike vk-io's own webhook transport, answer "ok" only after the event is stored and
+    // handled: a crash before that makes VK deliver it again.
+    await this.vk.updates.handleWebhookUpdate(event);
+    return c.text("ok");
   }
 
   async stop(): Promise<void> {

@@ -2,19 +2,27 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Readable } from "node:stream";
+import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { FlowCatalog } from "../../core/flow/flow-catalog.ts";
 import { flowToMermaid } from "../../core/flow/flow-graph.ts";
+import { stepIdSchema } from "../../core/flow/step-fields.ts";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { ConversationReader } from "../../core/runtime/conversation-reader.ts";
 import type { ConversationRuntime } from "../../core/runtime/conversation-runtime.ts";
+import { answerInvalidRequest } from "./invalid-request-answer.ts";
 import { type WebChatChannel, type WebChatMessage, webChatFileOf } from "./web-chat-channel.ts";
 
 const sessionSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "session ids are 8–64 letters, digits, '-' or '_'");
+const sessionParams = z.object({ session: sessionSchema });
+// Flow ids follow the rule for step ids (step-fields.ts).
+const flowGraphParams = z.object({ id: stepIdSchema });
+const flowGraphQuery = z.object({ step: stepIdSchema.optional() });
+const fileParams = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 digest in lower-case hex"), name: z.string().min(1) });
 const clientMessageIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const startBody = z.object({ flowId: z.string().min(1), clientMessageId: clientMessageIdSchema.optional() });
+const startBody = z.object({ flowId: stepIdSchema, clientMessageId: clientMessageIdSchema.optional() });
 const messageBody = z.object({ text: z.string().trim().min(1).max(4096), clientMessageId: clientMessageIdSchema });
 const buttonBody = z.object({
   payload: z.string().min(1).max(255),
@@ -60,11 +68,17 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
   );
 
   // The flow as a Mermaid chart, with the step the preview is at highlighted.
-  app.get("/api/flows/:id/graph", (c) => {
-    const flow = deps.flows().get(c.req.param("id"));
-    if (!flow) return c.json({ error: `Unknown flow "${c.req.param("id")}"` }, 404);
-    return c.json({ mermaid: flowToMermaid(flow, { currentStepId: c.req.query("step") }) });
-  });
+  app.get(
+    "/api/flows/:id/graph",
+    zValidator("param", flowGraphParams, answerInvalidRequest),
+    zValidator("query", flowGraphQuery, answerInvalidRequest),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const flow = deps.flows().get(id);
+      if (!flow) return c.json({ error: `Unknown flow "${id}"` }, 404);
+      return c.json({ mermaid: flowToMermaid(flow, { currentStepId: c.req.valid("query").step }) });
+    },
+  );
 
   // Mermaid renders that chart in the browser; served from the installed package, no CDN.
   app.get("/vendor/mermaid.min.js", (c) =>
@@ -82,37 +96,36 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event);
   };
 
-  app.post("/api/chat/:session/start", async (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
-    const body = startBody.parse(await c.req.json());
+  // First on every session route: a request for a malformed session is refused before its body is read.
+  const validSession = zValidator("param", sessionParams, answerInvalidRequest);
+
+  app.post("/api/chat/:session/start", validSession, zValidator("json", startBody, answerInvalidRequest), async (c) => {
+    const { session } = c.req.valid("param");
+    const body = c.req.valid("json");
     if (!deps.flows().get(body.flowId)) return c.json({ error: `Unknown flow "${body.flowId}"` }, 404);
     await receive(session, body.clientMessageId ?? randomUUID(), { type: "start", flowId: body.flowId });
     return c.body(null, 202);
   });
 
-  app.post("/api/chat/:session/messages", async (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
-    const body = messageBody.parse(await c.req.json());
+  app.post("/api/chat/:session/messages", validSession, zValidator("json", messageBody, answerInvalidRequest), async (c) => {
+    const { session } = c.req.valid("param");
+    const body = c.req.valid("json");
     await receive(session, body.clientMessageId, { type: "text", text: body.text }, body.text);
     return c.body(null, 202);
   });
 
-  app.post("/api/chat/:session/buttons", async (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
-    const body = buttonBody.parse(await c.req.json());
+  app.post("/api/chat/:session/buttons", validSession, zValidator("json", buttonBody, answerInvalidRequest), async (c) => {
+    const { session } = c.req.valid("param");
+    const body = c.req.valid("json");
     const event: InboundEvent = { type: "button", payload: body.payload, ...(body.label ? { label: body.label } : {}) };
     await receive(session, body.clientMessageId, event, body.label);
     return c.body(null, 202);
   });
 
   // Files that loaded flows send, looked up by content hash: nothing else on disk is reachable.
-  app.get("/api/files/:sha256/:name", (c) => {
-    const sha256 = c.req.param("sha256");
-    const file = deps
-      .flows()
-      .all()
-      .flatMap((f) => [...f.files.values()])
-      .find((f) => f.sha256 === sha256);
+  app.get("/api/files/:sha256/:name", zValidator("param", fileParams, answerInvalidRequest), (c) => {
+    const { sha256 } = c.req.valid("param");
+    const file = deps.flows().file(sha256);
     if (!file) return c.json({ error: "No such file" }, 404);
     return c.body(Readable.toWeb(createReadStream(file.path)) as ReadableStream, 200, {
       "content-type": "application/octet-stream",
@@ -121,8 +134,8 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     });
   });
 
-  app.get("/api/chat/:session/history", async (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
+  app.get("/api/chat/:session/history", validSession, async (c) => {
+    const { session } = c.req.valid("param");
     const entries = await deps.reader.transcript({ channel: "web", externalId: session });
     const messages: WebChatMessage[] = entries.map(({ file, ...e }) => ({
       ...e,
@@ -132,13 +145,13 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     return c.json({ messages });
   });
 
-  app.get("/api/chat/:session/state", async (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
+  app.get("/api/chat/:session/state", validSession, async (c) => {
+    const { session } = c.req.valid("param");
     return c.json(await deps.reader.snapshot({ channel: "web", externalId: session }));
   });
 
-  app.get("/api/chat/:session/stream", (c) => {
-    const session = sessionSchema.parse(c.req.param("session"));
+  app.get("/api/chat/:session/stream", validSession, (c) => {
+    const { session } = c.req.valid("param");
     return streamSSE(c, async (stream) => {
       const unsubscribe = deps.channel.subscribe(session, (message) => {
         void stream.writeSSE({ event: "message", id: message.id, data: JSON.stringify(message) });

@@ -20,10 +20,11 @@ export class AppProcess {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async create(config: Config): Promise<AppProcess> {
+  /** `unchecked` variables go to the process as they are, e.g. values the config schema refuses. */
+  static async create(config: Config, unchecked: Record<string, string> = {}): Promise<AppProcess> {
     const port = await freePort();
     const env = Object.fromEntries(Object.entries({ ...config, PORT: port }).map(([k, v]) => [k, String(v)]));
-    return new AppProcess(env, port);
+    return new AppProcess({ ...env, ...unchecked }, port);
   }
 
   async start(timeoutMs = 30_000): Promise<void> {

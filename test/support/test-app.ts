@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { inject } from "vitest";
 import { type Config, loadConfig } from "../../app/config.ts";
 import { type RunningOrkestr, startOrkestr } from "../../app/orkestr-app.ts";
@@ -29,9 +29,9 @@ export async function testConfig(overrides: Partial<Record<keyof Config, string>
   });
 }
 
-/** Starts the production app in this process. */
-export async function startTestApp(config: Config): Promise<RunningOrkestr> {
-  return startOrkestr(config, pino({ level: config.LOG_LEVEL }));
+/** Starts the production app in this process; `logger` lets a test read what the app logs. */
+export async function startTestApp(config: Config, logger: Logger = pino({ level: config.LOG_LEVEL })): Promise<RunningOrkestr> {
+  return startOrkestr(config, logger);
 }
 
 export interface TestAppWithDatabase {
@@ -45,9 +45,12 @@ export interface TestAppWithDatabase {
 }
 
 /** Starts the app in this process on its own database, with a client to look into it. */
-export async function startTestAppWithDatabase(overrides: Partial<Record<keyof Config, string>> = {}): Promise<TestAppWithDatabase> {
+export async function startTestAppWithDatabase(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  logger?: Logger,
+): Promise<TestAppWithDatabase> {
   const config = await testConfig(overrides);
-  const app = await startTestApp(config);
+  const app = await startTestApp(config, logger);
   const db = new pg.Client({ connectionString: config.DATABASE_URL });
   await db.connect();
   return {

@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+// Field names and types as in VK's JSON schema (../shared/specs/vk): callback_base in
+// callback/objects.json, messages_message in messages/objects.json. Only what this channel and
+// vk-io rely on is checked; every other field passes through to vk-io untouched, so a field VK
+// adds later does not make real events look broken.
+
+const envelope = z.looseObject({
+  type: z.string().min(1),
+  group_id: z.int().positive(),
+  secret: z.string().optional(),
+  v: z.string().optional(),
+});
+
+type VkCallbackEvent = z.output<typeof envelope>;
+
+/** The one request without an event: VK checks the server and expects the confirmation string back. */
+const confirmation = envelope.extend({ type: z.literal("confirmation") });
+
+const anyEvent = envelope.extend({ event_id: z.string().min(1), object: z.looseObject({}) });
+
+const message = z.looseObject({
+  // The id makes the dedupe key and the peer the contact: without them a turn would be stored under "undefined".
+  id: z.int(),
+  peer_id: z.int(),
+  from_id: z.int(),
+  text: z.string(),
+  // vk-io parses the button payload as soon as it reads the event; a payload that is not JSON
+  // would throw there on every redelivery.
+  payload: z
+    .string()
+    .refine((payload) => isJson(payload), "Invalid input: expected JSON text")
+    .optional(),
+  ref: z.string().optional(),
+});
+
+const subscription = z.looseObject({ user_id: z.int() });
+
+/** The objects of the events the channel handles (vk-channel.ts); other events need only be objects. */
+const handledEvents = new Map<string, z.ZodType<VkCallbackEvent>>([
+  ["message_new", anyEvent.extend({ object: z.looseObject({ message }) })],
+  ["message_allow", anyEvent.extend({ object: subscription })],
+  ["message_deny", anyEvent.extend({ object: subscription })],
+]);
+
+/**
+ * The schema a Callback API request of this `type` must match: the confirmation, an event this
+ * channel handles (with the fields of its object that are read), or any other event.
+ */
+export function vkCallbackEventSchema(type: unknown): z.ZodType<VkCallbackEvent> {
+  if (type === "confirmation") return confirmation;
+  return (typeof type === "string" && handledEvents.get(type)) || anyEvent;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
