@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FlowHarness } from "../engine/flow-harness.ts";
 import { FlowCatalog } from "../flow/flow-catalog.ts";
 import { FlowLoader } from "../flow/flow-loader.ts";
-import { engineTextKeys, engineTexts, resolveEngineTexts } from "./engine-texts.ts";
+import { engineTextKeys, engineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
+import { FlowHarness } from "./flow-harness.ts";
 
 const loader = new FlowLoader();
 const flowWith = (header: string) =>
