@@ -147,3 +147,15 @@ export function sameLabel(label: string, text: string): boolean {
 export function withPrefix(prefix: string | undefined, text: string): string {
   return prefix ? `${prefix}\n\n${text}` : text;
 }
+
+/**
+ * For kinds that carry none of some of these: spread it first and give the parts the kind
+ * does have after it, so "nothing to check here" is said once and on purpose.
+ */
+export const carriesNothing = {
+  templates: (): StepSource[] => [],
+  conditions: (): StepSource[] => [],
+  files: (): StepSource[] => [],
+  captures: (): string[] => [],
+  check: (): StepProblem[] => [],
+};

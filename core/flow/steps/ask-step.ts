@@ -4,7 +4,16 @@ import { looksLikeQuestion } from "../../faq/looks-like-question.ts";
 import { answerKinds } from "../../model/outbound-message.ts";
 import type { EngineTextKey } from "../../texts/engine-texts.ts";
 import { fieldPathSchema, labelSchema, stepBase, stepIdSchema, templateSchema } from "../step-fields.ts";
-import { defineStepKind, fallThrough, fallThroughTarget, type PromptOptions, type StepTurn, stay, withPrefix } from "../step-kind.ts";
+import {
+  carriesNothing,
+  defineStepKind,
+  fallThrough,
+  fallThroughTarget,
+  type PromptOptions,
+  type StepTurn,
+  stay,
+  withPrefix,
+} from "../step-kind.ts";
 import { validateAnswer } from "./answer-validator.ts";
 
 const schema = z
@@ -44,6 +53,7 @@ function prompt(step: AskStep, turn: StepTurn, { prefix }: PromptOptions): void 
 
 /** `ask`: a question whose validated answer is saved to a contact field or variable. */
 export const askStep = defineStepKind({
+  ...carriesNothing,
   kind: "ask",
   key: "ask",
   schema,
@@ -52,8 +62,6 @@ export const askStep = defineStepKind({
     { source: step.ask.text, path: ["ask", "text"] },
     ...(step.ask.retry ? [{ source: step.ask.retry, path: ["ask", "retry"] }] : []),
   ],
-  conditions: () => [],
-  files: () => [],
   captures: (step) => [step.ask.save],
   check: (step) =>
     step.ask.type !== "choice" && step.ask.options

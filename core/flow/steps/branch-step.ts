@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { conditionSchema, stepBase, stepIdSchema } from "../step-fields.ts";
-import { defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
+import { carriesNothing, defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
 
 const schema = z
   .strictObject({
@@ -12,6 +12,7 @@ const schema = z
 
 /** `branches`: goes to the first branch whose condition holds, else on. */
 export const branchStep = defineStepKind({
+  ...carriesNothing,
   kind: "branch",
   key: "branches",
   schema,
@@ -19,11 +20,7 @@ export const branchStep = defineStepKind({
     ...step.branches.map((b, i) => ({ target: b.goto, path: ["branches", i, "goto"] })),
     ...fallThroughTarget(step.else, "else", next),
   ],
-  templates: () => [],
   conditions: (step) => step.branches.map((b, i) => ({ source: b.when, path: ["branches", i, "when"] })),
-  files: () => [],
-  captures: () => [],
-  check: () => [],
   waits: () => false,
   shape: () => ({ shape: "decision", label: "branch" }),
   // Falling through to the next step when no condition holds is the branch's else.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { labelSchema, stepBase, stepIdSchema, templateSchema } from "../step-fields.ts";
 import {
+  carriesNothing,
   defineStepKind,
   endConversation,
   fallThrough,
@@ -39,6 +40,7 @@ function prompt(step: ConsentStep, turn: StepTurn, { prefix }: PromptOptions): v
 
 /** `consent`: asks for consent to process personal data and records what was shown; skipped when this version was given. */
 export const consentStep = defineStepKind({
+  ...carriesNothing,
   kind: "consent",
   key: "consent",
   schema,
@@ -47,10 +49,6 @@ export const consentStep = defineStepKind({
     ...(step.declined ? [{ target: step.declined, path: ["declined"] }] : []),
   ],
   templates: (step) => [{ source: step.consent.text, path: ["consent", "text"] }],
-  conditions: () => [],
-  files: () => [],
-  captures: () => [],
-  check: () => [],
   waits: () => true,
   shape: (step) => ({ shape: "check", label: `✅ consent ${step.consent.version}` }),
   edgeLabel: (step, [key]) => (key === "declined" ? (step.consent.decline ?? "declined") : (step.consent.accept ?? "accepted")),

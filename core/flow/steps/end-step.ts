@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { stepBase, templateSchema } from "../step-fields.ts";
-import { defineStepKind, endConversation } from "../step-kind.ts";
+import { carriesNothing, defineStepKind, endConversation } from "../step-kind.ts";
 
 const schema = z
   .strictObject({
@@ -11,15 +11,12 @@ const schema = z
 
 /** `end`: ends the conversation, optionally with a last message. */
 export const endStep = defineStepKind({
+  ...carriesNothing,
   kind: "end",
   key: "end",
   schema,
   targets: () => [],
   templates: (step) => (typeof step.end === "string" ? [{ source: step.end, path: ["end"] }] : []),
-  conditions: () => [],
-  files: () => [],
-  captures: () => [],
-  check: () => [],
   waits: () => false,
   shape: (step) => ({ shape: "terminal", label: `end${typeof step.end === "string" ? `: ${step.end}` : ""}` }),
   edgeLabel: () => undefined,

@@ -1,20 +1,16 @@
 import { z } from "zod";
 import { stepBase, stepIdSchema } from "../step-fields.ts";
-import { defineStepKind } from "../step-kind.ts";
+import { carriesNothing, defineStepKind } from "../step-kind.ts";
 
 const schema = z.strictObject({ ...stepBase, goto: stepIdSchema }).describe("Jump to another step");
 
 /** `goto` alone: jumps to another step. */
 export const gotoStep = defineStepKind({
+  ...carriesNothing,
   kind: "goto",
   key: "goto",
   schema,
   targets: (step) => [{ target: step.goto, path: ["goto"] }],
-  templates: () => [],
-  conditions: () => [],
-  files: () => [],
-  captures: () => [],
-  check: () => [],
   waits: () => false,
   shape: () => ({ shape: "jump", label: "goto" }),
   edgeLabel: () => undefined,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fieldPathSchema, labelSchema, linkSchema, nameSchema, stepBase, stepIdSchema, templateSchema } from "../step-fields.ts";
-import { defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
+import { carriesNothing, defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
 
 const schema = z
   .strictObject({
@@ -37,6 +37,7 @@ const schema = z
  * fields cleared meanwhile.
  */
 export const magnetStep = defineStepKind({
+  ...carriesNothing,
   kind: "magnet",
   key: "magnet",
   schema,
@@ -45,10 +46,7 @@ export const magnetStep = defineStepKind({
     { source: step.magnet.say, path: ["magnet", "say"] },
     ...(step.magnet.fallback ? [{ source: step.magnet.fallback, path: ["magnet", "fallback"] }] : []),
   ],
-  conditions: () => [],
   files: (step) => (step.magnet.file ? [{ source: step.magnet.file, path: ["magnet", "file"] }] : []),
-  captures: () => [],
-  check: () => [],
   waits: () => false,
   shape: ({ magnet }) => ({
     shape: "action",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { OutboundButton } from "../../model/outbound-message.ts";
 import { labelSchema, linkSchema, stepBase, stepIdSchema, templateSchema } from "../step-fields.ts";
 import {
+  carriesNothing,
   defineStepKind,
   fallThrough,
   fallThroughTarget,
@@ -47,6 +48,7 @@ function prompt(step: MessageStep, turn: StepTurn, { prefix, repeat }: PromptOpt
 
 /** `say`: a message, optionally with a file and buttons; waits when a button leads to a step. */
 export const messageStep = defineStepKind({
+  ...carriesNothing,
   kind: "message",
   key: "say",
   schema,
@@ -55,10 +57,7 @@ export const messageStep = defineStepKind({
     ...(waitsForButton(step) ? [] : fallThroughTarget(step.goto, "goto", next)),
   ],
   templates: (step) => [{ source: step.say, path: ["say"] }],
-  conditions: () => [],
   files: (step) => (step.file ? [{ source: step.file, path: ["file"] }] : []),
-  captures: () => [],
-  check: () => [],
   waits: waitsForButton,
   shape: (step) => ({ shape: "box", label: `💬 ${step.say}` }),
   edgeLabel: (step, [key, index]) => (key === "buttons" ? step.buttons?.[index as number]?.text : undefined),

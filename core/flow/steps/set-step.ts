@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fieldPathSchema, stepBase, stepIdSchema } from "../step-fields.ts";
-import { defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
+import { carriesNothing, defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
 
 const schema = z
   .strictObject({
@@ -14,16 +14,14 @@ const schema = z
 
 /** `set`: stores values (strings are templates) in contact fields or variables. */
 export const setStep = defineStepKind({
+  ...carriesNothing,
   kind: "set",
   key: "set",
   schema,
   targets: (step, next) => fallThroughTarget(step.goto, "goto", next),
   templates: (step) =>
     Object.entries(step.set).flatMap(([key, value]) => (typeof value === "string" ? [{ source: value, path: ["set", key] }] : [])),
-  conditions: () => [],
-  files: () => [],
   captures: (step) => Object.keys(step.set),
-  check: () => [],
   waits: () => false,
   shape: (step) => ({ shape: "action", label: `set ${Object.keys(step.set).join(", ")}` }),
   edgeLabel: () => undefined,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { stepBase, stepIdSchema } from "../step-fields.ts";
-import { defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
+import { carriesNothing, defineStepKind, fallThrough, fallThroughTarget } from "../step-kind.ts";
 
 const schema = z
   .strictObject({
@@ -15,15 +15,11 @@ const schema = z
 
 /** `tag`: adds and removes contact tags. */
 export const tagStep = defineStepKind({
+  ...carriesNothing,
   kind: "tag",
   key: "tag",
   schema,
   targets: (step, next) => fallThroughTarget(step.goto, "goto", next),
-  templates: () => [],
-  conditions: () => [],
-  files: () => [],
-  captures: () => [],
-  check: () => [],
   waits: () => false,
   shape: (step) => ({
     shape: "action",
