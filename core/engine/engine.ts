@@ -67,6 +67,7 @@ const textFormat = "html";
 export class Engine {
   private readonly tools = { templates: new TemplateRenderer(), conditions: new ConditionEvaluator() };
   private readonly faq = new FaqResponder();
+  private readonly textsCache = new WeakMap<object, Map<Flow | null, EngineTexts>>();
 
   constructor(
     readonly flows: FlowCatalog,
@@ -140,9 +141,16 @@ export class Engine {
     return new StepRunner(turn, (flow) => this.textsOf(flow), this.options.defaultRegion ?? "RU");
   }
 
-  /** The bot's own phrases as `flow` says them: its language and wording over the installation's (flows/texts.yaml). */
+  /**
+   * The bot's own phrases as `flow` says them: its language and wording over the installation's
+   * (flows/texts.yaml). Kept per installation wording (a reload brings a new one) and flow version.
+   */
   private textsOf(flow: Flow | null): EngineTexts {
     const installation = this.flows.installationTexts;
-    return resolveEngineTexts(flow?.language ?? installation.language, installation.texts, flow?.texts);
+    let byFlow = this.textsCache.get(installation);
+    if (!byFlow) this.textsCache.set(installation, (byFlow = new Map()));
+    let texts = byFlow.get(flow);
+    if (!texts) byFlow.set(flow, (texts = resolveEngineTexts(flow?.language ?? installation.language, installation.texts, flow?.texts)));
+    return texts;
   }
 }

@@ -1,9 +1,11 @@
+import type { EventData, EventType } from "../events/event-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { PromptOptions, StepOutcome, StepReply, StepTurn } from "../flow/step-kind.ts";
 import { kindOf, type Step } from "../flow/step-kinds.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
-import type { EngineTexts } from "../texts/engine-texts.ts";
+import type { FileAttachment, OutboundMessage } from "../model/outbound-message.ts";
+import type { EngineTextKey, EngineTexts } from "../texts/engine-texts.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import type { EngineTurn } from "./engine-turn.ts";
 
@@ -113,36 +115,85 @@ export class StepRunner {
 
   /** What a step kind may do in this turn, bound to its flow, conversation and step visit. */
   private stepTurn(flow: Flow, conversation: ConversationState, step: Step): StepTurn {
-    const { turn } = this;
-    const texts = this.textsOf(flow);
-    const tag = stepTag(flow.id, step.id);
-    return {
-      contact: turn.contact,
-      conversation,
-      nextStepId: flow.steps[flow.steps.indexOf(step) + 1]?.id ?? null,
-      defaultRegion: this.defaultRegion,
-      text: (key) => texts[key],
-      render: (template, extra) => turn.render(template, conversation, flow, extra),
-      renderLater: (template) => turn.renderLater(template, conversation, flow),
-      renderValue: (template) => turn.renderValue(template, conversation, flow),
-      test: (condition) => turn.test(condition, conversation, flow),
-      read: (path) => turn.read(path, conversation),
-      assign: (path, value) => turn.assign(path, value, conversation),
-      addTag: (name) => turn.addTag(name, flow.id),
-      removeTag: (name) => turn.removeTag(name, flow.id),
-      giveConsent: (version, shownText) => turn.giveConsent(version, shownText, flow.id),
-      file: (path) => flow.files.get(path),
-      buttonPayload: (index) => encodeButtonPayload({ visit: conversation.visit, index, tag }),
-      send: (text, extra) => turn.send(flow.id, text, extra),
-      sendWithPromoCode: (pool, compose, fallback) =>
-        turn.effect((position) => ({
-          type: "issue_promo_code",
-          flowId: flow.id,
-          position,
-          pool,
-          compose: (code) => turn.message(code === undefined ? fallback : compose(code)),
-        })),
-      record: (type, data) => turn.record(type, flow.id, data),
-    };
+    return new BoundStepTurn(this.turn, flow, conversation, step, this.textsOf(flow), this.defaultRegion);
+  }
+}
+
+/**
+ * `StepTurn` for one step visit. A class rather than an object of closures: a turn creates one
+ * per step it walks, and methods on the prototype cost nothing to create.
+ */
+class BoundStepTurn implements StepTurn {
+  readonly contact: EngineTurn["contact"];
+  readonly nextStepId: string | null;
+  private readonly stepId: string;
+  /** Names the step in button payloads; a hash, so made only when a button is. */
+  private tag: string | undefined;
+
+  constructor(
+    private readonly turn: EngineTurn,
+    private readonly flow: Flow,
+    readonly conversation: ConversationState,
+    step: Step,
+    private readonly texts: EngineTexts,
+    readonly defaultRegion: string,
+  ) {
+    this.contact = turn.contact;
+    this.nextStepId = flow.steps[flow.steps.indexOf(step) + 1]?.id ?? null;
+    this.stepId = step.id;
+  }
+
+  text(key: EngineTextKey): string {
+    return this.texts[key];
+  }
+  render(template: string, extra?: Record<string, unknown>): string {
+    return this.turn.render(template, this.conversation, this.flow, extra);
+  }
+  renderLater(template: string): (extra: Record<string, unknown>) => string {
+    return this.turn.renderLater(template, this.conversation, this.flow);
+  }
+  renderValue(template: string): string {
+    return this.turn.renderValue(template, this.conversation, this.flow);
+  }
+  test(condition: string): boolean {
+    return this.turn.test(condition, this.conversation, this.flow);
+  }
+  read(path: string): unknown {
+    return this.turn.read(path, this.conversation);
+  }
+  assign(path: string, value: unknown): void {
+    this.turn.assign(path, value, this.conversation);
+  }
+  addTag(name: string): void {
+    this.turn.addTag(name, this.flow.id);
+  }
+  removeTag(name: string): void {
+    this.turn.removeTag(name, this.flow.id);
+  }
+  giveConsent(version: string, shownText: string): void {
+    this.turn.giveConsent(version, shownText, this.flow.id);
+  }
+  file(path: string): FileAttachment | undefined {
+    return this.flow.files.get(path);
+  }
+  buttonPayload(index: number): string {
+    this.tag ??= stepTag(this.flow.id, this.stepId);
+    return encodeButtonPayload({ visit: this.conversation.visit, index, tag: this.tag });
+  }
+  send(text: string, extra?: Omit<OutboundMessage, "text" | "format">): void {
+    this.turn.send(this.flow.id, text, extra);
+  }
+  sendWithPromoCode(pool: string, compose: (code: string) => string, fallback: string): void {
+    const { turn, flow } = this;
+    turn.effect((position) => ({
+      type: "issue_promo_code",
+      flowId: flow.id,
+      position,
+      pool,
+      compose: (code) => turn.message(code === undefined ? fallback : compose(code)),
+    }));
+  }
+  record<T extends EventType>(type: T, data: EventData<T>): void {
+    this.turn.record(type, this.flow.id, data);
   }
 }
