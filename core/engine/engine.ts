@@ -147,10 +147,10 @@ export class Engine {
    */
   private textsOf(flow: Flow | null): EngineTexts {
     const installation = this.flows.installationTexts;
-    let byFlow = this.textsCache.get(installation);
-    if (!byFlow) this.textsCache.set(installation, (byFlow = new Map()));
-    let texts = byFlow.get(flow);
-    if (!texts) byFlow.set(flow, (texts = resolveEngineTexts(flow?.language ?? installation.language, installation.texts, flow?.texts)));
+    const byFlow = this.textsCache.get(installation) ?? new Map<Flow | null, EngineTexts>();
+    this.textsCache.set(installation, byFlow);
+    const texts = byFlow.get(flow) ?? resolveEngineTexts(flow?.language ?? installation.language, installation.texts, flow?.texts);
+    byFlow.set(flow, texts);
     return texts;
   }
 }
