@@ -2,6 +2,7 @@ import pino from "pino";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { loadConfig } from "./config.ts";
 import { startOrkestr } from "./orkestr-app.ts";
+import { createRedactingLogger } from "./redacting-logger.ts";
 
 /** `npm start`: the production process, configured by environment variables. */
 
@@ -11,7 +12,7 @@ let logger = pino();
 
 try {
   const config = loadConfig();
-  logger = pino({ level: config.LOG_LEVEL });
+  logger = createRedactingLogger(config);
   const app = await startOrkestr(config, logger);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

@@ -8,8 +8,8 @@ import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
-import { TelegramChannel } from "../bots/telegram/telegram-channel.ts";
-import { VkChannel } from "../bots/vk/vk-channel.ts";
+import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
+import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
 import { RedisWebChatRelay } from "../bots/webchat/redis-web-chat-relay.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
@@ -33,6 +33,9 @@ export interface RunningOrkestr {
   runtime: ConversationRuntime;
   stop(): Promise<void>;
 }
+
+/** Webhook bodies above this are refused with 413 before they are parsed. */
+export const webhookBodyLimitBytes = 1024 * 1024;
 
 /**
  * The production process: HTTP server (web chat, health), the follow-up worker and the
@@ -113,7 +116,11 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     const healthy = db === "ok" && cache === "ok";
     return c.json({ status: healthy ? "ok" : "degraded", database: db, redis: cache, flows: flows.all().length }, healthy ? 200 : 503);
   });
-  http.use("/api/*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "Request body is too large" }, 413) }));
+  const tooLarge = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: "Request body is too large" }, 413) });
+  http.use("/api/*", tooLarge(64 * 1024));
+  // A platform update is a few kilobytes; a forged 100 MB body must not be read into memory.
+  http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
+  http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
   if (config.WEBCHAT_ENABLED) {
     http.route(
       "/",

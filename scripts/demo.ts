@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import pino, { type Logger } from "pino";
 import { loadConfig } from "../app/config.ts";
 import { startOrkestr } from "../app/orkestr-app.ts";
+import { createRedactingLogger } from "../app/redacting-logger.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { findRedisServer, startRedis } from "./redis-service.ts";
 import type { RunningService } from "./service-process.ts";
@@ -26,10 +27,7 @@ try {
   // Read first: a bad setting (the log level too) is reported before a Redis is started for nothing.
   const config = loadConfig({ FLOWS_WATCH: "true", ...process.env });
   // People read the demo's log: pretty-print it (production logs stay JSON lines).
-  const logger = pino({
-    level: config.LOG_LEVEL,
-    transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } },
-  });
+  const logger = createRedactingLogger(config, { transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } } });
   const dataDir = resolve(config.DATA_DIR);
   redis = await localRedis(dataDir, logger);
   const app = await startOrkestr({ ...config, DATA_DIR: dataDir, ...(redis ? { REDIS_URL: redis.url } : {}) }, logger);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { type RunningOrkestr, webhookBodyLimitBytes } from "../app/orkestr-app.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { loadTelegramSpec, telegramCallProblems } from "./support/telegram-spec.ts";
 import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
@@ -249,6 +249,17 @@ describe("Telegram webhook mode", () => {
     const response = await post({ update_id: 1, ...api.textMessage(21, "/start") }, { "x-telegram-bot-api-secret-token": secret });
     expect(response.status).toBe(200);
     expect((await api.waitForSent(21, 1))[0]?.text).toBe("Hello, Анна!");
+  });
+
+  it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
+    const padding = "x".repeat(webhookBodyLimitBytes);
+    const response = await post(
+      { update_id: 4, ...api.textMessage(23, `/start ${padding}`) },
+      { "x-telegram-bot-api-secret-token": secret },
+    );
+    expect(response.status).toBe(413);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(23)).toEqual([]);
   });
 
   it("rejects a forged request (wrong or missing secret) with 401 and processes nothing", async () => {

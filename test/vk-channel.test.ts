@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookBodyLimitBytes } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { loadVkSpec, vkCallProblems } from "./support/vk-spec.ts";
@@ -186,6 +187,13 @@ describe("VK Callback API", () => {
     expect(await (await post(messageNew(1, 601, "Привет"))).text()).toBe("ok");
     await new Promise((r) => setTimeout(r, 300));
     expect(api.sent(601)).toHaveLength(1);
+  });
+
+  it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
+    const response = await post(messageNew(4, 604, "x".repeat(webhookBodyLimitBytes)));
+    expect(response.status).toBe(413);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(api.sent(604)).toEqual([]);
   });
 
   it("refuses events with a wrong secret or another community, and processes nothing", async () => {

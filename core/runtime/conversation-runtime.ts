@@ -105,13 +105,19 @@ export class ConversationRuntime {
     };
   }
 
-  /** Sends the contact's pending outbox in order; concurrent calls queue up. */
+  /**
+   * Sends the contact's pending outbox in order; concurrent calls queue up. The caller gets the
+   * outcome of its own drain; the chain itself never rejects, so one failed drain (the database
+   * away) neither escapes as an unhandled rejection nor keeps later drains from running.
+   */
   dispatch(contactId: string): Promise<void> {
     const previous = this.dispatching.get(contactId) ?? Promise.resolve();
     const next = previous.then(() => this.drain(contactId));
-    const tracked = next.finally(() => {
-      if (this.dispatching.get(contactId) === tracked) this.dispatching.delete(contactId);
-    });
+    const tracked: Promise<void> = next
+      .catch(() => {}) // reported to the caller through `next`
+      .finally(() => {
+        if (this.dispatching.get(contactId) === tracked) this.dispatching.delete(contactId);
+      });
     this.dispatching.set(contactId, tracked);
     return next;
   }

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Engine } from "../engine/engine.ts";
+import { FlowCatalog } from "../flow/flow-catalog.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
+import { ConversationRuntime } from "./conversation-runtime.ts";
+import type { ConversationStore, PendingOutbound } from "./conversation-store.ts";
+
+/** An outbox whose database fails the first `failures` claims, as during an outage. */
+function outboxDuringOutage(failures: number) {
+  let failing = failures;
+  const rows: PendingOutbound[] = [
+    { id: 1n, contactId: "c", channel: "web", externalId: "s", message: { text: "Hi", format: "plain" }, dedupeKey: "k#0", attempts: 1 },
+  ];
+  const store = {
+    async claimNextOutbound() {
+      if (failing > 0) {
+        failing -= 1;
+        throw new Error("Can't reach database server");
+      }
+      return rows.shift() ?? null;
+    },
+    async markSent() {},
+    async markFailed() {},
+  } as unknown as ConversationStore;
+  return store;
+}
+
+describe("ConversationRuntime.dispatch while the database is away", () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  beforeEach(() => {
+    unhandled.length = 0;
+    process.on("unhandledRejection", onUnhandled);
+  });
+  afterEach(() => {
+    process.off("unhandledRejection", onUnhandled);
+  });
+
+  it("reports the failure to its caller only, and the next dispatch of the contact still sends", async () => {
+    const sent: OutboundMessage[] = [];
+    const runtime = new ConversationRuntime({
+      engine: new Engine(new FlowCatalog()),
+      store: outboxDuringOutage(2),
+      scheduler: { schedule: async () => {}, rearm: async () => {}, cancel: async () => {} },
+      senders: [{ channel: "web", send: async (_to, message) => void sent.push(message) }],
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const first = runtime.dispatch("c");
+    const second = runtime.dispatch("c");
+    const third = runtime.dispatch("c");
+    await expect(first).rejects.toThrow("Can't reach database server");
+    await expect(second).rejects.toThrow("Can't reach database server");
+    await third;
+    await runtime.idle();
+    // Let any stray rejection surface before looking.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(unhandled).toEqual([]);
+    expect(sent.map((m) => m.text)).toEqual(["Hi"]);
+  });
+});
