@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { loadConfig } from "../app/config.ts";
 import { startOrkestr } from "../app/orkestr-app.ts";
 import { createRedactingLogger } from "../app/redacting-logger.ts";
