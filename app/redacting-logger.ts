@@ -16,17 +16,19 @@ const botTokenPattern = /\d{5,}:[A-Za-z0-9_-]{20,}/g;
 const urlPasswordPattern = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]*:)[^@\s/"]+@/gi;
 
 /**
- * What requests carry about customers: grammY's errors keep the request they failed on
- * (`payload`: chat id, text, buttons), vk-io's its params. Logged as `[redacted]`.
+ * What errors carry about customers: grammY's keep the request they failed on (`payload`: chat
+ * id, text, buttons) and a failed update's whole context (`ctx`: the update, the API with its
+ * token); vk-io's keep their params. Logged as `[redacted]`.
  */
 const personalDataPaths = [
   "err.payload",
   "err.cause.payload",
   "err.params",
   "err.cause.params",
+  "err.ctx",
+  "err.error.payload",
   "payload",
   "update",
-  "*.update",
   "text",
   "raw",
 ];

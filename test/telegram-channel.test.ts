@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../app/config.ts";
 import { type RunningOrkestr, webhookBodyLimitBytes } from "../app/orkestr-app.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { withDatabaseAway } from "./support/database-outage.ts";
+import { postOnOwnConnection } from "./support/post-on-own-connection.ts";
 import { loadTelegramSpec, telegramCallProblems } from "./support/telegram-spec.ts";
 import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase, testConfig } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -217,11 +220,12 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
 describe("Telegram webhook mode", () => {
   const api = new FakeTelegramApi();
   let app: RunningOrkestr;
+  let config: Config;
   const secret = "s3cret-token";
 
   beforeAll(async () => {
     await api.start();
-    const config = await testConfig({
+    config = await testConfig({
       TELEGRAM_BOT_TOKEN: "123:TEST-token",
       TELEGRAM_API_ROOT: api.url,
       TELEGRAM_WEBHOOK_URL: "https://bot.example.test/telegram/webhook",
@@ -251,12 +255,20 @@ describe("Telegram webhook mode", () => {
     expect((await api.waitForSent(21, 1))[0]?.text).toBe("Hello, Анна!");
   });
 
+  it("answers an update it failed to handle (the database away) with 500, so Telegram delivers it again", async () => {
+    const update = { update_id: 5, ...api.textMessage(24, "/start") };
+    const headers = { "x-telegram-bot-api-secret-token": secret };
+    await withDatabaseAway(config, async () => {
+      expect((await post(update, headers)).status).toBe(500);
+    });
+    expect((await post(update, headers)).status).toBe(200);
+    expect((await api.waitForSent(24, 1))[0]?.text).toBe("Hello, Анна!");
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
-    const response = await post(
-      { update_id: 4, ...api.textMessage(23, `/start ${padding}`) },
-      { "x-telegram-bot-api-secret-token": secret },
-    );
+    const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });
+    const response = await postOnOwnConnection(`${app.url}/telegram/webhook`, update, { "x-telegram-bot-api-secret-token": secret });
     expect(response.status).toBe(413);
     await new Promise((r) => setTimeout(r, 300));
     expect(api.sent(23)).toEqual([]);

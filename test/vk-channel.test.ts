@@ -4,6 +4,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookBodyLimitBytes } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
+import { withDatabaseAway } from "./support/database-outage.ts";
+import { postOnOwnConnection } from "./support/post-on-own-connection.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { loadVkSpec, vkCallProblems } from "./support/vk-spec.ts";
 
@@ -189,8 +191,25 @@ describe("VK Callback API", () => {
     expect(api.sent(601)).toHaveLength(1);
   });
 
+  it("answers an event it failed to handle (the database away) so that VK delivers it again, and handles the redelivery", async () => {
+    await withDatabaseAway(
+      running.config,
+      async () => {
+        expect((await post(messageNew(5, 605, "Привет"))).status).toBe(500);
+        expect(logged.some((line) => line.msg === "vk update failed")).toBe(true);
+      },
+      running.db,
+    );
+    const redelivered = await post(messageNew(5, 605, "Привет"));
+    expect(await redelivered.text()).toBe("ok");
+    expect((await api.waitForSent(605, 1))[0]?.text).toBe("Hello, guest!");
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
-    const response = await post(messageNew(4, 604, "x".repeat(webhookBodyLimitBytes)));
+    const response = await postOnOwnConnection(
+      `${running.app.url}/vk/callback`,
+      JSON.stringify(messageNew(4, 604, "x".repeat(webhookBodyLimitBytes))),
+    );
     expect(response.status).toBe(413);
     await new Promise((r) => setTimeout(r, 300));
     expect(api.sent(604)).toEqual([]);

@@ -13,6 +13,7 @@ import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { splitText } from "../telegram/split-text.ts";
+import { updateOutcome } from "../update-outcome.ts";
 import { vkCallbackEventSchema } from "./vk-callback-event.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
 
@@ -67,9 +68,9 @@ export class VkChannel implements ChannelSender {
 
   /** Starts Long Poll, or mounts the Callback API route on `http` when `callback` is configured. */
   async start(runtime: ConversationRuntime, http: Hono): Promise<void> {
-    this.vk.updates.on("message_new", (ctx) => this.receive(runtime, ctx));
+    this.vk.updates.on("message_new", (ctx) => this.handled("message_new", () => this.receive(runtime, ctx)));
     this.vk.updates.on("message_subscription", (ctx: MessageSubscriptionContext) =>
-      runtime.setBlocked({ channel: "vk", externalId: String(ctx.userId) }, ctx.isUnsubscribed),
+      this.handled(ctx.type, () => runtime.setBlocked({ channel: "vk", externalId: String(ctx.userId) }, ctx.isUnsubscribed)),
     );
     const { callback } = this.options;
     if (callback) {
@@ -114,9 +115,23 @@ export class VkChannel implements ChannelSender {
     const event = parsed.data;
     if (event.type === "confirmation") return c.text(callback.confirmationCode);
     // Unlike vk-io's own webhook transport, answer "ok" only after the event is stored and
-    // handled: a crash before that makes VK deliver it again.
-    await this.vk.updates.handleWebhookUpdate(event);
-    return c.text("ok");
+    // handled: a crash or a failure before that (the database away) makes VK deliver it again.
+    const { failed } = await updateOutcome.track(() => this.vk.updates.handleWebhookUpdate(event));
+    return failed ? c.text("retry later", 500) : c.text("ok");
+  }
+
+  /**
+   * Runs a handler of vk-io's. vk-io's composer catches what a handler throws and prints it
+   * with console.error, so the failure is logged here and told to the Callback request that
+   * delivered the event, which then answers so that VK delivers it again.
+   */
+  private async handled(type: string, handler: () => Promise<void>): Promise<void> {
+    try {
+      await handler();
+    } catch (error) {
+      this.options.logger.error({ err: error, type }, "vk update failed");
+      updateOutcome.fail();
+    }
   }
 
   async stop(): Promise<void> {
