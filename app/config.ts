@@ -15,8 +15,11 @@ const configSchema = z.object({
   FLOWS_WATCH: z.stringbool().default(false),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
-  /** The web chat has no login: turn it off where strangers could reach it and read contacts' data. */
-  WEBCHAT_ENABLED: z.stringbool().default(true),
+  /**
+   * The web chat has no login: off unless asked for, so a production process reachable from
+   * outside never lets strangers read contacts' data. `npm run demo` turns it on.
+   */
+  WEBCHAT_ENABLED: z.stringbool().default(false),
   /** From @BotFather; without it the Telegram channel is off. */
   TELEGRAM_BOT_TOKEN: z
     .string()

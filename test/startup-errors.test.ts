@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../app/config.ts";
 import { AppProcess } from "./support/app-process.ts";
-import { testConfig } from "./support/test-app.ts";
+import { startTestApp, testConfig } from "./support/test-app.ts";
 
 describe("start-up errors are plain and complete", () => {
   it("refuses to start with a broken flow and names file:line:column for every problem", async () => {
@@ -34,6 +34,18 @@ describe("start-up errors are plain and complete", () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: "1:x", TELEGRAM_WEBHOOK_URL: "https://x.test/telegram/webhook" })).toThrow(
       /TELEGRAM_WEBHOOK_SECRET: set/,
     );
+  });
+
+  it("keeps the web chat off in production unless WEBCHAT_ENABLED=true: no page, no API", async () => {
+    expect(loadConfig({}).WEBCHAT_ENABLED).toBe(false);
+    const app = await startTestApp(await testConfig({ WEBCHAT_ENABLED: "false" }));
+    try {
+      expect((await fetch(`${app.url}/`)).status).toBe(404);
+      expect((await fetch(`${app.url}/api/chat/abcdefgh12/history`)).status).toBe(404);
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
   });
 
   it("names every bad environment variable", () => {

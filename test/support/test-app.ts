@@ -25,6 +25,8 @@ export async function testConfig(overrides: Partial<Record<keyof Config, string>
     FLOWS_DIR: fixtureFlowsDir,
     DATA_DIR: await mkdtemp(join(tmpdir(), "orkestr-data-")),
     LOG_LEVEL: "warn",
+    // The tests talk to the web chat; in production it is off unless asked for.
+    WEBCHAT_ENABLED: "true",
     ...overrides,
   });
 }
