@@ -265,6 +265,14 @@ describe("Telegram webhook mode", () => {
     expect((await api.waitForSent(24, 1))[0]?.text).toBe("Hello, Анна!");
   });
 
+  it("stores and answers an update whose text has a NUL or half an emoji (PostgreSQL takes neither as it is)", async () => {
+    const headers = { "x-telegram-bot-api-secret-token": secret };
+    expect((await post({ update_id: 6, ...api.textMessage(25, "/start") }, headers)).status).toBe(200);
+    await api.waitForSent(25, 1);
+    expect((await post({ update_id: 7, ...api.textMessage(25, "Hi\u0000 there \uD83D") }, headers)).status).toBe(200);
+    expect((await api.waitForSent(25, 2))[1]?.text).toBeDefined();
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
     const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });

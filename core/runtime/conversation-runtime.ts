@@ -1,6 +1,7 @@
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
+import { safeText } from "../model/safe-text.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
@@ -52,12 +53,14 @@ export class ConversationRuntime {
   }
 
   /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
-  async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, event: InboundEvent): Promise<boolean> {
+  async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, raw: InboundEvent): Promise<boolean> {
+    // Whatever a platform or a client sent, what is stored and matched is valid, bounded text.
+    const event = safeEvent(raw);
     const linkCode = linkCodeIn(event);
     const applied = await this.deps.store.applyInbound({
       key: inboundKey,
       from,
-      profile,
+      profile: safeProfile(profile),
       before: linkCode ? { type: "redeem_link_code", code: linkCode } : undefined,
       decide: (context) => this.deps.engine.handle({ ...context, channel: from.channel, event, inboundKey, now: this.clock() }),
     });
@@ -195,4 +198,24 @@ export class ConversationRuntime {
       }
     }
   }
+}
+
+function safeEvent(event: InboundEvent): InboundEvent {
+  switch (event.type) {
+    case "text":
+      return { ...event, text: safeText(event.text) };
+    case "button":
+      return {
+        ...event,
+        payload: safeText(event.payload, 256),
+        ...(event.label === undefined ? {} : { label: safeText(event.label, 256) }),
+      };
+    case "start":
+      return { ...event, ...(event.payload === undefined ? {} : { payload: safeText(event.payload, 256) }) };
+  }
+}
+
+function safeProfile(profile: ContactProfile): ContactProfile {
+  const safe = (value: string | undefined) => (value === undefined ? undefined : safeText(value, 256));
+  return { first_name: safe(profile.first_name), last_name: safe(profile.last_name), username: safe(profile.username) };
 }
