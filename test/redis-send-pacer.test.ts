@@ -8,6 +8,8 @@ describe("RedisSendPacer (real Redis)", () => {
   afterAll(() => redis.disconnect());
 
   it("lets a burst through, then holds each recipient to its rate, shared by two pacers", async () => {
+    // The app connects before it paces; a Redis not ready yet is paced in memory (see the outage test).
+    await redis.ping();
     const prefix = `pace-${randomUUID()}`;
     const rules = [{ scope: "recipient" as const, points: 2, windowSeconds: 1 }];
     // Two pacers on one Redis stand for two processes.

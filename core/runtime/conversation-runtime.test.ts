@@ -58,3 +58,25 @@ describe("ConversationRuntime.dispatch while the database is away", () => {
     expect(sent.map((m) => m.text)).toEqual(["Hi"]);
   });
 });
+
+describe("ConversationRuntime.receive while Redis does not answer", () => {
+  it("sends the reply without waiting for the follow-up timers", async () => {
+    const sent: OutboundMessage[] = [];
+    const store = {
+      ...outboxDuringOutage(0),
+      applyInbound: async () => ({ contactId: "c", schedule: [{ id: "f-1", dueAt: new Date() }], cancel: [] }),
+    } as unknown as ConversationStore;
+    const runtime = new ConversationRuntime({
+      engine: new Engine(new FlowCatalog()),
+      store,
+      // Redis away: the scheduler never answers.
+      scheduler: { schedule: () => new Promise(() => {}), rearm: async () => {}, cancel: async () => {} },
+      senders: [{ channel: "web", send: async (_to, message) => void sent.push(message) }],
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    const started = Date.now();
+    await runtime.receive("k-1", { channel: "web", externalId: "s" }, {}, { type: "text", text: "hi" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(sent.map((m) => m.text)).toEqual(["Hi"]);
+  });
+});

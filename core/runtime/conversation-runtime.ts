@@ -46,6 +46,8 @@ export class ConversationRuntime {
   private readonly clock: () => Date;
   /** Sends to one contact are chained so their messages leave in order. */
   private readonly dispatching = new Map<string, Promise<void>>();
+  /** Follow-up timers being armed or removed in the background; `idle()` waits for them too. */
+  private readonly timerUpdates = new Set<Promise<void>>();
 
   constructor(private readonly deps: RuntimeDependencies) {
     this.senders = new Map(deps.senders.map((s) => [s.channel, s]));
@@ -134,7 +136,9 @@ export class ConversationRuntime {
 
   /** Resolves when every send started so far has finished (graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.dispatching.size > 0) await Promise.allSettled([...this.dispatching.values()]);
+    while (this.dispatching.size + this.timerUpdates.size > 0) {
+      await Promise.allSettled([...this.dispatching.values(), ...this.timerUpdates]);
+    }
   }
 
   private async afterCommit(applied: AppliedTurn): Promise<void> {
@@ -144,9 +148,12 @@ export class ConversationRuntime {
         "promo pool is empty: the fallback text was sent; load more codes with `orkestr promo import`",
       );
     }
-    // Replies do not wait for Redis: a hiccup there must not hold them back.
-    const [sent] = await Promise.allSettled([this.dispatch(applied.contactId), this.updateTimers(applied)]);
-    if (sent.status === "rejected") throw sent.reason;
+    // Replies do not wait for Redis: timers are updated beside them and the turn does not wait
+    // for that (each update gives up after a few seconds; the sweep re-arms what did not arm).
+    const timers = this.updateTimers(applied);
+    this.timerUpdates.add(timers);
+    void timers.finally(() => this.timerUpdates.delete(timers));
+    await this.dispatch(applied.contactId);
   }
 
   /** Timers that fail to arm are re-armed by the sweep from their rows; failed cancels are caught by the fire-once guard. */
