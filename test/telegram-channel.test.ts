@@ -90,6 +90,24 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
+  it("waits out a retry_after longer than a minute to the second, without giving the message up", async () => {
+    api.rateLimitNext(17, 1, 90);
+    const asked = Date.now();
+    api.pushText(17, "/start");
+    const row = await waitFor(
+      async () =>
+        (await running.db.query(`SELECT status, "nextAttemptAt" FROM "OutboxMessage" WHERE "externalId" = '17'`)).rows[0] as
+          | { status: string; nextAttemptAt: Date | null }
+          | undefined,
+      (r) => r?.nextAttemptAt != null,
+      "the reply put back to wait",
+    );
+    expect(row?.status).toBe("pending");
+    const wait = (row?.nextAttemptAt?.getTime() ?? 0) - asked;
+    expect(wait).toBeGreaterThanOrEqual(89_000);
+    expect(wait).toBeLessThan(100_000);
+  });
+
   it("keeps a message Telegram refuses (400) as failed without retrying it, and goes on", async () => {
     api.rejectNext(15, "Bad Request: chat not found");
     api.pushText(15, "/start burst");

@@ -9,6 +9,7 @@ import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
+import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
@@ -162,12 +163,17 @@ export class TelegramChannel implements ChannelSender {
 }
 
 /**
- * 403: the person blocked the bot (no retry, the contact is marked unreachable); other 4xx: the
- * request itself is wrong and will never pass. 429, 5xx and network errors that outlasted the
- * auto-retry plugin stay as they are and are retried later by the runtime.
+ * 403: the person blocked the bot (no retry, the contact is marked unreachable); 429 beyond the
+ * auto-retry plugin's 60 s: retried after its `retry_after`; other 4xx: the request itself is
+ * wrong and will never pass. 5xx and network errors that outlasted the plugin stay as they are
+ * and are retried later by the runtime.
  */
 function rethrowClassified(error: unknown): never {
   if (error instanceof GrammyError && error.error_code === 403) throw new RecipientUnreachableError(error.description, { cause: error });
+  // A wait longer than the auto-retry plugin rides out: the runtime waits it out exactly.
+  const retryAfter = error instanceof GrammyError && error.error_code === 429 ? error.parameters.retry_after : undefined;
+  if (retryAfter !== undefined)
+    throw new RetryLaterError(error instanceof Error ? error.message : "429", retryAfter * 1000, { cause: error });
   if (error instanceof GrammyError && error.error_code >= 400 && error.error_code < 500 && error.error_code !== 429)
     throw new MessageRejectedError(error.description, { cause: error });
   throw error;

@@ -8,6 +8,7 @@ import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } f
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
+import { RetryLaterError } from "./retry-later-error.ts";
 
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
@@ -191,7 +192,12 @@ export class ConversationRuntime {
         // kept with its error, never dropped: retried later unless it can never succeed.
         const unreachable = error instanceof RecipientUnreachableError;
         const delays = this.deps.sendRetryDelaysMs ?? defaultSendRetryDelaysMs;
-        const delay = unreachable || error instanceof MessageRejectedError ? undefined : delays[next.attempts - 1];
+        const delay =
+          error instanceof RetryLaterError
+            ? error.retryAfterMs
+            : unreachable || error instanceof MessageRejectedError
+              ? undefined
+              : delays[next.attempts - 1];
         const retryAt = delay === undefined ? undefined : new Date(this.clock().getTime() + delay);
         // A person blocking the bot is an everyday event, not an error of ours.
         this.deps.logger[unreachable ? "warn" : "error"](
@@ -200,7 +206,15 @@ export class ConversationRuntime {
         );
         await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt);
         if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
-        // The contact's later messages wait for this one, to keep their order.
+        // The contact's later messages wait for this one, to keep their order. Flood control is
+        // waited out to the second here, not at the next sweep.
+        if (error instanceof RetryLaterError) {
+          const resume = () =>
+            this.dispatch(contactId).catch((e: unknown) =>
+              this.deps.logger.warn({ err: e, contactId }, "retry after flood control failed; the sweep will retry"),
+            );
+          setTimeout(resume, error.retryAfterMs).unref();
+        }
         if (retryAt) return;
       }
     }
