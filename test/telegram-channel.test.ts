@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../app/config.ts";
 import { type RunningOrkestr, webhookBodyLimitBytes } from "../app/orkestr-app.ts";
@@ -289,6 +290,35 @@ describe("Telegram webhook mode", () => {
     await api.waitForSent(25, 1);
     expect((await post({ update_id: 7, ...api.textMessage(25, "Hi\u0000 there \uD83D") }, headers)).status).toBe(200);
     expect((await api.waitForSent(25, 2))[1]?.text).toBeDefined();
+  });
+
+  it("acknowledges malformed updates with 200, keeps each with the reason, and goes on with the good ones", async () => {
+    const headers = { "x-telegram-bot-api-secret-token": secret };
+    const good = api.textMessage(26, "/start") as { message: { chat: object; from: object } };
+    const poison = [
+      { update_id: 8, message: { ...good.message, chat: { type: "private" } } },
+      {
+        update_id: 9,
+        callback_query: {
+          id: "q",
+          from: good.message.from,
+          data: "b|1|0|abcdef",
+          message: { chat: good.message.chat, reply_markup: { inline_keyboard: "no" } },
+        },
+      },
+      { update_id: 10, message: { ...good.message, text: undefined, contact: { phone_number: 79001234567 } } },
+    ];
+    for (const update of poison) expect((await post(update, headers)).status).toBe(200);
+    expect((await post({ update_id: 11, ...good }, headers)).status).toBe(200);
+    expect((await api.waitForSent(26, 1))[0]?.text).toBe("Hello, Анна!");
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT key, reason FROM "RejectedInbound" ORDER BY id`);
+    await db.end();
+    expect(rows.map((r) => r.key)).toEqual(["8", "9", "10"]);
+    expect(rows[0].reason).toContain("message.chat.id");
+    expect(rows[1].reason).toContain("callback_query.message.reply_markup.inline_keyboard");
+    expect(rows[2].reason).toContain("message.contact.phone_number");
   });
 
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {

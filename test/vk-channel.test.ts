@@ -255,6 +255,12 @@ describe("VK Callback API", () => {
     for (const peer of [610, 611, 613, 614]) expect(api.sent(peer)).toEqual([]);
     const { rows } = await running.db.query(`SELECT "externalId" FROM "ChannelIdentity" WHERE channel = 'vk'`);
     expect(rows.map((r) => r.externalId)).not.toContainEqual(expect.stringMatching(/^61\d$|undefined/));
+    // Each is kept for a person to look at, without the callback secret.
+    const rejected = await running.db.query(`SELECT key, reason, body FROM "RejectedInbound" WHERE channel = 'vk' ORDER BY id`);
+    expect(rejected.rows).toHaveLength(7);
+    expect(rejected.rows.map((r) => r.key)).toEqual([null, "ev10", null, "ev14", "ev11", "ev12", "ev11"]);
+    expect(rejected.rows[4].reason).toMatch(/^object\.message\.peer_id: /);
+    expect(JSON.stringify(rejected.rows)).not.toContain("cb-secret");
   });
 
   it("refuses an invalid event with a wrong or missing secret (403) before looking at what is wrong with it", async () => {

@@ -14,6 +14,7 @@ import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
 import { splitText } from "./split-text.ts";
+import { telegramUpdateProblem } from "./telegram-update-schema.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
 const maxTextLength = 4096;
@@ -62,6 +63,20 @@ export class TelegramChannel implements ChannelSender {
    * `runtime.receive` keyed by its `update_id`.
    */
   async start(runtime: ConversationRuntime, http: Hono): Promise<void> {
+    // A malformed update (a chat without an id, a keyboard that is no array …) would fail every
+    // time it is delivered: it is kept with the reason and acknowledged instead.
+    this.bot.use(async (ctx, next) => {
+      const problem = telegramUpdateProblem(ctx.update);
+      if (!problem) return next();
+      const updateId = (ctx.update as { update_id?: unknown }).update_id;
+      this.options.logger.warn({ updateId, problem }, "telegram update skipped: malformed");
+      await runtime.reject({
+        channel: "telegram",
+        key: typeof updateId === "number" ? String(updateId) : undefined,
+        reason: problem,
+        body: JSON.stringify(ctx.update),
+      });
+    });
     // The runner handles updates concurrently; updates of one chat still run one at a time.
     this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
     this.bot.on("callback_query:data", async (ctx) => {

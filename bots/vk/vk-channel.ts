@@ -74,7 +74,7 @@ export class VkChannel implements ChannelSender {
     );
     const { callback } = this.options;
     if (callback) {
-      http.post(vkCallbackPath, (c) => this.answerCallback(c, callback));
+      http.post(vkCallbackPath, (c) => this.answerCallback(c, callback, runtime));
       this.options.logger.info({ groupId: this.options.groupId, path: vkCallbackPath }, "vk callback api ready");
       return;
     }
@@ -88,13 +88,27 @@ export class VkChannel implements ChannelSender {
    * missing or of the wrong type) is logged for a person and answered "ok" anyway: VK redelivers
    * whatever it gets no "ok" for.
    */
-  private async answerCallback(c: Context, callback: { confirmationCode: string; secret: string }): Promise<Response> {
+  private async answerCallback(
+    c: Context,
+    callback: { confirmationCode: string; secret: string },
+    runtime: ConversationRuntime,
+  ): Promise<Response> {
     const { logger } = this.options;
+    const text = await c.req.text();
+    // Kept for a person to look at, without the callback secret.
+    const keep = (reason: string, key?: unknown) =>
+      runtime.reject({
+        channel: "vk",
+        key: typeof key === "string" ? key : undefined,
+        reason,
+        body: text.replaceAll(callback.secret, "[secret]"),
+      });
     let body: unknown;
     try {
-      body = await c.req.json();
+      body = JSON.parse(text);
     } catch {
       logger.warn({ path: vkCallbackPath }, "vk callback skipped: the body is not JSON");
+      await keep("the body is not JSON");
       return c.text("ok");
     }
     const claimed = body as { type?: unknown; event_id?: unknown; group_id?: unknown; secret?: unknown } | null;
@@ -102,14 +116,16 @@ export class VkChannel implements ChannelSender {
     const parsed = vkCallbackEventSchema(claimed.type).safeParse(body);
     if (!parsed.success) {
       // Zod's messages name the field and the expected type, never the value: no secret or message text gets logged.
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
       logger.warn(
         {
           type: typeof claimed.type === "string" ? claimed.type : undefined,
           eventId: typeof claimed.event_id === "string" ? claimed.event_id : undefined,
-          problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`),
+          problems,
         },
         "vk callback skipped: not a valid callback event",
       );
+      await keep(problems.join("; "), claimed.event_id);
       return c.text("ok");
     }
     const event = parsed.data;

@@ -4,7 +4,7 @@ import type { InboundEvent } from "../model/inbound-event.ts";
 import { safeText } from "../model/safe-text.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { ChannelSender } from "./channel-sender.ts";
-import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore } from "./conversation-store.ts";
+import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore, RejectedInboundUpdate } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
@@ -73,6 +73,16 @@ export class ConversationRuntime {
     }
     await this.afterCommit(applied);
     return true;
+  }
+
+  /**
+   * An update that can never be handled (malformed): kept with the reason (the channel logs it,
+   * knowing what to say), so the channel can acknowledge it and the platform stops redelivering
+   * it. If even keeping it fails (the database away), this throws: the channel then answers so
+   * that it comes again.
+   */
+  async reject(rejected: RejectedInboundUpdate): Promise<void> {
+    await this.deps.store.rejectInbound(rejected);
   }
 
   /** Called by the queue when a follow-up is due; safe to call twice for the same id. */

@@ -48,6 +48,14 @@ export interface InboundUnit {
   decide(context: TurnContext): EngineResult;
 }
 
+/** A malformed platform update: what it was and why it can never be handled. */
+export interface RejectedInboundUpdate {
+  channel: ChannelName;
+  key?: string | undefined;
+  reason: string;
+  body: string;
+}
+
 /** What the runtime must do after the transaction committed. */
 export interface AppliedTurn {
   /** The contact whose outbox may have new messages. */
@@ -107,6 +115,9 @@ export interface ConversationStore {
    * follow-ups and returns their ids, so their timers can be removed.
    */
   setBlocked(address: ChannelAddress, blocked: boolean): Promise<string[]>;
+
+  /** Keeps an update that can never be handled, with the reason (it is acknowledged, not redelivered). */
+  rejectInbound(rejected: RejectedInboundUpdate): Promise<void>;
 
   /** Claims the oldest pending outbound message of a contact, or null. */
   claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;

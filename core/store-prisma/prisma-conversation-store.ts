@@ -1,4 +1,5 @@
 import type { ChannelName } from "../model/channel-name.ts";
+import { safeText } from "../model/safe-text.ts";
 import { storedMessageSchema } from "../model/stored-message.ts";
 import type {
   AppliedTurn,
@@ -7,6 +8,7 @@ import type {
   ConversationStore,
   InboundUnit,
   PendingOutbound,
+  RejectedInboundUpdate,
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
@@ -19,6 +21,8 @@ import { toContactView, toConversationState } from "./row-mappers.ts";
 
 type Tx = Prisma.TransactionClient;
 
+/** How much of a rejected update is kept. */
+const rejectedBodyMaxLength = 64 * 1024;
 /** A sending row older than this was left by a crashed process and is sent again. */
 const staleClaimMs = 60_000;
 /** Row locks are waited for, not failed on, when a contact writes fast. */
@@ -121,6 +125,18 @@ export class PrismaConversationStore implements ConversationStore {
       await tx.followUp.updateMany({ where: { id: { in: pending.map((f) => f.id) } }, data: { status: "cancelled", settledAt: now } });
       return pending.map((f) => f.id);
     }, transactionOptions);
+  }
+
+  async rejectInbound(rejected: RejectedInboundUpdate): Promise<void> {
+    await this.prisma.rejectedInbound.create({
+      data: {
+        channel: rejected.channel,
+        key: rejected.key ?? null,
+        reason: safeText(rejected.reason, 2000),
+        body: safeText(rejected.body, rejectedBodyMaxLength),
+        receivedAt: this.clock(),
+      },
+    });
   }
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
