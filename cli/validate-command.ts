@@ -23,43 +23,36 @@ export async function validateCommand(paths: string[], out: CliOutput): Promise<
   const loader = new FlowLoader();
   const valid: Flow[] = [];
   let broken = 0;
-  for (const file of files) {
+  /** Loads one file; prints ✓ with what it holds, or ✗ and its problems as file:line:column. */
+  const check = async (file: string, load: () => Promise<string>) => {
     try {
+      out.log(`✓ ${file}  ${await load()}`);
+    } catch (error) {
+      if (!(error instanceof FlowError)) throw error;
+      broken++;
+      out.log(`✗ ${file}`);
+      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
+    }
+  };
+  for (const file of files) {
+    await check(file, async () => {
       const flow = await loader.loadFile(file);
       valid.push(flow);
-      out.log(`✓ ${file}  ${flow.id}@${flow.version}, ${flow.steps.length} steps`);
-    } catch (error) {
-      if (!(error instanceof FlowError)) throw error;
-      broken++;
-      out.log(`✗ ${file}`);
-      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
-    }
+      return `${flow.id}@${flow.version}, ${flow.steps.length} steps`;
+    });
   }
+  const folders = paths.length ? paths : ["flows"];
   // The knowledge base of each folder (faq/*.yaml), as the app loads it.
-  const faqDirs = (paths.length ? paths : ["flows"]).map((p) => join(p, "faq")).filter((dir) => existsSync(dir));
+  const faqDirs = folders.map((p) => join(p, "faq")).filter((dir) => existsSync(dir));
   for (const file of yamlFilesIn(faqDirs)) {
-    try {
-      const { data } = await readYamlFile(file, knowledgeBaseFileSchema);
-      out.log(`✓ ${file}  knowledge base, ${data.entries.length} entries`);
-    } catch (error) {
-      if (!(error instanceof FlowError)) throw error;
-      broken++;
-      out.log(`✗ ${file}`);
-      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
-    }
+    await check(file, async () => `knowledge base, ${(await readYamlFile(file, knowledgeBaseFileSchema)).data.entries.length} entries`);
   }
   // The installation's wording of the bot's own phrases, as the app loads it.
-  for (const dir of (paths.length ? paths : ["flows"]).filter((p) => existsSync(join(p, installationTextsFileName)))) {
-    const file = join(dir, installationTextsFileName);
-    try {
+  for (const dir of folders.filter((p) => existsSync(join(p, installationTextsFileName)))) {
+    await check(join(dir, installationTextsFileName), async () => {
       await loadInstallationTexts(dir);
-      out.log(`✓ ${file}  the bot's own texts`);
-    } catch (error) {
-      if (!(error instanceof FlowError)) throw error;
-      broken++;
-      out.log(`✗ ${file}`);
-      for (const p of error.problems) out.error(`${p.file}:${p.line}:${p.col} ${p.message}`);
-    }
+      return "the bot's own texts";
+    });
   }
   // Flow ids must be unique across the folder, as the app loads it.
   try {
