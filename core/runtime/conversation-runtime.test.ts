@@ -80,3 +80,31 @@ describe("ConversationRuntime.receive while Redis does not answer", () => {
     expect(sent.map((m) => m.text)).toEqual(["Hi"]);
   });
 });
+
+describe("ConversationRuntime: a message sent while the database cannot note it", () => {
+  it("is marked sent once the database answers again, never failed and sent a second time", async () => {
+    const sent: OutboundMessage[] = [];
+    let markSentFailures = 2;
+    const failed: unknown[] = [];
+    const store = {
+      ...outboxDuringOutage(0),
+      async markSent() {
+        if (markSentFailures-- > 0) throw new Error("Can't reach database server");
+      },
+      async markFailed(...args: unknown[]) {
+        failed.push(args);
+      },
+    } as unknown as ConversationStore;
+    const runtime = new ConversationRuntime({
+      engine: new Engine(new FlowCatalog()),
+      store,
+      scheduler: { schedule: async () => {}, rearm: async () => {}, cancel: async () => {} },
+      senders: [{ channel: "web", send: async (_to, message) => void sent.push(message) }],
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    await runtime.dispatch("c");
+    expect(sent.map((m) => m.text)).toEqual(["Hi"]);
+    expect(markSentFailures).toBe(-1);
+    expect(failed).toEqual([]);
+  });
+});

@@ -13,6 +13,8 @@ import { RetryLaterError } from "./retry-later-error.ts";
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
+/** How long a sent message's row is tried to be marked sent while the database is away. */
+const markSentPatienceMs = 10 * 60_000;
 /**
  * Pauses before sending again after passing trouble (network, platform 5xx) that the
  * channel's own retries did not ride out; after the last one the message is given up.
@@ -196,7 +198,6 @@ export class ConversationRuntime {
         const message = fromStoredMessage(next.message, (sha256) => this.deps.engine.flows.file(sha256));
         if (!message) throw new MessageRejectedError(`file ${next.message.file?.name} (${next.message.file?.sha256}) is in no loaded flow`);
         await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, message);
-        await this.deps.store.markSent(next.id);
       } catch (error) {
         // Senders ride out short trouble themselves (429, 5xx, network). What reaches here is
         // kept with its error, never dropped: retried later unless it can never succeed.
@@ -226,6 +227,28 @@ export class ConversationRuntime {
           setTimeout(resume, error.retryAfterMs).unref();
         }
         if (retryAt) return;
+        continue;
+      }
+      await this.markSentPersistently(next.id);
+    }
+  }
+
+  /**
+   * The message is out: noting that must not fail it, or it would be sent again. While the
+   * database is away this keeps trying (holding the contact's later messages back) for up to
+   * `markSentPatienceMs`; only then the error goes up, and the row, still `sending`, is sent
+   * again by the stale-claim rule once the database is back.
+   */
+  private async markSentPersistently(id: bigint): Promise<void> {
+    const deadline = Date.now() + markSentPatienceMs;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
+      try {
+        await this.deps.store.markSent(id);
+        return;
+      } catch (error) {
+        if (Date.now() + pause > deadline) throw error;
+        this.deps.logger.warn({ err: error, outboxId: String(id) }, "sent, but not yet noted as sent; trying again");
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }
