@@ -32,9 +32,6 @@ export type StepKindName = keyof typeof stepKinds;
 /** A validated step of any kind, told apart by `kind`. */
 export type Step = { [K in StepKindName]: { kind: K } & z.infer<(typeof stepKinds)[K]["schema"]> }[StepKindName];
 
-/** Steps of one kind. */
-export type StepOf<K extends StepKindName> = Extract<Step, { kind: K }>;
-
 /**
  * The module of a step's kind. TypeScript cannot follow that `stepKinds[step.kind]` takes
  * exactly this step, so the one cast of the registry lives here.

@@ -1,5 +1,5 @@
 /** Longer texts are cut: no platform sends more (Telegram 4096, VK 4096 characters) and matching need not read a novel. */
-export const maxInboundTextLength = 8192;
+const maxInboundTextLength = 8192;
 
 /** NUL, a high surrogate not followed by a low one, a low surrogate not preceded by a high one. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is replaced.
