@@ -20,6 +20,8 @@ const configSchema = z.object({
    * outside never lets strangers read contacts' data. `npm run demo` turns it on.
    */
   WEBCHAT_ENABLED: z.stringbool().default(false),
+  /** Requests a minute one IP address may make to the web chat's API. */
+  WEBCHAT_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
   /** From @BotFather; without it the Telegram channel is off. */
   TELEGRAM_BOT_TOKEN: z
     .string()

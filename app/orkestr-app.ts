@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
 import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
+import { perIpRateLimit } from "../bots/webchat/per-ip-rate-limit.ts";
 import { RedisWebChatRelay } from "../bots/webchat/redis-web-chat-relay.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
@@ -118,6 +119,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   });
   const tooLarge = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: "Request body is too large" }, 413) });
   http.use("/api/*", tooLarge(64 * 1024));
+  if (config.WEBCHAT_ENABLED) http.use("/api/*", perIpRateLimit(config.WEBCHAT_RATE_LIMIT));
   // A platform update is a few kilobytes; a forged 100 MB body must not be read into memory.
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));

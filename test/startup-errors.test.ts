@@ -48,6 +48,20 @@ describe("start-up errors are plain and complete", () => {
     }
   });
 
+  it("slows one IP address down to WEBCHAT_RATE_LIMIT requests a minute on the web chat's API", async () => {
+    const app = await startTestApp(await testConfig({ WEBCHAT_RATE_LIMIT: "5" }));
+    try {
+      const statuses = [];
+      for (let i = 0; i < 7; i++) statuses.push((await fetch(`${app.url}/api/flows`)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      const refused = await fetch(`${app.url}/api/flows`);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("names every bad environment variable", () => {
     expect(() => loadConfig({ PORT: "http", REDIS_URL: "localhost", DATABASE_URL: "mysql://x" })).toThrow(
       /PORT: .*\n.*DATABASE_URL: .*\n.*REDIS_URL: /,

@@ -27,6 +27,8 @@ export async function testConfig(overrides: Partial<Record<keyof Config, string>
     LOG_LEVEL: "warn",
     // The tests talk to the web chat; in production it is off unless asked for.
     WEBCHAT_ENABLED: "true",
+    // Tests fire requests faster than people type; the limit has a test of its own.
+    WEBCHAT_RATE_LIMIT: "100000",
     ...overrides,
   });
 }
