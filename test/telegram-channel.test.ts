@@ -109,6 +109,20 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
     expect(wait).toBeLessThan(100_000);
   });
 
+  it("keeps an update taken by long polling while the database is away, and answers it once it is back", async () => {
+    await withDatabaseAway(
+      running.config,
+      async () => {
+        api.pushText(18, "/start");
+        // The runner has taken the update; the database refuses it for a while.
+        await new Promise((r) => setTimeout(r, 2_000));
+        expect(api.sent(18)).toEqual([]);
+      },
+      running.db,
+    );
+    expect((await api.waitForSent(18, 1)).map((m) => m.text)).toEqual(["Hello, Анна!"]);
+  });
+
   it("keeps a message Telegram refuses (400) as failed without retrying it, and goes on", async () => {
     api.rejectNext(15, "Bad Request: chat not found");
     api.pushText(15, "/start burst");

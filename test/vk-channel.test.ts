@@ -30,6 +30,19 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     await api.stop();
   });
 
+  it("keeps a message taken by Long Poll while the database is away, and answers it once it is back", async () => {
+    await withDatabaseAway(
+      running.config,
+      async () => {
+        api.pushMessage(509, "Привет");
+        await new Promise((r) => setTimeout(r, 2_000));
+        expect(api.sent(509)).toEqual([]);
+      },
+      running.db,
+    );
+    expect((await api.waitForSent(509, 1))[0]?.text).toBe("Hello, guest!");
+  });
+
   it("runs a flow: a first message, a keyboard press, a typed answer and a follow-up, in plain text", async () => {
     api.pushMessage(501, "Привет");
     const hello = (await api.waitForSent(501, 1))[0] as { text: string; keyboard: Record<string, unknown> };

@@ -13,6 +13,7 @@ import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
+import { keepTrying } from "../keep-trying.ts";
 import { splitText } from "./split-text.ts";
 import { telegramUpdateProblem } from "./telegram-update-schema.ts";
 
@@ -168,12 +169,17 @@ export class TelegramChannel implements ChannelSender {
     const chat = ctx.chat;
     if (chat?.type !== "private") return;
     const from = ctx.from;
-    await runtime.receive(
-      `telegram:${this.botId}:${ctx.update.update_id}`,
-      { channel: "telegram", externalId: String(chat.id) },
-      { first_name: from?.first_name, last_name: from?.last_name, username: from?.username },
-      event,
-    );
+    const handle = () =>
+      runtime.receive(
+        `telegram:${this.botId}:${ctx.update.update_id}`,
+        { channel: "telegram", externalId: String(chat.id) },
+        { first_name: from?.first_name, last_name: from?.last_name, username: from?.username },
+        event,
+      );
+    // A webhook update that fails is answered 500 and delivered again by Telegram; one taken by
+    // long polling would be lost (the runner moves on), so it is tried again here.
+    if (this.options.webhookUrl) await handle();
+    else await keepTrying(handle, this.options.logger, { updateId: ctx.update.update_id });
   }
 }
 

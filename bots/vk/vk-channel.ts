@@ -12,6 +12,7 @@ import { RecipientUnreachableError } from "../../core/runtime/recipient-unreacha
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
+import { keepTrying } from "../keep-trying.ts";
 import { splitText } from "../telegram/split-text.ts";
 import { updateOutcome } from "../update-outcome.ts";
 import { vkCallbackEventSchema } from "./vk-callback-event.ts";
@@ -229,7 +230,12 @@ export class VkChannel implements ChannelSender {
           ? { type: "start" }
           : { type: "text", text: ctx.text ?? "" };
     // VK's message id is unique per community and the same on a redelivery.
-    await runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
+    const handle = () =>
+      runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
+    // A Callback event that fails is answered so that VK delivers it again; one taken by Long
+    // Poll would be lost, so it is tried again here.
+    if (this.options.callback) await handle();
+    else await keepTrying(handle, this.options.logger, { messageId: ctx.id });
   }
 }
 
