@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Engine } from "../engine/engine.ts";
 import { FlowCatalog } from "../flow/flow-catalog.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
-import { ConversationRuntime } from "./conversation-runtime.ts";
+import { ConversationRuntime, rearmPageSize } from "./conversation-runtime.ts";
 import type { ConversationStore, PendingOutbound } from "./conversation-store.ts";
 
 /** An outbox whose database fails the first `failures` claims, as during an outage. */
@@ -106,5 +106,33 @@ describe("ConversationRuntime: a message sent while the database cannot note it"
     expect(sent.map((m) => m.text)).toEqual(["Hi"]);
     expect(markSentFailures).toBe(-1);
     expect(failed).toEqual([]);
+  });
+});
+
+describe("ConversationRuntime.recover", () => {
+  it("re-arms pending follow-ups page by page, never all at once", async () => {
+    const pending = Array.from({ length: 2_500 }, (_, i) => ({ id: `f-${String(i).padStart(5, "0")}`, dueAt: new Date(0) }));
+    const pagesAsked: Array<{ after?: string | undefined; limit: number }> = [];
+    const armed: number[] = [];
+    const store = {
+      ...outboxDuringOutage(0),
+      async pendingFollowUps(_dueBefore: Date | undefined, page: { after?: string; limit: number }) {
+        pagesAsked.push(page);
+        return pending.filter((f) => !page.after || f.id > page.after).slice(0, page.limit);
+      },
+      async contactsWithUnsent() {
+        return [];
+      },
+    } as unknown as ConversationStore;
+    const runtime = new ConversationRuntime({
+      engine: new Engine(new FlowCatalog()),
+      store,
+      scheduler: { schedule: async () => {}, rearm: async (page) => void armed.push(page.length), cancel: async () => {} },
+      senders: [],
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    await runtime.recover("start");
+    expect(armed).toEqual([rearmPageSize, rearmPageSize, 500]);
+    expect(pagesAsked.map((p) => p.after)).toEqual([undefined, "f-00999", "f-01999"]);
   });
 });

@@ -10,6 +10,8 @@ import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
 
+/** Pending follow-ups re-armed per round trip to PostgreSQL and per Redis pipeline. */
+export const rearmPageSize = 1_000;
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
@@ -102,12 +104,20 @@ export class ConversationRuntime {
    */
   async recover(scope: "start" | "sweep" = "start"): Promise<void> {
     const dueBefore = scope === "sweep" ? new Date(this.clock().getTime() - overdueAfterMs) : undefined;
-    const pending = await this.deps.store.pendingFollowUps(dueBefore);
-    await this.deps.scheduler.rearm(pending);
+    // Page by page: a million pending follow-ups are never read, nor sent to Redis, at once.
+    let rearmed = 0;
+    for (let after: string | undefined; ; ) {
+      const page = await this.deps.store.pendingFollowUps(dueBefore, { after, limit: rearmPageSize });
+      if (page.length === 0) break;
+      await this.deps.scheduler.rearm(page);
+      rearmed += page.length;
+      after = page.at(-1)?.id;
+      if (page.length < rearmPageSize) break;
+    }
     const unsent = await this.deps.store.contactsWithUnsent();
     await Promise.all(unsent.map((id) => this.dispatch(id)));
-    if (scope === "sweep" ? pending.length > 0 : pending.length + unsent.length > 0) {
-      this.deps.logger.info({ scope, followUps: pending.length, contacts: unsent.length }, "recovered pending work");
+    if (scope === "sweep" ? rearmed > 0 : rearmed + unsent.length > 0) {
+      this.deps.logger.info({ scope, followUps: rearmed, contacts: unsent.length }, "recovered pending work");
     }
   }
 

@@ -105,10 +105,13 @@ export interface ConversationStore {
   ): Promise<AppliedTurn | null>;
 
   /**
-   * Pending follow-ups (all, or those due before `dueBefore`), to re-arm timers that Redis lost:
-   * the database is the truth.
+   * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after
+   * `page.after`, to re-arm timers that Redis lost: the database is the truth.
    */
-  pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>>;
+  pendingFollowUps(
+    dueBefore: Date | undefined,
+    page: { after?: string | undefined; limit: number },
+  ): Promise<Array<{ id: string; dueAt: Date }>>;
 
   /**
    * Marks a channel address blocked (or reachable again). Blocking cancels the contact's pending

@@ -45,12 +45,16 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
   }
 
   async rearm(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
-    // A job that failed for good keeps its id (removeOnFail keeps it for inspection) and would
-    // make the re-add a no-op: drop it first.
-    for (const { id } of followUps) {
-      const job = await this.queue.getJob(jobIdOf(id));
-      if (job && (await job.isFailed())) await job.remove();
+    if (followUps.length === 0) return;
+    // A job that failed for good keeps its id (removeOnFail keeps it for a week, for inspection)
+    // and would make the re-add a no-op: drop it first. Failed jobs are few, so they are listed
+    // once for the page instead of asking about each follow-up.
+    const failedCount = await this.queue.getFailedCount();
+    if (failedCount > 0) {
+      const failed = new Set((await this.queue.getFailed(0, failedCount - 1)).map((job) => job.id));
+      await Promise.all(followUps.filter(({ id }) => failed.has(jobIdOf(id))).map(({ id }) => this.queue.remove(jobIdOf(id))));
     }
+    // One bulk add (one Redis round trip) for the page.
     await this.schedule(followUps);
   }
 

@@ -103,10 +103,15 @@ export class PrismaConversationStore implements ConversationStore {
     );
   }
 
-  async pendingFollowUps(dueBefore?: Date): Promise<Array<{ id: string; dueAt: Date }>> {
+  async pendingFollowUps(
+    dueBefore: Date | undefined,
+    page: { after?: string | undefined; limit: number },
+  ): Promise<Array<{ id: string; dueAt: Date }>> {
     return this.prisma.followUp.findMany({
-      where: { status: "pending", ...(dueBefore ? { dueAt: { lt: dueBefore } } : {}) },
+      where: { status: "pending", ...(dueBefore ? { dueAt: { lt: dueBefore } } : {}), ...(page.after ? { id: { gt: page.after } } : {}) },
       select: { id: true, dueAt: true },
+      orderBy: { id: "asc" },
+      take: page.limit,
     });
   }
 

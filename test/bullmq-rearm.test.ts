@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import { Queue, Worker } from "bullmq";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+describe("BullMqFollowUpQueue.rearm (real Redis)", () => {
+  const prefix = `rearm${randomUUID().slice(0, 8)}`;
+  const connection = { url: inject("redisUrl"), maxRetriesPerRequest: null };
+  const queue = new BullMqFollowUpQueue(connection, prefix);
+  const raw = new Queue("orkestr-follow-ups", { connection, prefix });
+  afterAll(async () => {
+    await queue.close();
+    await raw.close();
+  });
+
+  it("replaces a timer that failed for good and arms the others of the page in one go", async () => {
+    // A job for follow-up "a" that failed for good, as after its attempts ran out.
+    await raw.add("follow-up", { followUpId: "a" }, { jobId: "fu-a", attempts: 1 });
+    const worker = new Worker(
+      "orkestr-follow-ups",
+      async () => {
+        throw new Error("database away");
+      },
+      { connection, prefix },
+    );
+    await waitFor(
+      () => raw.getJobState("fu-a"),
+      (state) => state === "failed",
+      "the job to fail",
+    );
+    await worker.close();
+
+    const later = new Date(Date.now() + 60_000);
+    await queue.rearm([
+      { id: "a", dueAt: later },
+      { id: "b", dueAt: later },
+    ]);
+    expect(await raw.getJobState("fu-a")).toBe("delayed");
+    expect(await raw.getJobState("fu-b")).toBe("delayed");
+    expect(await queue.delayedCount()).toBe(2);
+  });
+});
