@@ -7,13 +7,13 @@ import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { keepTrying, pollingPatience } from "../../core/runtime/keep-trying.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
-import { keepTrying } from "../keep-trying.ts";
 import { splitText } from "./split-text.ts";
 import { telegramUpdateProblem } from "./telegram-update-schema.ts";
 
@@ -179,7 +179,14 @@ export class TelegramChannel implements ChannelSender {
     // A webhook update that fails is answered 500 and delivered again by Telegram; one taken by
     // long polling would be lost (the runner moves on), so it is tried again here.
     if (this.options.webhookUrl) await handle();
-    else await keepTrying(handle, this.options.logger, { updateId: ctx.update.update_id });
+    else
+      await keepTrying(
+        handle,
+        pollingPatience,
+        this.options.logger,
+        { updateId: ctx.update.update_id },
+        "update not handled yet; trying again",
+      );
   }
 }
 

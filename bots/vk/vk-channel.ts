@@ -7,12 +7,12 @@ import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
+import { keepTrying, pollingPatience } from "../../core/runtime/keep-trying.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
-import { keepTrying } from "../keep-trying.ts";
 import { splitText } from "../telegram/split-text.ts";
 import { updateOutcome } from "../update-outcome.ts";
 import { vkCallbackEventSchema } from "./vk-callback-event.ts";
@@ -235,7 +235,7 @@ export class VkChannel implements ChannelSender {
     // A Callback event that fails is answered so that VK delivers it again; one taken by Long
     // Poll would be lost, so it is tried again here.
     if (this.options.callback) await handle();
-    else await keepTrying(handle, this.options.logger, { messageId: ctx.id });
+    else await keepTrying(handle, pollingPatience, this.options.logger, { messageId: ctx.id }, "update not handled yet; trying again");
   }
 }
 

@@ -6,6 +6,7 @@ import { fromStoredMessage } from "../model/stored-message.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore, RejectedInboundUpdate } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
+import { keepTrying, markSentPatience } from "./keep-trying.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
@@ -15,8 +16,6 @@ export const rearmPageSize = 1_000;
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
-/** How long a sent message's row is tried to be marked sent while the database is away. */
-const markSentPatienceMs = 10 * 60_000;
 /**
  * Pauses before sending again after passing trouble (network, platform 5xx) that the
  * channel's own retries did not ride out; after the last one the message is given up.
@@ -246,21 +245,17 @@ export class ConversationRuntime {
   /**
    * The message is out: noting that must not fail it, or it would be sent again. While the
    * database is away this keeps trying (holding the contact's later messages back) for up to
-   * `markSentPatienceMs`; only then the error goes up, and the row, still `sending`, is sent
+   * ten minutes (`markSentPatience`); only then the error goes up, and the row, still `sending`, is sent
    * again by the stale-claim rule once the database is back.
    */
   private async markSentPersistently(id: bigint): Promise<void> {
-    const deadline = Date.now() + markSentPatienceMs;
-    for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
-      try {
-        await this.deps.store.markSent(id);
-        return;
-      } catch (error) {
-        if (Date.now() + pause > deadline) throw error;
-        this.deps.logger.warn({ err: error, outboxId: String(id) }, "sent, but not yet noted as sent; trying again");
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+    await keepTrying(
+      () => this.deps.store.markSent(id),
+      markSentPatience,
+      this.deps.logger,
+      { outboxId: String(id) },
+      "sent, but not yet noted as sent; trying again",
+    );
   }
 }
 

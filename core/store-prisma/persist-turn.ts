@@ -1,5 +1,7 @@
+import { messageOutData } from "../engine/engine-turn.ts";
 import type { EngineResult, PlannedMessage } from "../engine/engine-types.ts";
 import { messagesInOrder, resolveEffect } from "../engine/turn-effect.ts";
+import type { DomainEvent } from "../events/event-catalog.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import { toStoredMessage } from "../model/stored-message.ts";
 import type { AppliedTurn, ChannelAddress } from "../runtime/conversation-store.ts";
@@ -141,13 +143,24 @@ async function settleFollowUps(
 }
 
 /** Performs the turn's effects and writes every message in reading order; returns the promo pools found empty. */
-async function writeOutbox(tx: Tx, turn: TurnToPersist, conversationOf: (flowId: string | null) => string | null): Promise<string[]> {
-  const context: StoreEffectContext = { tx, contactId: turn.contact.id, conversationOf, now: turn.now, exhaustedPromoPools: [] };
+async function writeOutbox(
+  tx: Tx,
+  turn: TurnToPersist,
+  conversationOf: (flowId: string | null | undefined) => string | null,
+): Promise<string[]> {
+  const context: StoreEffectContext = { tx, contactId: turn.contact.id, now: turn.now, exhaustedPromoPools: [] };
   const composed: Array<{ position: number; message: PlannedMessage }> = [];
+  const effectEvents: DomainEvent[] = [];
   for (const effect of turn.result.effects) {
-    const { message } = await resolveEffect(prismaEffectResolvers, effect, context);
-    if (message) composed.push({ position: effect.position, message: { flowId: effect.flowId, message } });
+    const { message, events } = await resolveEffect(prismaEffectResolvers, effect, context);
+    const flowId = effect.flowId ?? undefined;
+    effectEvents.push(...events.map((event) => ({ ...event, flowId })));
+    if (!message) continue;
+    composed.push({ position: effect.position, message: { flowId: effect.flowId, message } });
+    // A message an effect composed is logged like the engine's own.
+    effectEvents.push({ type: "message_out", flowId, data: messageOutData(message) });
   }
+  if (effectEvents.length) await tx.event.createMany({ data: eventRows(turn.contact.id, effectEvents, conversationOf, turn.now) });
   const outbound = messagesInOrder(turn.result.outbound, composed);
   if (outbound.length) {
     await tx.outboxMessage.createMany({

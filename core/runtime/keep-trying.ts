@@ -1,0 +1,38 @@
+export interface Patience {
+  /** How long to keep trying before the last error is thrown. */
+  patienceMs: number;
+  /** The first pause; each next one doubles, up to `maxPauseMs`. */
+  firstPauseMs: number;
+  maxPauseMs: number;
+}
+
+/** Updates taken by long polling: the platform will not deliver them again. */
+export const pollingPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs: 500, maxPauseMs: 10_000 };
+/** Noting that a message went out: failing it would send it again. */
+export const markSentPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs: 100, maxPauseMs: 5_000 };
+
+/**
+ * Runs `operation` until it succeeds, pausing longer each time, for at most `patience.patienceMs`
+ * (wall-clock time: this waits for a service to come back). For work that must not be dropped
+ * while the database is away and is safe to repeat (idempotent by its key). Each failed try is
+ * logged at warn with `what` and `message`.
+ */
+export async function keepTrying(
+  operation: () => Promise<unknown>,
+  patience: Patience,
+  logger: { warn(obj: object, msg?: string): void },
+  what: Record<string, unknown>,
+  message: string,
+): Promise<void> {
+  const deadline = Date.now() + patience.patienceMs;
+  for (let pause = patience.firstPauseMs; ; pause = Math.min(pause * 2, patience.maxPauseMs)) {
+    try {
+      await operation();
+      return;
+    } catch (error) {
+      if (Date.now() + pause > deadline) throw error;
+      logger.warn({ err: error, ...what, retryInMs: pause }, message);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
