@@ -1,7 +1,6 @@
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
-import { safeText } from "../model/safe-text.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore, RejectedInboundUpdate } from "./conversation-store.ts";
@@ -10,6 +9,7 @@ import { keepTrying, markSentPatience } from "./keep-trying.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
+import { safeEvent, safeProfile } from "./safe-inbound.ts";
 
 /** Pending follow-ups re-armed per round trip to PostgreSQL and per Redis pipeline. */
 export const rearmPageSize = 1_000;
@@ -257,24 +257,4 @@ export class ConversationRuntime {
       "sent, but not yet noted as sent; trying again",
     );
   }
-}
-
-function safeEvent(event: InboundEvent): InboundEvent {
-  switch (event.type) {
-    case "text":
-      return { ...event, text: safeText(event.text) };
-    case "button":
-      return {
-        ...event,
-        payload: safeText(event.payload, 256),
-        ...(event.label === undefined ? {} : { label: safeText(event.label, 256) }),
-      };
-    case "start":
-      return { ...event, ...(event.payload === undefined ? {} : { payload: safeText(event.payload, 256) }) };
-  }
-}
-
-function safeProfile(profile: ContactProfile): ContactProfile {
-  const safe = (value: string | undefined) => (value === undefined ? undefined : safeText(value, 256));
-  return { first_name: safe(profile.first_name), last_name: safe(profile.last_name), username: safe(profile.username) };
 }
