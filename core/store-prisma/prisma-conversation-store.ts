@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { ChannelName } from "../model/channel-name.ts";
 import { safeText } from "../model/safe-text.ts";
 import { storedMessageSchema } from "../model/stored-message.ts";
@@ -145,6 +146,19 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async claimNextOutbound(contactId: string): Promise<PendingOutbound | null> {
+    for (;;) {
+      const claimed = await this.claimOne(contactId);
+      if (!claimed) return null;
+      const message = storedMessageSchema.safeParse(claimed.payload);
+      if (message.success) return { ...claimed, channel: claimed.channel as ChannelName, message: message.data };
+      // A row nobody can read (written by hand, or by a version that wrote another shape) would
+      // hold the contact's messages back for ever: it fails with the reason, the next one goes.
+      await this.markFailed(claimed.id, `unreadable outbox payload: ${z.prettifyError(message.error)}`);
+    }
+  }
+
+  /** Claims the contact's next sendable row, as stored. */
+  private async claimOne(contactId: string) {
     const now = this.clock();
     const staleBefore = new Date(now.getTime() - staleClaimMs);
     const rows = await this.prisma.$queryRaw<
@@ -159,9 +173,7 @@ export class PrismaConversationStore implements ConversationStore {
                                     AND w.id <= o.id AND w."nextAttemptAt" > ${now})
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey", attempts`;
-    const row = rows[0];
-    if (!row) return null;
-    return { ...row, channel: row.channel as ChannelName, message: storedMessageSchema.parse(row.payload) };
+    return rows[0] ?? null;
   }
 
   async markSent(id: bigint): Promise<void> {
