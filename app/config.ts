@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { telegramFreeBulkRate, telegramPaidBulkRate } from "../core/pacing-redis/redis-send-pacer.ts";
 
 /** Environment configuration; `.env.example` documents every variable. */
 const configSchema = z.object({
@@ -36,6 +37,13 @@ const configSchema = z.object({
     .string()
     .regex(/^[\w-]{1,256}$/, "1–256 characters: letters, digits, '_' or '-'")
     .optional(),
+  /**
+   * Messages a second the bot sends on its own (follow-ups, broadcasts) on Telegram. Replies to
+   * a customer are not held to it, only to the chat's own limit.
+   */
+  TELEGRAM_BULK_RATE: z.coerce.number().int().min(1).max(telegramPaidBulkRate).default(telegramFreeBulkRate),
+  /** Bulk sends carry `allow_paid_broadcast` (0.1 Star a message from the bot's balance), which allows up to 1000 a second. */
+  TELEGRAM_PAID_BROADCAST: z.stringbool().default(false),
   /** Community access token (messages permission); with VK_GROUP_ID it turns the VK channel on. */
   VK_GROUP_TOKEN: z.string().min(10).optional(),
   VK_GROUP_ID: z.coerce.number().int().positive().optional(),
@@ -58,6 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => !c.TELEGRAM_WEBHOOK_URL || c.TELEGRAM_WEBHOOK_SECRET, {
       message: "set TELEGRAM_WEBHOOK_SECRET with TELEGRAM_WEBHOOK_URL, so forged webhook calls are refused",
       path: ["TELEGRAM_WEBHOOK_SECRET"],
+    })
+    .refine((c) => c.TELEGRAM_PAID_BROADCAST || c.TELEGRAM_BULK_RATE <= telegramFreeBulkRate, {
+      message: `Telegram takes at most ${telegramFreeBulkRate} bulk messages a second; set TELEGRAM_PAID_BROADCAST=true (paid in Stars) for up to ${telegramPaidBulkRate}`,
+      path: ["TELEGRAM_BULK_RATE"],
     })
     .refine((c) => !c.VK_CONFIRMATION_CODE || c.VK_CALLBACK_SECRET, {
       message: "set VK_CALLBACK_SECRET with VK_CONFIRMATION_CODE, so forged callbacks are refused",

@@ -36,6 +36,13 @@ describe("start-up errors are plain and complete", () => {
     );
   });
 
+  it("holds Telegram's bulk sends to 30 a second unless paid broadcasts are on, and to 1000 with them", () => {
+    expect(loadConfig({}).TELEGRAM_BULK_RATE).toBe(30);
+    expect(() => loadConfig({ TELEGRAM_BULK_RATE: "100" })).toThrow(/TELEGRAM_BULK_RATE: .*TELEGRAM_PAID_BROADCAST=true/);
+    expect(loadConfig({ TELEGRAM_BULK_RATE: "1000", TELEGRAM_PAID_BROADCAST: "true" }).TELEGRAM_BULK_RATE).toBe(1000);
+    expect(() => loadConfig({ TELEGRAM_BULK_RATE: "1001", TELEGRAM_PAID_BROADCAST: "true" })).toThrow(/TELEGRAM_BULK_RATE/);
+  });
+
   it("keeps the web chat off in production unless WEBCHAT_ENABLED=true: no page, no API", async () => {
     expect(loadConfig({}).WEBCHAT_ENABLED).toBe(false);
     const app = await startTestApp(await testConfig({ WEBCHAT_ENABLED: "false" }));

@@ -18,7 +18,12 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
 
   beforeAll(async () => {
     await api.start();
-    running = await startTestAppWithDatabase({ TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: api.url });
+    running = await startTestAppWithDatabase({
+      TELEGRAM_BOT_TOKEN: "123:TEST-token",
+      TELEGRAM_API_ROOT: api.url,
+      TELEGRAM_PAID_BROADCAST: "true",
+      TELEGRAM_BULK_RATE: "1000",
+    });
   });
   afterAll(async () => {
     await running?.stop();
@@ -27,7 +32,7 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
 
   const identityBlocked = (chatId: string) => running.isBlocked("telegram", chatId);
 
-  it("runs a flow: /start, inline button press, a typed answer, and a follow-up", async () => {
+  it("runs a flow: /start, inline button press, a typed answer, and a follow-up (bulk, a paid broadcast)", async () => {
     api.pushText(42, "/start");
     const hello = (await api.waitForSent(42, 1))[0] as { text: string; params: Record<string, unknown> };
     expect(hello?.text).toBe("Hello, Анна!");
@@ -47,7 +52,10 @@ describe("Telegram channel (grammY against a fake Bot API)", () => {
 
     api.pushText(42, "<i>Bob</i>");
     expect((await api.waitForSent(42, 3))[2]?.text).toBe("Thanks, &lt;i&gt;Bob&lt;/i&gt;");
-    expect((await api.waitForSent(42, 4))[3]?.text).toBe("Follow-up for &lt;i&gt;Bob&lt;/i&gt;");
+    const sent = await api.waitForSent(42, 4);
+    expect(sent[3]?.text).toBe("Follow-up for &lt;i&gt;Bob&lt;/i&gt;");
+    // With TELEGRAM_PAID_BROADCAST the bot's own messages are paid broadcasts; replies are not.
+    expect(sent.map((m) => m.params.allow_paid_broadcast)).toEqual([undefined, undefined, undefined, true]);
   });
 
   it("answers a press on a button of an old message politely", async () => {

@@ -5,7 +5,7 @@ import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } f
 import type { Hono } from "hono";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
-import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { keepTrying, pollingPatience } from "../../core/runtime/keep-trying.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
@@ -29,8 +29,10 @@ export interface TelegramOptions {
   webhookUrl?: string | undefined;
   /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token; requests without it get 401. */
   webhookSecret?: string | undefined;
-  /** Shared rate limiting: every sendMessage waits for its turn. */
+  /** Shared rate limiting: every sendMessage waits for its turn in its lane. */
   pacer?: SendPacer | undefined;
+  /** Bulk sends carry `allow_paid_broadcast`, so Telegram takes up to 1000 a second (paid in Stars). */
+  paidBroadcast?: boolean | undefined;
   /** file_ids of documents already uploaded, shared by all processes. */
   files: UploadedFileCache;
   logger: Logger;
@@ -121,20 +123,21 @@ export class TelegramChannel implements ChannelSender {
     if (this.runner?.isRunning()) await this.runner.stop();
   }
 
-  async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
+  async send(to: Pick<SendTarget, "externalId" | "lane">, message: OutboundMessage): Promise<void> {
     const markup = replyMarkupOf(message, (this.options.texts?.() ?? engineTexts.ru).sharePhone);
-    const parseMode = message.format === "html" ? { parse_mode: "HTML" as const } : {};
+    const paid = to.lane === "bulk" && this.options.paidBroadcast ? { allow_paid_broadcast: true } : {};
+    const parseMode = { ...paid, ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}) };
     if (message.file) {
       // A short text rides along as the caption; a longer one follows as its own message.
       const asCaption = visibleLength(message) <= maxCaptionLength;
       const extra = asCaption ? { caption: message.text, ...parseMode, ...(markup ? { reply_markup: markup } : {}) } : {};
-      await this.sendDocument(to.externalId, message.file, extra).catch(rethrowClassified);
+      await this.sendDocument(to, message.file, extra).catch(rethrowClassified);
       if (asCaption) return;
     }
     const parts = splitText(message.text, maxTextLength);
     for (const [index, text] of parts.entries()) {
       const last = index === parts.length - 1;
-      await this.options.pacer?.acquire(to.externalId);
+      await this.options.pacer?.acquire(to.externalId, to.lane);
       await this.bot.api
         .sendMessage(to.externalId, text, {
           ...parseMode,
@@ -146,10 +149,14 @@ export class TelegramChannel implements ChannelSender {
   }
 
   /** Sends a document by its remembered file_id, uploading it the first time (or when the id stopped working). */
-  private async sendDocument(chatId: string, file: FileAttachment, extra: Parameters<Api["sendDocument"]>[2]): Promise<void> {
+  private async sendDocument(
+    { externalId: chatId, lane }: Pick<SendTarget, "externalId" | "lane">,
+    file: FileAttachment,
+    extra: Parameters<Api["sendDocument"]>[2],
+  ): Promise<void> {
     const { files } = this.options;
     const fileId = await files.get("telegram", file.sha256);
-    await this.options.pacer?.acquire(chatId);
+    await this.options.pacer?.acquire(chatId, lane);
     if (fileId) {
       try {
         await this.bot.api.sendDocument(chatId, fileId, extra);
@@ -158,7 +165,7 @@ export class TelegramChannel implements ChannelSender {
         if (!(error instanceof GrammyError && error.error_code === 400 && /file/i.test(error.description))) throw error;
         this.options.logger.warn({ file: file.name, fileId }, "telegram rejected a remembered file_id; uploading again");
         await files.forget("telegram", file.sha256);
-        await this.options.pacer?.acquire(chatId);
+        await this.options.pacer?.acquire(chatId, lane);
       }
     }
     const sent = await this.bot.api.sendDocument(chatId, new InputFile(file.path, file.name), extra);

@@ -5,12 +5,12 @@ import type { Context, Hono } from "hono";
 import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
-import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { keepTrying, pollingPatience } from "../../core/runtime/keep-trying.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
-import type { SendPacer } from "../../core/runtime/send-pacer.ts";
+import type { SendLane, SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { splitText } from "../telegram/split-text.ts";
@@ -155,7 +155,7 @@ export class VkChannel implements ChannelSender {
     await this.vk.updates.stop();
   }
 
-  async send(to: { externalId: string; dedupeKey: string }, message: OutboundMessage): Promise<void> {
+  async send(to: Pick<SendTarget, "externalId" | "dedupeKey" | "lane">, message: OutboundMessage): Promise<void> {
     const text = message.format === "html" ? htmlToPlainText(message.text) : message.text;
     const parts = splitText(text, maxTextLength);
     const keyboard = vkKeyboard(message);
@@ -163,8 +163,8 @@ export class VkChannel implements ChannelSender {
     for (const [index, part] of parts.entries()) {
       // A file goes with the first part, as a document under its text.
       const file = index === 0 ? message.file : undefined;
-      const attachment = file ? await this.documentOf(file, peerId) : undefined;
-      await this.options.pacer?.acquire(to.externalId);
+      const attachment = file ? await this.documentOf(file, peerId, to.lane) : undefined;
+      await this.options.pacer?.acquire(to.externalId, to.lane);
       const last = index === parts.length - 1;
       const params: MessageParams = {
         peer_id: peerId,
@@ -180,7 +180,7 @@ export class VkChannel implements ChannelSender {
         // A remembered document VK no longer accepts: upload it again and send once more.
         this.options.logger.warn({ file: file.name, attachment }, "vk rejected a remembered document; uploading again");
         await this.options.files.forget("vk", file.sha256);
-        await this.sendWithRetry({ ...params, attachment: await this.documentOf(file, peerId) }).catch((again: unknown) => {
+        await this.sendWithRetry({ ...params, attachment: await this.documentOf(file, peerId, to.lane) }).catch((again: unknown) => {
           throw classified(again);
         });
       }
@@ -188,10 +188,10 @@ export class VkChannel implements ChannelSender {
   }
 
   /** The attachment string of a file: remembered, or uploaded as a message document now. */
-  private async documentOf(file: FileAttachment, peerId: number): Promise<string> {
+  private async documentOf(file: FileAttachment, peerId: number, lane: SendLane): Promise<string> {
     const remembered = await this.options.files.get("vk", file.sha256);
     if (remembered) return remembered;
-    await this.options.pacer?.acquire(String(peerId));
+    await this.options.pacer?.acquire(String(peerId), lane);
     const document = await this.vk.upload.messageDocument({
       peer_id: peerId,
       title: file.name,

@@ -1,12 +1,23 @@
 import type { ChannelName } from "../model/channel-name.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
+import type { SendLane } from "./send-pacer.ts";
+
+/** Where one outbox message goes, and what it is. */
+export interface SendTarget {
+  externalId: string;
+  contactId: string;
+  outboxId: bigint;
+  /**
+   * Stable for the logical message: channels that support idempotent sends (VK's random_id)
+   * must derive their key from it, so a retry cannot duplicate.
+   */
+  dedupeKey: string;
+  /** A reply to the customer, or a message the bot sends on its own (paced as bulk). */
+  lane: SendLane;
+}
 
 /** Delivers messages on one channel; implemented by the adapters in bots/. */
 export interface ChannelSender {
   readonly channel: ChannelName;
-  /**
-   * `dedupeKey` is stable for the logical message: channels that support idempotent sends
-   * (VK's random_id) must derive their key from it, so a retry cannot duplicate.
-   */
-  send(to: { externalId: string; contactId: string; outboxId: bigint; dedupeKey: string }, message: OutboundMessage): Promise<void>;
+  send(to: SendTarget, message: OutboundMessage): Promise<void>;
 }

@@ -9,7 +9,16 @@ import type { ConversationStore, PendingOutbound } from "./conversation-store.ts
 function outboxDuringOutage(failures: number) {
   let failing = failures;
   const rows: PendingOutbound[] = [
-    { id: 1n, contactId: "c", channel: "web", externalId: "s", message: { text: "Hi", format: "plain" }, dedupeKey: "k#0", attempts: 1 },
+    {
+      id: 1n,
+      contactId: "c",
+      channel: "web",
+      externalId: "s",
+      message: { text: "Hi", format: "plain" },
+      dedupeKey: "k#0",
+      lane: "reply",
+      attempts: 1,
+    },
   ];
   const store = {
     async claimNextOutbound() {

@@ -206,7 +206,10 @@ export class ConversationRuntime {
         // The row names its file by content hash; the path is wherever a loaded flow has it now.
         const message = fromStoredMessage(next.message, (sha256) => this.deps.engine.flows.file(sha256));
         if (!message) throw new MessageRejectedError(`file ${next.message.file?.name} (${next.message.file?.sha256}) is in no loaded flow`);
-        await sender.send({ externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey }, message);
+        await sender.send(
+          { externalId: next.externalId, contactId, outboxId: next.id, dedupeKey: next.dedupeKey, lane: next.lane },
+          message,
+        );
       } catch (error) {
         // Senders ride out short trouble themselves (429, 5xx, network). What reaches here is
         // kept with its error, never dropped: retried later unless it can never succeed.

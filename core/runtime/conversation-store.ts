@@ -4,6 +4,7 @@ import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
 import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
+import type { SendLane } from "./send-pacer.ts";
 
 /** Who wrote, as the channel knows them. */
 export interface ChannelAddress {
@@ -73,6 +74,7 @@ export interface PendingOutbound {
   externalId: string;
   message: StoredMessage;
   dedupeKey: string;
+  lane: SendLane;
   /** Send attempts so far, this one included. */
   attempts: number;
 }

@@ -5,6 +5,7 @@ import type { DomainEvent } from "../events/event-catalog.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import { toStoredMessage } from "../model/stored-message.ts";
 import type { AppliedTurn, ChannelAddress } from "../runtime/conversation-store.ts";
+import type { SendLane } from "../runtime/send-pacer.ts";
 import { eventRows } from "./event-rows.ts";
 import type { Contact, Conversation, Prisma } from "./generated/client.ts";
 import { mergeContacts } from "./merge-contacts.ts";
@@ -22,6 +23,8 @@ export interface TurnToPersist {
   keyBase: string;
   /** Whether the turn may move the contact's current conversation (an inbound may, a follow-up may not). */
   setCurrent: boolean;
+  /** How its messages are paced: an inbound's are replies, a follow-up's are bulk. */
+  lane: SendLane;
   now: Date;
 }
 
@@ -171,6 +174,7 @@ async function writeOutbox(
         channel: turn.from.channel,
         externalId: turn.from.externalId,
         payload: toStoredMessage(o.message) as Prisma.InputJsonValue,
+        lane: turn.lane,
         createdAt: turn.now,
       })),
       skipDuplicates: true,

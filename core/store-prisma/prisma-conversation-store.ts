@@ -69,7 +69,7 @@ export class PrismaConversationStore implements ConversationStore {
         }
         const { context, contact, conversations } = await this.load(tx, contactId);
         const result = unit.decide(linkResult ? { ...context, linkResult } : context);
-        return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, now });
+        return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, lane: "reply", now });
       }, transactionOptions),
     );
   }
@@ -99,7 +99,7 @@ export class PrismaConversationStore implements ConversationStore {
         const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
         await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: now } });
         const from = { channel, externalId: identity.externalId };
-        return persistTurn(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false, now });
+        return persistTurn(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false, lane: "bulk", now });
       }, transactionOptions),
     );
   }
@@ -150,7 +150,13 @@ export class PrismaConversationStore implements ConversationStore {
       const claimed = await this.claimOne(contactId);
       if (!claimed) return null;
       const message = storedMessageSchema.safeParse(claimed.payload);
-      if (message.success) return { ...claimed, channel: claimed.channel as ChannelName, message: message.data };
+      if (message.success)
+        return {
+          ...claimed,
+          channel: claimed.channel as ChannelName,
+          lane: claimed.lane === "bulk" ? "bulk" : "reply",
+          message: message.data,
+        };
       // A row nobody can read (written by hand, or by a version that wrote another shape) would
       // hold the contact's messages back for ever: it fails with the reason, the next one goes.
       await this.markFailed(claimed.id, `unreadable outbox payload: ${z.prettifyError(message.error)}`);
@@ -162,7 +168,16 @@ export class PrismaConversationStore implements ConversationStore {
     const now = this.clock();
     const staleBefore = new Date(now.getTime() - staleClaimMs);
     const rows = await this.prisma.$queryRaw<
-      Array<{ id: bigint; contactId: string; channel: string; externalId: string; payload: unknown; dedupeKey: string; attempts: number }>
+      Array<{
+        id: bigint;
+        contactId: string;
+        channel: string;
+        externalId: string;
+        payload: unknown;
+        dedupeKey: string;
+        lane: string;
+        attempts: number;
+      }>
     >`UPDATE "OutboxMessage" SET status = 'sending', attempts = attempts + 1, "claimedAt" = ${now}, "nextAttemptAt" = NULL
       WHERE id = (SELECT id FROM "OutboxMessage" o WHERE "contactId" = ${contactId}::uuid AND status = 'pending'
                     -- another process still sending to this contact goes first: order is kept across replicas
@@ -172,7 +187,7 @@ export class PrismaConversationStore implements ConversationStore {
                     AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" w WHERE w."contactId" = o."contactId" AND w.status = 'pending'
                                     AND w.id <= o.id AND w."nextAttemptAt" > ${now})
                   ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey", attempts`;
+      RETURNING id, "contactId", channel, "externalId", payload, "dedupeKey", lane, attempts`;
     return rows[0] ?? null;
   }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OutboxMessage" ADD COLUMN "lane" TEXT NOT NULL DEFAULT 'reply';
