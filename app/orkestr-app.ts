@@ -16,6 +16,7 @@ import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
+import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
 import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
@@ -101,6 +102,11 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     scheduler: queue,
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : [])],
     logger,
+    // A person needs one or two tries; a script guessing codes gets a handful an hour.
+    linkCodeAttempts: {
+      perAccount: new RedisAttemptLimiter(redis, `${config.QUEUE_PREFIX}:link-attempts:account`, 5, 3600),
+      perIp: new RedisAttemptLimiter(redis, `${config.QUEUE_PREFIX}:link-attempts:ip`, 20, 3600),
+    },
   });
 
   const http = new Hono();

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+import { WebChatClient } from "./support/web-chat-client.ts";
+import { WebChatStream } from "./support/web-chat-stream.ts";
 
 /** One person on Telegram and VK: the same email joins the two contacts; follow-ups go where they wrote last. */
 describe("one customer on several channels", () => {
@@ -88,8 +90,39 @@ describe("one customer on several channels", () => {
     );
     expect(rows).toEqual([{ identities: ["telegram:91", "vk:92"] }]);
 
-    // The code works once; an unknown one gets a polite answer.
+    // The code works once; an unknown one gets a polite answer, and a stranger's guess leaves no contact.
     vk.pushMessage(93, code);
     expect((await vk.waitForSent(93, 1))[0]?.text).toMatch(/^Этот код не подошёл/);
+    expect(await identitiesOf("vk", "93")).toBe(0);
+  });
+
+  const identitiesOf = async (channel: string, externalId: string) =>
+    (await running.db.query(`SELECT 1 FROM "ChannelIdentity" WHERE channel = $1 AND "externalId" = $2`, [channel, externalId])).rowCount;
+
+  it("gives one account five link-code attempts an hour, and a guess creates no contact", async () => {
+    const guesses = ["link-AAAAAA", "link-BBBBBB", "link-CCCCCC", "link-DDDDDD", "link-EEEEEE", "link-FFFFFF"];
+    for (const [index, guess] of guesses.entries()) {
+      vk.pushMessage(94, guess);
+      await vk.waitForSent(94, index + 1);
+    }
+    const answers = (await vk.waitForSent(94, 6)).map((m) => m.text);
+    expect(answers.slice(0, 5).every((text) => /^Этот код не подошёл/.test(text))).toBe(true);
+    expect(answers[5]).toBe("Слишком много попыток ввести код. Попробуйте снова через час.");
+    expect(await identitiesOf("vk", "94")).toBe(0);
+    const { rows } = await running.db.query(`SELECT count(*)::int AS n FROM "Event" WHERE data::text LIKE '%link-AAAAAA%'`);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
+
+  it("counts link-code attempts per IP address in the web chat, across sessions", async () => {
+    // 20 an hour from one address; every web chat test client comes from 127.0.0.1.
+    for (let attempt = 1; attempt <= 20; attempt++)
+      await new WebChatClient(running.app.url).say(`link-GGGG${String(attempt).padStart(2, "2")}`);
+    const last = new WebChatClient(running.app.url);
+    const stream = await WebChatStream.open(running.app.url, last.session);
+    await last.say("link-HHHHHH");
+    const refusal = await stream.waitForMessage((m) => m.direction === "out", "the refusal");
+    expect(refusal.text).toBe("Слишком много попыток ввести код. Попробуйте снова через час.");
+    await stream.close();
+    expect(await identitiesOf("web", last.session)).toBe(0);
   });
 });

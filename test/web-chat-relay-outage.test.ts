@@ -46,7 +46,7 @@ describe.skipIf(!inject("redisBinary"))("web chat relay during a Redis outage", 
 
   const timedSend = async (text: string) => {
     const started = Date.now();
-    await channel.send({ externalId: "session-1", outboxId: 1n }, { text, format: "plain" });
+    await channel.send({ externalId: "session-1", outboxId: 1n, dedupeKey: "k#0" }, { text, format: "plain" });
     return Date.now() - started;
   };
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { FileAttachment, OutboundButton, OutboundMessage } from "../../core/model/outbound-message.ts";
-import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
+import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 
 /** A message as the web chat page shows it (the HTTP contract of bots/webchat/public). */
 export interface WebChatMessage {
@@ -46,9 +46,9 @@ export class WebChatChannel implements ChannelSender {
     relay?.onMessage((sessionId, message) => this.pages.emit(sessionId, message));
   }
 
-  async send(to: { externalId: string; outboxId: bigint }, message: OutboundMessage): Promise<void> {
+  async send(to: Pick<SendTarget, "externalId" | "outboxId" | "dedupeKey">, message: OutboundMessage): Promise<void> {
     await this.publish(to.externalId, {
-      id: `out-${to.outboxId}`,
+      id: `out-${to.outboxId ?? to.dedupeKey}`,
       direction: "out",
       text: message.text,
       ...(message.buttons ? { buttons: message.buttons } : {}),

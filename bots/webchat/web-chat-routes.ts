@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Readable } from "node:stream";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { zValidator } from "@hono/zod-validator";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { FlowCatalog } from "../../core/flow/flow-catalog.ts";
@@ -88,12 +89,14 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     }),
   );
 
-  const receive = async (session: string, clientMessageId: string, event: InboundEvent, echo?: string) => {
+  const receive = async (c: Context, session: string, clientMessageId: string, event: InboundEvent, echo?: string) => {
     const key = `web:${session}:${clientMessageId}`;
     // Not awaited: the turn need not wait for the relay to other replicas, and the echo still
     // goes out ahead of the replies (same order on this process and on the Redis connection).
     if (echo) void deps.channel.publish(session, { id: `in-${key}`, direction: "in", text: echo, createdAt: new Date().toISOString() });
-    await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event);
+    // The IP address limits link-code attempts per address (see ConversationRuntime).
+    const origin = { ip: getConnInfo(c).remote.address };
+    await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event, origin);
   };
 
   // First on every session route: a request for a malformed session is refused before its body is read.
@@ -103,14 +106,14 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     const { session } = c.req.valid("param");
     const body = c.req.valid("json");
     if (!deps.flows().get(body.flowId)) return c.json({ error: `Unknown flow "${body.flowId}"` }, 404);
-    await receive(session, body.clientMessageId ?? randomUUID(), { type: "start", flowId: body.flowId });
+    await receive(c, session, body.clientMessageId ?? randomUUID(), { type: "start", flowId: body.flowId });
     return c.body(null, 202);
   });
 
   app.post("/api/chat/:session/messages", validSession, zValidator("json", messageBody, answerInvalidRequest), async (c) => {
     const { session } = c.req.valid("param");
     const body = c.req.valid("json");
-    await receive(session, body.clientMessageId, { type: "text", text: body.text }, body.text);
+    await receive(c, session, body.clientMessageId, { type: "text", text: body.text }, body.text);
     return c.body(null, 202);
   });
 
@@ -118,7 +121,7 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     const { session } = c.req.valid("param");
     const body = c.req.valid("json");
     const event: InboundEvent = { type: "button", payload: body.payload, ...(body.label ? { label: body.label } : {}) };
-    await receive(session, body.clientMessageId, event, body.label);
+    await receive(c, session, body.clientMessageId, event, body.label);
     return c.body(null, 202);
   });
 

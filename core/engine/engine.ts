@@ -5,6 +5,7 @@ import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
 import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
 import { EngineTurn } from "./engine-turn.ts";
@@ -108,6 +109,15 @@ export class Engine {
       textsOf: (flow) => this.textsOf(flow),
     };
     return context;
+  }
+
+  /**
+   * What a person who is no contact (yet) is told when their link code is refused: the code is
+   * wrong or expired, or they tried too often. Said once, not stored: a guess leaves no contact.
+   */
+  linkCodeRefusal(reason: "invalid" | "too_many_attempts"): OutboundMessage {
+    const texts = this.textsOf(null);
+    return { text: reason === "invalid" ? texts.linkInvalid : texts.linkTooManyAttempts, format: "plain" };
   }
 
   /** Runs a due follow-up, or skips it when the contact moved on, opted out or `unless` holds. */

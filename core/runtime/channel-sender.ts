@@ -5,8 +5,9 @@ import type { SendLane } from "./send-pacer.ts";
 /** Where one outbox message goes, and what it is. */
 export interface SendTarget {
   externalId: string;
-  contactId: string;
-  outboxId: bigint;
+  /** Absent for a word to someone who is no contact (a refused link-code guess): nothing is stored. */
+  contactId?: string;
+  outboxId?: bigint;
   /**
    * Stable for the logical message: channels that support idempotent sends (VK's random_id)
    * must derive their key from it, so a retry cannot duplicate.

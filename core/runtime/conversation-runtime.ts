@@ -1,7 +1,9 @@
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
+import type { AttemptLimiter } from "./attempt-limiter.ts";
 import type { ChannelSender } from "./channel-sender.ts";
 import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore, RejectedInboundUpdate } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
@@ -38,6 +40,13 @@ export interface RuntimeDependencies {
   logger: Logger;
   clock?: () => Date;
   sendRetryDelaysMs?: readonly number[];
+  /** Budgets for link-code attempts, per account and per IP address; without them attempts are not limited. */
+  linkCodeAttempts?: { perAccount: AttemptLimiter; perIp: AttemptLimiter };
+}
+
+/** Where an inbound came from beyond its channel address, when the channel knows (the web chat knows the IP). */
+export interface InboundOrigin {
+  ip?: string | undefined;
 }
 
 /**
@@ -59,10 +68,21 @@ export class ConversationRuntime {
   }
 
   /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
-  async receive(inboundKey: string, from: ChannelAddress, profile: ContactProfile, raw: InboundEvent): Promise<boolean> {
+  async receive(
+    inboundKey: string,
+    from: ChannelAddress,
+    profile: ContactProfile,
+    raw: InboundEvent,
+    origin: InboundOrigin = {},
+  ): Promise<boolean> {
     // Whatever a platform or a client sent, what is stored and matched is valid, bounded text.
     const event = safeEvent(raw);
     const linkCode = linkCodeIn(event);
+    const refusal = linkCode ? await this.linkCodeRefusal(from, linkCode, origin) : undefined;
+    if (refusal) {
+      await this.tellStranger(from, inboundKey, this.deps.engine.linkCodeRefusal(refusal));
+      return true;
+    }
     const applied = await this.deps.store.applyInbound({
       key: inboundKey,
       from,
@@ -76,6 +96,37 @@ export class ConversationRuntime {
     }
     await this.afterCommit(applied);
     return true;
+  }
+
+  /**
+   * Link codes must not be guessable: each account and each IP address has a few attempts an
+   * hour, and a wrong code from someone who is no contact yet leaves no contact behind.
+   */
+  private async linkCodeRefusal(from: ChannelAddress, code: string, origin: InboundOrigin) {
+    const limits = this.deps.linkCodeAttempts;
+    const allowed: boolean[] = limits
+      ? await Promise.all([
+          limits.perAccount.attempt(`${from.channel}:${from.externalId}`),
+          origin.ip ? limits.perIp.attempt(origin.ip) : true,
+        ])
+      : [];
+    if (allowed.includes(false)) {
+      this.deps.logger.warn({ channel: from.channel, ip: origin.ip }, "link code refused: too many attempts");
+      return "too_many_attempts" as const;
+    }
+    if (await this.deps.store.isStrangerWithBadLinkCode(from, code)) return "invalid" as const;
+    return undefined;
+  }
+
+  /** Says one thing to someone who is no contact: straight to the channel, stored nowhere; a failure is only logged. */
+  private async tellStranger(to: ChannelAddress, inboundKey: string, message: OutboundMessage): Promise<void> {
+    try {
+      const sender = this.senders.get(to.channel);
+      if (!sender) throw new Error(`channel "${to.channel}" is not enabled`);
+      await sender.send({ externalId: to.externalId, dedupeKey: `${inboundKey}#refusal`, lane: "reply" }, message);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, channel: to.channel }, "refusal not delivered");
+    }
   }
 
   /**

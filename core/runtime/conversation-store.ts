@@ -92,6 +92,12 @@ export interface ConversationStore {
   applyInbound(unit: InboundUnit): Promise<AppliedTurn | null>;
 
   /**
+   * Whether a link code comes from an address that is no contact yet and is not one that can be
+   * redeemed now: such a guess is refused without creating a contact.
+   */
+  isStrangerWithBadLinkCode(from: ChannelAddress, code: string): Promise<boolean>;
+
+  /**
    * Settles a pending follow-up exactly once: `decide` gets the locked state of its
    * conversation; returns null when the follow-up was already settled or cancelled.
    */

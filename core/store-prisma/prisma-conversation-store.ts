@@ -74,6 +74,13 @@ export class PrismaConversationStore implements ConversationStore {
     );
   }
 
+  async isStrangerWithBadLinkCode(from: ChannelAddress, code: string): Promise<boolean> {
+    const [row] = await this.prisma.$queryRaw<Array<{ stranger: boolean }>>`
+      SELECT NOT EXISTS (SELECT 1 FROM "ChannelIdentity" WHERE channel = ${from.channel} AND "externalId" = ${from.externalId})
+         AND NOT EXISTS (SELECT 1 FROM "AccountLinkCode" WHERE code = ${code} AND "expiresAt" > ${this.clock()}) AS stranger`;
+    return row?.stranger === true;
+  }
+
   async applyFollowUp(followUpId: string, decide: Parameters<ConversationStore["applyFollowUp"]>[1]): Promise<AppliedTurn | null> {
     const planned = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { conversation: true } });
     if (planned?.status !== "pending") return null;
