@@ -28,8 +28,11 @@ function outboxDuringOutage(failures: number) {
       }
       return rows.shift() ?? null;
     },
-    async markSent() {},
+    async markSent() {
+      return { morePending: rows.length > 0 };
+    },
     async markFailed() {},
+    async releaseClaims() {},
   } as unknown as ConversationStore;
   return store;
 }
@@ -99,6 +102,7 @@ describe("ConversationRuntime: a message sent while the database cannot note it"
       ...outboxDuringOutage(0),
       async markSent() {
         if (markSentFailures-- > 0) throw new Error("Can't reach database server");
+        return { morePending: false };
       },
       async markFailed(...args: unknown[]) {
         failed.push(args);

@@ -5,7 +5,14 @@ import type { OutboundMessage } from "../model/outbound-message.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { AttemptLimiter } from "./attempt-limiter.ts";
 import type { ChannelSender } from "./channel-sender.ts";
-import type { AppliedTurn, ChannelAddress, ContactProfile, ConversationStore, RejectedInboundUpdate } from "./conversation-store.ts";
+import type {
+  AppliedTurn,
+  ChannelAddress,
+  ContactProfile,
+  ConversationStore,
+  PendingOutbound,
+  RejectedInboundUpdate,
+} from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { keepTrying, markSentPatience } from "./keep-trying.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
@@ -184,13 +191,15 @@ export class ConversationRuntime {
   }
 
   /**
-   * Sends the contact's pending outbox in order; concurrent calls queue up. The caller gets the
-   * outcome of its own drain; the chain itself never rejects, so one failed drain (the database
-   * away) neither escapes as an unhandled rejection nor keeps later drains from running.
+   * Sends the contact's pending outbox in order; concurrent calls queue up. `claimed` are rows a
+   * turn claimed for sending as it wrote them: they go first, without claiming them again.
+   * The caller gets the outcome of its own drain; the chain itself never rejects, so one failed
+   * drain (the database away) neither escapes as an unhandled rejection nor keeps later drains
+   * from running.
    */
-  dispatch(contactId: string): Promise<void> {
+  dispatch(contactId: string, claimed: readonly PendingOutbound[] = []): Promise<void> {
     const previous = this.dispatching.get(contactId) ?? Promise.resolve();
-    const next = previous.then(() => this.drain(contactId));
+    const next = previous.then(() => this.drain(contactId, [...claimed]));
     const tracked: Promise<void> = next
       .catch(() => {}) // reported to the caller through `next`
       .finally(() => {
@@ -226,7 +235,7 @@ export class ConversationRuntime {
     const timers = this.updateTimers(applied);
     this.timerUpdates.add(timers);
     void timers.finally(() => this.timerUpdates.delete(timers));
-    await this.dispatch(applied.contactId);
+    await this.dispatch(applied.contactId, applied.claimed);
   }
 
   /** Timers that fail to arm are re-armed by the sweep from their rows; failed cancels are caught by the fire-once guard. */
@@ -247,9 +256,9 @@ export class ConversationRuntime {
     }
   }
 
-  private async drain(contactId: string): Promise<void> {
+  private async drain(contactId: string, claimed: PendingOutbound[]): Promise<void> {
     for (;;) {
-      const next = await this.deps.store.claimNextOutbound(contactId);
+      const next = claimed.shift() ?? (await this.deps.store.claimNextOutbound(contactId));
       if (!next) return;
       const sender = this.senders.get(next.channel);
       try {
@@ -262,38 +271,49 @@ export class ConversationRuntime {
           message,
         );
       } catch (error) {
-        // Senders ride out short trouble themselves (429, 5xx, network). What reaches here is
-        // kept with its error, never dropped: retried later unless it can never succeed.
-        const unreachable = error instanceof RecipientUnreachableError;
-        const delays = this.deps.sendRetryDelaysMs ?? defaultSendRetryDelaysMs;
-        const delay =
-          error instanceof RetryLaterError
-            ? error.retryAfterMs
-            : unreachable || error instanceof MessageRejectedError
-              ? undefined
-              : delays[next.attempts - 1];
-        const retryAt = delay === undefined ? undefined : new Date(this.clock().getTime() + delay);
-        // A person blocking the bot is an everyday event, not an error of ours.
-        this.deps.logger[unreachable ? "warn" : "error"](
-          { err: error, outboxId: String(next.id), channel: next.channel, attempts: next.attempts, retryAt },
-          retryAt ? "send failed; will retry" : "send failed",
-        );
-        await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt);
-        if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
-        // The contact's later messages wait for this one, to keep their order. Flood control is
-        // waited out to the second here, not at the next sweep.
-        if (error instanceof RetryLaterError) {
-          const resume = () =>
-            this.dispatch(contactId).catch((e: unknown) =>
-              this.deps.logger.warn({ err: e, contactId }, "retry after flood control failed; the sweep will retry"),
-            );
-          setTimeout(resume, error.retryAfterMs).unref();
-        }
-        if (retryAt) return;
+        // The turn's other claimed messages wait behind this one again, to keep their order.
+        await this.deps.store.releaseClaims(claimed.splice(0).map((row) => row.id));
+        if (await this.settleFailure(contactId, next, error)) return;
         continue;
       }
-      await this.markSentPersistently(next.id);
+      const { morePending } = await this.markSentPersistently(next.id);
+      // Nothing else waits: no round trip to find that out.
+      if (claimed.length === 0 && !morePending) return;
     }
+  }
+
+  /**
+   * Keeps a message that failed with its error, never drops it: retried later unless it can
+   * never succeed (senders ride out short trouble themselves: 429, 5xx, network). Returns
+   * whether the contact's later messages must wait for the retry.
+   */
+  private async settleFailure(contactId: string, next: PendingOutbound, error: unknown): Promise<boolean> {
+    const unreachable = error instanceof RecipientUnreachableError;
+    const delays = this.deps.sendRetryDelaysMs ?? defaultSendRetryDelaysMs;
+    const delay =
+      error instanceof RetryLaterError
+        ? error.retryAfterMs
+        : unreachable || error instanceof MessageRejectedError
+          ? undefined
+          : delays[next.attempts - 1];
+    const retryAt = delay === undefined ? undefined : new Date(this.clock().getTime() + delay);
+    // A person blocking the bot is an everyday event, not an error of ours.
+    this.deps.logger[unreachable ? "warn" : "error"](
+      { err: error, outboxId: String(next.id), channel: next.channel, attempts: next.attempts, retryAt },
+      retryAt ? "send failed; will retry" : "send failed",
+    );
+    await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt);
+    if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
+    // The contact's later messages wait for this one, to keep their order. Flood control is
+    // waited out to the second here, not at the next sweep.
+    if (error instanceof RetryLaterError) {
+      const resume = () =>
+        this.dispatch(contactId).catch((e: unknown) =>
+          this.deps.logger.warn({ err: e, contactId }, "retry after flood control failed; the sweep will retry"),
+        );
+      setTimeout(resume, error.retryAfterMs).unref();
+    }
+    return retryAt !== undefined;
   }
 
   /**
@@ -302,8 +322,8 @@ export class ConversationRuntime {
    * ten minutes (`markSentPatience`); only then the error goes up, and the row, still `sending`, is sent
    * again by the stale-claim rule once the database is back.
    */
-  private async markSentPersistently(id: bigint): Promise<void> {
-    await keepTrying(
+  private async markSentPersistently(id: bigint): Promise<{ morePending: boolean }> {
+    return keepTrying(
       () => this.deps.store.markSent(id),
       markSentPatience,
       this.deps.logger,

@@ -65,6 +65,11 @@ export interface AppliedTurn {
   cancel: string[];
   /** Promo pools that had no code left for this turn (the fallback text was sent). */
   exhaustedPromoPools?: string[];
+  /**
+   * The turn's messages, already claimed for sending (the contact had nothing else waiting):
+   * the runtime sends them as they are, in order, instead of claiming them one by one.
+   */
+  claimed?: PendingOutbound[];
 }
 
 export interface PendingOutbound {
@@ -132,7 +137,10 @@ export interface ConversationStore {
 
   /** Claims the oldest pending outbound message of a contact, or null. */
   claimNextOutbound(contactId: string): Promise<PendingOutbound | null>;
-  markSent(id: bigint): Promise<void>;
+  /** Notes the message sent; tells whether the contact has other messages waiting to be claimed. */
+  markSent(id: bigint): Promise<{ morePending: boolean }>;
+  /** Puts messages claimed with a turn but not sent (an earlier one failed) back in line, unsent. */
+  releaseClaims(ids: bigint[]): Promise<void>;
   /** Gives up on the message (`retryAt` unset), or puts it back to be sent again at `retryAt`; until then the contact's later messages wait. */
   markFailed(id: bigint, error: string, retryAt?: Date): Promise<void>;
   /** Contacts with messages to send now, including ones a crash left half-sent and retries that are due. */

@@ -12,23 +12,22 @@ export const pollingPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs
 export const markSentPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs: 100, maxPauseMs: 5_000 };
 
 /**
- * Runs `operation` until it succeeds, pausing longer each time, for at most `patience.patienceMs`
+ * Runs `operation` until it succeeds (and returns what it gave), pausing longer each time, for at most `patience.patienceMs`
  * (wall-clock time: this waits for a service to come back). For work that must not be dropped
  * while the database is away and is safe to repeat (idempotent by its key). Each failed try is
  * logged at warn with `what` and `message`.
  */
-export async function keepTrying(
-  operation: () => Promise<unknown>,
+export async function keepTrying<T>(
+  operation: () => Promise<T>,
   patience: Patience,
   logger: { warn(obj: object, msg?: string): void },
   what: Record<string, unknown>,
   message: string,
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + patience.patienceMs;
   for (let pause = patience.firstPauseMs; ; pause = Math.min(pause * 2, patience.maxPauseMs)) {
     try {
-      await operation();
-      return;
+      return await operation();
     } catch (error) {
       if (Date.now() + pause > deadline) throw error;
       logger.warn({ err: error, ...what, retryInMs: pause }, message);

@@ -5,7 +5,6 @@ import { storedMessageSchema } from "../model/stored-message.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
-  ContactProfile,
   ConversationStore,
   InboundUnit,
   PendingOutbound,
@@ -14,8 +13,9 @@ import type {
 } from "../runtime/conversation-store.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { writeEvent } from "./event-rows.ts";
-import { Prisma, type PrismaClient } from "./generated/client.ts";
-import { lockContact, lockContactOf } from "./lock-contact.ts";
+import type { Contact, Prisma, PrismaClient } from "./generated/client.ts";
+import { lockContact } from "./lock-contact.ts";
+import { lockInboundContact } from "./lock-inbound-contact.ts";
 import { persistTurn } from "./persist-turn.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
@@ -51,23 +51,19 @@ export class PrismaConversationStore implements ConversationStore {
 
   async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
     const { key, from } = unit;
-    const resolved = await this.resolveContact(from, unit.profile);
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const now = this.clock();
-        const receipt = await tx.inboundReceipt.createMany({
-          data: [{ key, channel: from.channel, receivedAt: now }],
-          skipDuplicates: true,
-        });
-        if (receipt.count === 0) return null;
-        let contactId = await lockContactOf(tx, from, resolved, now);
+        const locked = await lockInboundContact(tx, unit, now);
+        if (locked === "duplicate") return null;
+        let contact = locked;
         let linkResult: TurnContext["linkResult"];
         if (unit.before?.type === "redeem_link_code") {
-          const redeemed = await redeemLinkCode(tx, unit.before.code, contactId, now);
-          contactId = redeemed.into ?? contactId;
+          const redeemed = await redeemLinkCode(tx, unit.before.code, contact.id, now);
+          if (redeemed.into) contact = await tx.contact.findUniqueOrThrow({ where: { id: redeemed.into } });
           linkResult = redeemed.into ? "linked" : "invalid";
         }
-        const { context, contact, conversations } = await this.load(tx, contactId);
+        const { context, conversations } = await this.load(tx, contact);
         const result = unit.decide(linkResult ? { ...context, linkResult } : context);
         return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, lane: "reply", now });
       }, transactionOptions),
@@ -88,7 +84,8 @@ export class PrismaConversationStore implements ConversationStore {
       this.prisma.$transaction(async (tx) => {
         const now = this.clock();
         await lockContact(tx, planned.conversation.contactId);
-        const { context, contact, conversations } = await this.load(tx, planned.conversation.contactId);
+        const contact = await tx.contact.findUniqueOrThrow({ where: { id: planned.conversation.contactId } });
+        const { context, conversations } = await this.load(tx, contact);
         // Re-read under the lock: a concurrent run of the same job may have settled it.
         const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
         const row = conversations.find((c) => c.id === planned.conversationId);
@@ -198,8 +195,19 @@ export class PrismaConversationStore implements ConversationStore {
     return rows[0] ?? null;
   }
 
-  async markSent(id: bigint): Promise<void> {
-    await this.prisma.outboxMessage.update({ where: { id }, data: { status: "sent", sentAt: this.clock(), lastError: null } });
+  async markSent(id: bigint): Promise<{ morePending: boolean }> {
+    const [row] = await this.prisma.$queryRaw<Array<{ morePending: boolean }>>`
+      UPDATE "OutboxMessage" o SET status = 'sent', "sentAt" = ${this.clock()}, "lastError" = NULL WHERE o.id = ${id}
+      RETURNING EXISTS (SELECT 1 FROM "OutboxMessage" p WHERE p."contactId" = o."contactId" AND p.status = 'pending') AS "morePending"`;
+    return { morePending: row?.morePending ?? false };
+  }
+
+  async releaseClaims(ids: bigint[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.prisma.outboxMessage.updateMany({
+      where: { id: { in: ids }, status: "sending" },
+      data: { status: "pending", claimedAt: null, attempts: { decrement: 1 } },
+    });
   }
 
   async markFailed(id: bigint, error: string, retryAt?: Date): Promise<void> {
@@ -223,43 +231,15 @@ export class PrismaConversationStore implements ConversationStore {
     return rows.map((r) => r.contactId);
   }
 
-  /** Finds or creates the contact behind a channel address; safe when two first messages race. */
-  private async resolveContact(from: ChannelAddress, profile: ContactProfile): Promise<string> {
-    const where = { channel_externalId: { channel: from.channel, externalId: from.externalId } };
-    const existing = await this.prisma.channelIdentity.findUnique({ where });
-    if (existing) return existing.contactId;
-    const now = this.clock();
-    try {
-      const contact = await this.prisma.contact.create({
-        data: {
-          firstName: profile.first_name ?? null,
-          lastName: profile.last_name ?? null,
-          username: profile.username ?? null,
-          createdAt: now,
-          updatedAt: now,
-          identities: { create: { channel: from.channel, externalId: from.externalId, createdAt: now, lastSeenAt: now } },
-        },
-      });
-      return contact.id;
-    } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-        const winner = await this.prisma.channelIdentity.findUnique({ where });
-        if (winner) return winner.contactId;
-      }
-      throw error;
-    }
-  }
-
-  /** The contact and its conversations as the engine sees them; the caller holds the contact's lock. */
-  private async load(tx: Tx, contactId: string) {
-    const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactId } });
-    const conversations = await tx.conversation.findMany({ where: { contactId } });
+  /** The contact's conversations (its row is read with its lock) and what the engine sees of both. */
+  private async load(tx: Tx, contact: Contact) {
+    const conversations = await tx.conversation.findMany({ where: { contactId: contact.id } });
     const current = conversations.find((c) => c.id === contact.currentConversationId);
     const context: TurnContext = {
       contact: toContactView(contact),
       conversations: conversations.map(toConversationState),
       currentFlowId: current?.flowId ?? null,
     };
-    return { context, contact, conversations };
+    return { context, conversations };
   }
 }

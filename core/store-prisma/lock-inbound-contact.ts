@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { ChannelAddress, ContactProfile } from "../runtime/conversation-store.ts";
+import type { Contact, Prisma } from "./generated/client.ts";
+import { lockContactOf } from "./lock-contact.ts";
+
+type Tx = Prisma.TransactionClient;
+
+interface LockedRow extends Contact {
+  fresh: boolean;
+  known: boolean;
+  touched: boolean;
+}
+
+/**
+ * The first step of an inbound's transaction, in one round trip for a returning customer:
+ * records the inbound's key (a key seen before: `"duplicate"`, nothing else is done), locks the
+ * contact behind the address and reads it, and notes that the person wrote from here now
+ * (reachable again, the channel used last).
+ *
+ * The contact is locked before its identity is written, the order merges use, so the two
+ * cannot deadlock. A first message creates the contact (and its identity) here; an address a
+ * merge moved to another contact meanwhile is followed to it under its lock.
+ */
+export async function lockInboundContact(
+  tx: Tx,
+  unit: { key: string; from: ChannelAddress; profile: ContactProfile },
+  now: Date,
+): Promise<Contact | "duplicate"> {
+  const { key, from } = unit;
+  const [row] = await tx.$queryRaw<LockedRow[]>`
+    WITH receipt AS (
+      INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${key}, ${from.channel}, ${now})
+      ON CONFLICT DO NOTHING RETURNING key),
+    identity AS (
+      SELECT "contactId" FROM "ChannelIdentity" WHERE channel = ${from.channel} AND "externalId" = ${from.externalId}),
+    locked AS (
+      SELECT c.* FROM "Contact" c JOIN identity ON c.id = identity."contactId"
+      WHERE EXISTS (SELECT 1 FROM receipt) FOR UPDATE OF c),
+    touched AS (
+      UPDATE "ChannelIdentity" i SET "blockedAt" = NULL, "lastSeenAt" = ${now} FROM locked
+      WHERE i.channel = ${from.channel} AND i."externalId" = ${from.externalId} AND i."contactId" = locked.id
+      RETURNING i.id)
+    SELECT locked.*, EXISTS (SELECT 1 FROM receipt) AS fresh, EXISTS (SELECT 1 FROM identity) AS known,
+           EXISTS (SELECT 1 FROM touched) AS touched
+    FROM (SELECT 1) AS one LEFT JOIN locked ON true`;
+  if (!row?.fresh) return "duplicate";
+  if (row.touched) return contactOf(row);
+  // Not the everyday case: a first message, or an address that moved to another contact.
+  const contactId = row.known ? await followMovedAddress(tx, from, now) : await createContact(tx, unit, now);
+  return tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+}
+
+function contactOf({ fresh: _fresh, known: _known, touched: _touched, ...contact }: LockedRow): Contact {
+  return contact;
+}
+
+async function followMovedAddress(tx: Tx, from: ChannelAddress, now: Date): Promise<string> {
+  const identity = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
+  return lockContactOf(tx, from, identity.contactId, now);
+}
+
+/**
+ * A new contact with its identity, the identity first: when two first messages from one
+ * address come at once, the second waits on the identity's unique index, writes nothing, and
+ * locks the first one's contact instead.
+ */
+async function createContact(tx: Tx, { from, profile }: { from: ChannelAddress; profile: ContactProfile }, now: Date): Promise<string> {
+  const id = randomUUID();
+  const [created] = await tx.$queryRaw<Array<{ contactId: string }>>`
+    WITH identity AS (
+      INSERT INTO "ChannelIdentity" (id, "contactId", channel, "externalId", "createdAt", "lastSeenAt")
+      VALUES (gen_random_uuid(), ${id}::uuid, ${from.channel}, ${from.externalId}, ${now}, ${now})
+      ON CONFLICT (channel, "externalId") DO NOTHING RETURNING "contactId"),
+    contact AS (
+      INSERT INTO "Contact" (id, "firstName", "lastName", username, "createdAt", "updatedAt")
+      SELECT "contactId", ${profile.first_name ?? null}, ${profile.last_name ?? null}, ${profile.username ?? null}, ${now}, ${now}
+      FROM identity RETURNING id)
+    SELECT id AS "contactId" FROM contact`;
+  if (created) return created.contactId;
+  return followMovedAddress(tx, from, now);
+}

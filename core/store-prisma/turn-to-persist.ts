@@ -1,0 +1,19 @@
+import type { EngineResult } from "../engine/engine-types.ts";
+import type { ChannelAddress } from "../runtime/conversation-store.ts";
+import type { SendLane } from "../runtime/send-pacer.ts";
+import type { Contact, Conversation } from "./generated/client.ts";
+
+/** One decided turn to write: the rows it was decided on, the result, where it came from and when. */
+export interface TurnToPersist {
+  contact: Contact;
+  conversations: Conversation[];
+  result: EngineResult;
+  from: ChannelAddress;
+  /** Idempotency key of the turn: outbox rows are keyed `<keyBase>#<n>`, so a turn written twice sends once. */
+  keyBase: string;
+  /** Whether the turn may move the contact's current conversation (an inbound may, a follow-up may not). */
+  setCurrent: boolean;
+  /** How its messages are paced: an inbound's are replies, a follow-up's are bulk. */
+  lane: SendLane;
+  now: Date;
+}
