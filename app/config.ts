@@ -23,6 +23,11 @@ const configSchema = z.object({
   WEBCHAT_ENABLED: z.stringbool().default(false),
   /** Requests a minute one IP address may make to the web chat's API. */
   WEBCHAT_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  /**
+   * Signs the web chat's session cookies. Unset: a random one kept in
+   * `$DATA_DIR/webchat-session-secret`. Replicas behind one URL need the same value.
+   */
+  WEBCHAT_SESSION_SECRET: z.string().min(32, "at least 32 characters, e.g. the output of `openssl rand -base64 32`").optional(),
   /** From @BotFather; without it the Telegram channel is off. */
   TELEGRAM_BOT_TOKEN: z
     .string()

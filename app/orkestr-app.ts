@@ -14,6 +14,7 @@ import { perIpRateLimit } from "../bots/webchat/per-ip-rate-limit.ts";
 import { RedisWebChatRelay } from "../bots/webchat/redis-web-chat-relay.ts";
 import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
+import { WebChatSessions } from "../bots/webchat/web-chat-sessions.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
@@ -29,6 +30,7 @@ import { resolveEngineTexts } from "../core/texts/engine-texts.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
 import { watchFlowDirectory, withVersionsInUse } from "./versioned-flows.ts";
+import { webChatSessionSecret } from "./web-chat-session-secret.ts";
 
 export interface RunningOrkestr {
   url: string;
@@ -46,6 +48,8 @@ export const webhookBodyLimitBytes = 1024 * 1024;
 export async function startOrkestr(config: Config, logger: Logger): Promise<RunningOrkestr> {
   // Broken flows stop the start before anything else is touched.
   const loaded = await loadFlowDirectory(config.FLOWS_DIR);
+  // So does an unreadable session secret file.
+  const webChatSessions = config.WEBCHAT_ENABLED ? new WebChatSessions(await webChatSessionSecret(config, logger)) : undefined;
 
   const database = await openDatabase({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
@@ -130,10 +134,16 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   // A platform update is a few kilobytes; a forged 100 MB body must not be read into memory.
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
-  if (config.WEBCHAT_ENABLED) {
+  if (webChatSessions) {
     http.route(
       "/",
-      webChatRoutes({ runtime, reader: new PrismaConversationReader(database.prisma), flows: () => flows, channel: webChat }),
+      webChatRoutes({
+        runtime,
+        reader: new PrismaConversationReader(database.prisma),
+        flows: () => flows,
+        channel: webChat,
+        sessions: webChatSessions,
+      }),
     );
   } else {
     logger.info("web chat is off (WEBCHAT_ENABLED=false)");

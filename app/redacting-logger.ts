@@ -8,6 +8,7 @@ const secretSettings = [
   "VK_GROUP_TOKEN",
   "VK_CALLBACK_SECRET",
   "VK_CONFIRMATION_CODE",
+  "WEBCHAT_SESSION_SECRET",
 ] as const;
 
 /** A Telegram bot token (`123456:AA…`), also inside Bot API URLs (`/bot123456:AA…/sendMessage`). */

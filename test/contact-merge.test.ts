@@ -117,8 +117,8 @@ describe("one customer on several channels", () => {
     // 20 an hour from one address; every web chat test client comes from 127.0.0.1.
     for (let attempt = 1; attempt <= 20; attempt++)
       await new WebChatClient(running.app.url).say(`link-GGGG${String(attempt).padStart(2, "2")}`);
-    const last = new WebChatClient(running.app.url);
-    const stream = await WebChatStream.open(running.app.url, last.session);
+    const last = await new WebChatClient(running.app.url).open();
+    const stream = await WebChatStream.open(last);
     await last.say("link-HHHHHH");
     const refusal = await stream.waitForMessage((m) => m.direction === "out", "the refusal");
     expect(refusal.text).toBe("Слишком много попыток ввести код. Попробуйте снова через час.");

@@ -22,6 +22,15 @@ describe("docker-compose.yml", () => {
     expect(app.healthcheck.test.join(" ")).toContain("/health");
   });
 
+  it("keeps the app's DATA_DIR (the web chat's session secret) on a volume the app's user may write", () => {
+    const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
+    const workdir = dockerfile.match(/^WORKDIR (\S+)$/m)?.[1];
+    const user = dockerfile.match(/^USER (\S+)$/m)?.[1];
+    expect(dockerfile).toMatch(new RegExp(`^RUN mkdir -p \\.data && chown ${user}:${user} \\.data$`, "m"));
+    expect(compose.services.app.volumes).toContain(`app-data:${workdir}/.data`);
+    expect(Object.keys(compose.volumes)).toContain("app-data");
+  });
+
   it("documents every configuration variable in .env.example", () => {
     const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
     const source = readFileSync(new URL("../app/config.ts", import.meta.url), "utf8");

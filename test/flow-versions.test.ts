@@ -82,7 +82,8 @@ describe("flow versions in a running app", () => {
     await running.app.stop();
     const restarted = await startTestApp(running.config);
     try {
-      const resumed = new WebChatClient(restarted.url, after.session);
+      // Same person, same cookie: the session secret kept in DATA_DIR outlives the process.
+      const resumed = after.at(restarted.url);
       await resumed.say("Bob");
       expect((await resumed.waitForBotMessages(3))[2]).toBe("Many thanks, Bob");
     } finally {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,14 +46,34 @@ describe("start-up errors are plain and complete", () => {
 
   it("keeps the web chat off in production unless WEBCHAT_ENABLED=true: no page, no API", async () => {
     expect(loadConfig({}).WEBCHAT_ENABLED).toBe(false);
-    const app = await startTestApp(await testConfig({ WEBCHAT_ENABLED: "false" }));
+    const config = await testConfig({ WEBCHAT_ENABLED: "false" });
+    const app = await startTestApp(config);
     try {
+      // Nothing to sign, so no secret is made either.
+      expect(existsSync(join(config.DATA_DIR, "webchat-session-secret"))).toBe(false);
       expect((await fetch(`${app.url}/`)).status).toBe(404);
-      expect((await fetch(`${app.url}/api/chat/abcdefgh12/history`)).status).toBe(404);
+      expect((await fetch(`${app.url}/api/chat/session`, { method: "POST" })).status).toBe(404);
+      expect((await fetch(`${app.url}/api/chat/history`)).status).toBe(404);
       expect((await fetch(`${app.url}/health`)).status).toBe(200);
     } finally {
       await app.stop();
     }
+  });
+
+  it("refuses a web chat session secret shorter than 32 characters, in the variable or in its file", async () => {
+    expect(() => loadConfig({ WEBCHAT_SESSION_SECRET: "short-secret" })).toThrow(/WEBCHAT_SESSION_SECRET: at least 32 characters/);
+    expect(loadConfig({ WEBCHAT_SESSION_SECRET: "x".repeat(32) }).WEBCHAT_SESSION_SECRET).toBe("x".repeat(32));
+    const config = await testConfig();
+    await writeFile(join(config.DATA_DIR, "webchat-session-secret"), "too short\n");
+    await expect(startTestApp(config)).rejects.toThrow(
+      `${join(config.DATA_DIR, "webchat-session-secret")} holds no usable web chat session secret (fewer than 32 characters)`,
+    );
+    // A DATA_DIR that cannot be made (here: below a file) is named, with the way out.
+    const blocked = join(config.DATA_DIR, "webchat-session-secret", "data");
+    await expect(startTestApp({ ...config, DATA_DIR: blocked })).rejects.toThrow(
+      `Cannot keep the web chat session secret in ${join(blocked, "webchat-session-secret")} (`,
+    );
+    await expect(startTestApp({ ...config, DATA_DIR: blocked })).rejects.toThrow(/make DATA_DIR writable or set WEBCHAT_SESSION_SECRET$/);
   });
 
   it("slows one IP address down to WEBCHAT_RATE_LIMIT requests a minute on the web chat's API", async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../app/config.ts";
@@ -18,7 +19,8 @@ describe("web chat across replicas", () => {
   let streams: WebChatStream[] = [];
 
   beforeAll(async () => {
-    config = await testConfig();
+    // Replicas behind one URL share the secret, so a session cookie from one is good on the other.
+    config = await testConfig({ WEBCHAT_SESSION_SECRET: randomBytes(32).toString("base64url") });
     replicaA = await AppProcess.create(config);
     replicaB = await AppProcess.create(config);
     // One after the other: the first one migrates the fresh database.
@@ -35,8 +37,8 @@ describe("web chat across replicas", () => {
   });
 
   it("streams to a page on one replica what the other replica sent, and to the sender's own pages once", async () => {
-    const chat = new WebChatClient(replicaB.url);
-    streams.push(await WebChatStream.open(replicaA.url, chat.session), await WebChatStream.open(replicaB.url, chat.session));
+    const chat = await new WebChatClient(replicaB.url).open();
+    streams.push(await WebChatStream.open(chat.at(replicaA.url)), await WebChatStream.open(chat));
     const [onA, onB] = streams as [WebChatStream, WebChatStream];
     const seen = (stream: WebChatStream) => stream.messages.map((m) => `${m.direction} ${m.text}`);
 
@@ -65,8 +67,8 @@ describe("web chat across replicas", () => {
   });
 
   it("logs and drops malformed relay messages and keeps relaying", async () => {
-    const chat = new WebChatClient(replicaB.url);
-    const stream = await WebChatStream.open(replicaA.url, chat.session);
+    const chat = await new WebChatClient(replicaB.url).open();
+    const stream = await WebChatStream.open(chat.at(replicaA.url));
     streams.push(stream);
     const redis = new Redis(config.REDIS_URL);
     try {

@@ -238,16 +238,16 @@ describe("web chat against real PostgreSQL and Redis", () => {
   });
 
   it("rejects bad requests with a clear error and answers /health", async () => {
-    const response = await fetch(`${app.url}/api/chat/bad!/messages`, { method: "POST", body: "{}" });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/session ids/);
-    const unknown = await fetch(`${app.url}/api/chat/${randomUUID()}/start`, {
+    const chat = new WebChatClient(app.url);
+    const unknown = await chat.request("start", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ flowId: "nope" }),
     });
     expect(unknown.status).toBe(404);
-    const huge = await fetch(`${app.url}/api/chat/${randomUUID()}/messages`, { method: "POST", body: "x".repeat(100_000) });
+    expect(await unknown.json()).toEqual({ error: 'Unknown flow "nope"' });
+    // Refused by its size before anything else, session or not.
+    const huge = await fetch(`${app.url}/api/chat/messages`, { method: "POST", body: "x".repeat(100_000) });
     expect(huge.status).toBe(413);
     const health = await fetch(`${app.url}/health`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", redis: "ok" });
@@ -266,7 +266,7 @@ describe("web chat against real PostgreSQL and Redis", () => {
       ).rows[0].n as number;
     const [historyBefore, eventsBefore] = [await chat.history(), await eventCount()];
     const post = async (path: string, body: string, contentType = "application/json") => {
-      const response = await fetch(`${app.url}/api/chat/${chat.session}/${path}`, {
+      const response = await chat.request(path, {
         method: "POST",
         headers: { "content-type": contentType },
         body,
@@ -307,7 +307,7 @@ describe("web chat against real PostgreSQL and Redis", () => {
   it("pushes bot messages live over Server-Sent Events", async () => {
     const chat = new WebChatClient(app.url);
     const controller = new AbortController();
-    const stream = await fetch(`${app.url}/api/chat/${chat.session}/stream`, { signal: controller.signal });
+    const stream = await chat.request("stream", { signal: controller.signal });
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     await chat.start("reminder");
     let received = "";

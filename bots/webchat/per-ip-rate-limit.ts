@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 
 /**
  * At most `perMinute` requests a minute from one IP address (rate-limiter-flexible, in this
- * process's memory): a script guessing sessions or link codes is slowed to that, a person
+ * process's memory): a script guessing link codes is slowed to that, a person
  * chatting never notices. Over it: 429 with `Retry-After`. Behind a reverse proxy every client
  * shares the proxy's address, so put the limit on the proxy there instead.
  */

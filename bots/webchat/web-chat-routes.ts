@@ -15,9 +15,8 @@ import type { ConversationReader } from "../../core/runtime/conversation-reader.
 import type { ConversationRuntime } from "../../core/runtime/conversation-runtime.ts";
 import { answerInvalidRequest } from "./invalid-request-answer.ts";
 import { type WebChatChannel, type WebChatMessage, webChatFileOf } from "./web-chat-channel.ts";
+import type { WebChatSessions } from "./web-chat-sessions.ts";
 
-const sessionSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "session ids are 8–64 letters, digits, '-' or '_'");
-const sessionParams = z.object({ session: sessionSchema });
 // Flow ids follow the rule for step ids (step-fields.ts).
 const flowGraphParams = z.object({ id: stepIdSchema });
 const flowGraphQuery = z.object({ step: stepIdSchema.optional() });
@@ -44,6 +43,7 @@ export interface WebChatDependencies {
   reader: ConversationReader;
   flows: () => FlowCatalog;
   channel: WebChatChannel;
+  sessions: WebChatSessions;
 }
 
 /**
@@ -99,26 +99,32 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     await deps.runtime.receive(key, { channel: "web", externalId: session }, {}, event, origin);
   };
 
-  // First on every session route: a request for a malformed session is refused before its body is read.
-  const validSession = zValidator("param", sessionParams, answerInvalidRequest);
+  // The page asks for its session first; the id it gets back is for showing, the cookie is the credential.
+  app.post("/api/chat/session", async (c) => {
+    const session = await deps.sessions.issue(c);
+    return c.json({ session }, 200, { "cache-control": "no-store" });
+  });
 
-  app.post("/api/chat/:session/start", validSession, zValidator("json", startBody, answerInvalidRequest), async (c) => {
-    const { session } = c.req.valid("param");
+  // First on every other chat route: no valid session cookie, no access (401 before the body is read).
+  const withSession = deps.sessions.required();
+
+  app.post("/api/chat/start", withSession, zValidator("json", startBody, answerInvalidRequest), async (c) => {
+    const { session } = c.var;
     const body = c.req.valid("json");
     if (!deps.flows().get(body.flowId)) return c.json({ error: `Unknown flow "${body.flowId}"` }, 404);
     await receive(c, session, body.clientMessageId ?? randomUUID(), { type: "start", flowId: body.flowId });
     return c.body(null, 202);
   });
 
-  app.post("/api/chat/:session/messages", validSession, zValidator("json", messageBody, answerInvalidRequest), async (c) => {
-    const { session } = c.req.valid("param");
+  app.post("/api/chat/messages", withSession, zValidator("json", messageBody, answerInvalidRequest), async (c) => {
+    const { session } = c.var;
     const body = c.req.valid("json");
     await receive(c, session, body.clientMessageId, { type: "text", text: body.text }, body.text);
     return c.body(null, 202);
   });
 
-  app.post("/api/chat/:session/buttons", validSession, zValidator("json", buttonBody, answerInvalidRequest), async (c) => {
-    const { session } = c.req.valid("param");
+  app.post("/api/chat/buttons", withSession, zValidator("json", buttonBody, answerInvalidRequest), async (c) => {
+    const { session } = c.var;
     const body = c.req.valid("json");
     const event: InboundEvent = { type: "button", payload: body.payload, ...(body.label ? { label: body.label } : {}) };
     await receive(c, session, body.clientMessageId, event, body.label);
@@ -137,8 +143,8 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     });
   });
 
-  app.get("/api/chat/:session/history", validSession, async (c) => {
-    const { session } = c.req.valid("param");
+  app.get("/api/chat/history", withSession, async (c) => {
+    const { session } = c.var;
     const entries = await deps.reader.transcript({ channel: "web", externalId: session });
     const messages: WebChatMessage[] = entries.map(({ file, ...e }) => ({
       ...e,
@@ -148,13 +154,13 @@ export function webChatRoutes(deps: WebChatDependencies): Hono {
     return c.json({ messages });
   });
 
-  app.get("/api/chat/:session/state", validSession, async (c) => {
-    const { session } = c.req.valid("param");
+  app.get("/api/chat/state", withSession, async (c) => {
+    const { session } = c.var;
     return c.json(await deps.reader.snapshot({ channel: "web", externalId: session }));
   });
 
-  app.get("/api/chat/:session/stream", validSession, (c) => {
-    const { session } = c.req.valid("param");
+  app.get("/api/chat/stream", withSession, (c) => {
+    const { session } = c.var;
     return streamSSE(c, async (stream) => {
       const unsubscribe = deps.channel.subscribe(session, (message) => {
         void stream.writeSSE({ event: "message", id: message.id, data: JSON.stringify(message) });

@@ -3,12 +3,45 @@ import { expect } from "vitest";
 import type { WebChatMessage } from "../../bots/webchat/web-chat-channel.ts";
 import { waitFor } from "./wait-for.ts";
 
-/** Talks to a running Orkestr's web chat API the way the page does. */
+/** What `POST /api/chat/session` gave one person: the id to look rows up by, and the cookie that is the credential. */
+interface OpenedSession {
+  session: string;
+  cookie: string;
+}
+
+/**
+ * Talks to a running Orkestr's web chat API the way the page does: one client is one person,
+ * with a session of its own (opened on the first call) whose cookie it sends on every request.
+ */
 export class WebChatClient {
-  constructor(
-    readonly baseUrl: string,
-    readonly session = `test-${randomUUID()}`,
-  ) {}
+  private opened: OpenedSession | undefined;
+  private opening: Promise<OpenedSession> | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  /** The session id (the contact's externalId on the web channel); known once the session is open. */
+  get session(): string {
+    return this.openedSession().session;
+  }
+
+  /** The `Cookie` header this person sends, e.g. to hand to a raw `fetch` or to a stream. */
+  get cookie(): string {
+    return this.openedSession().cookie;
+  }
+
+  /** Opens the session with `POST /api/chat/session`; every other call does this first. */
+  async open(): Promise<this> {
+    this.opening ??= this.openSession();
+    this.opened = await this.opening;
+    return this;
+  }
+
+  /** The same person (same cookie) at another address: another replica, or the app after a restart. */
+  at(baseUrl: string): WebChatClient {
+    const same = new WebChatClient(baseUrl);
+    same.opened = this.openedSession();
+    return same;
+  }
 
   async start(flowId: string): Promise<void> {
     await this.post("start", { flowId });
@@ -30,7 +63,7 @@ export class WebChatClient {
   }
 
   async history(): Promise<WebChatMessage[]> {
-    const response = await fetch(`${this.baseUrl}/api/chat/${this.session}/history`);
+    const response = await this.request("history");
     expect(response.status).toBe(200);
     return ((await response.json()) as { messages: WebChatMessage[] }).messages;
   }
@@ -40,7 +73,7 @@ export class WebChatClient {
   }
 
   async state(): Promise<Record<string, unknown>> {
-    const response = await fetch(`${this.baseUrl}/api/chat/${this.session}/state`);
+    const response = await this.request("state");
     return (await response.json()) as Record<string, unknown>;
   }
 
@@ -53,13 +86,38 @@ export class WebChatClient {
     );
   }
 
+  /** Posts a JSON body to a chat route and expects it taken (202). */
   async post(path: string, body: unknown): Promise<Response> {
-    const response = await fetch(`${this.baseUrl}/api/chat/${this.session}/${path}`, {
+    const response = await this.request(path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
     if (response.status !== 202) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
     return response;
+  }
+
+  /** Any request to `/api/chat/<path>` with this person's cookie, answered as it comes (no status check). */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    await this.open();
+    const headers = new Headers(init.headers);
+    headers.set("cookie", this.cookie);
+    return fetch(`${this.baseUrl}/api/chat/${path}`, { ...init, headers });
+  }
+
+  private async openSession(): Promise<OpenedSession> {
+    if (this.opened) return this.opened;
+    const response = await fetch(`${this.baseUrl}/api/chat/session`, { method: "POST" });
+    if (response.status !== 200) throw new Error(`POST session answered ${response.status}: ${await response.text()}`);
+    const { session } = (await response.json()) as { session: string };
+    // Only the cookie's name=value goes back; its attributes are for browsers (and have a test of their own).
+    const cookie = response.headers.getSetCookie()[0]?.split(";")[0];
+    if (!cookie) throw new Error("POST session set no cookie");
+    return { session, cookie };
+  }
+
+  private openedSession(): OpenedSession {
+    if (!this.opened) throw new Error("The web chat session is not open yet: call open() or any request first");
+    return this.opened;
   }
 }

@@ -1,8 +1,10 @@
 import type { WebChatMessage } from "../../bots/webchat/web-chat-channel.ts";
 import { waitFor } from "./wait-for.ts";
+import type { WebChatClient } from "./web-chat-client.ts";
 
 /**
- * A web chat session's Server-Sent Events stream, read like the page's EventSource reads it:
+ * A web chat session's Server-Sent Events stream, read like the page's EventSource reads it
+ * (with the session's cookie, which EventSource sends on the same origin):
  * `open` returns once the server said "ready", the "message" events collect in `messages`.
  */
 export class WebChatStream {
@@ -20,12 +22,10 @@ export class WebChatStream {
     this.reading = this.read(body);
   }
 
-  static async open(baseUrl: string, session: string): Promise<WebChatStream> {
+  /** The stream of this person's session, at the client's address (`chat.at(url)` for another replica). */
+  static async open(chat: WebChatClient): Promise<WebChatStream> {
     const abort = new AbortController();
-    const response = await fetch(`${baseUrl}/api/chat/${session}/stream`, {
-      headers: { accept: "text/event-stream" },
-      signal: abort.signal,
-    });
+    const response = await chat.request("stream", { headers: { accept: "text/event-stream" }, signal: abort.signal });
     if (response.status !== 200 || !response.body) {
       abort.abort();
       throw new Error(`GET stream answered ${response.status}: ${await response.text().catch(() => "")}`);

@@ -1,11 +1,13 @@
 // Orkestr web chat: preview client for marketers.
 // Plain ES module, no build step. Talks to the same-origin HTTP API:
 //   GET  /api/flows
-//   POST /api/chat/:session/start | /messages | /buttons
-//   GET  /api/chat/:session/history | /state
-//   GET  /api/chat/:session/stream (Server-Sent Events, event "message")
+//   POST /api/chat/session (sets the session's httpOnly cookie, answers { session })
+//   POST /api/chat/start | /messages | /buttons
+//   GET  /api/chat/history | /state
+//   GET  /api/chat/stream (Server-Sent Events, event "message")
+// The chat routes know the session by its cookie only; the page never handles the credential.
 
-const LS_SESSION = "orkestr.webchat.session";
+const CHAT_API = "/api/chat";
 const LS_FLOW = "orkestr.webchat.flow";
 const LS_PANEL = "orkestr.webchat.statePanel";
 
@@ -32,6 +34,13 @@ const storage = {
       localStorage.setItem(key, value);
     } catch {
       // Storage may be unavailable (private mode, disabled cookies): keep working without it.
+    }
+  },
+  remove(key) {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      // As above.
     }
   },
 };
@@ -61,23 +70,6 @@ function el(tag, props = {}, ...children) {
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
 }
-
-// ---------------------------------------------------------------------------
-// Session
-
-function resolveSession() {
-  const fromUrl = new URLSearchParams(location.search).get("session")?.trim();
-  if (fromUrl) return fromUrl; // explicit override (tests, shared demo links); not persisted
-  let id = storage.get(LS_SESSION);
-  if (!id) {
-    id = uuid();
-    storage.set(LS_SESSION, id);
-  }
-  return id;
-}
-
-const session = resolveSession();
-const chatBase = `/api/chat/${encodeURIComponent(session)}`;
 
 // ---------------------------------------------------------------------------
 // HTTP
@@ -128,11 +120,46 @@ async function request(path, { method = "GET", body } = {}) {
 /** POST that is safe to repeat (the server dedupes on clientMessageId): one retry on network failure. */
 async function postIdempotent(path, body) {
   try {
-    return await request(path, { method: "POST", body });
+    return await chatRequest(path, { method: "POST", body });
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
     await sleep(RETRY_DELAY_MS);
-    return request(path, { method: "POST", body });
+    return chatRequest(path, { method: "POST", body });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Session: the server keeps it in an httpOnly cookie and tells the page its id only to show it.
+
+let session = "";
+let sessionOpening = null;
+
+/** Resumes the cookie's session (a reload keeps the conversation) or gets a new one. */
+function openSession() {
+  sessionOpening ??= request(`${CHAT_API}/session`, { method: "POST" })
+    .then((data) => {
+      const previous = session;
+      session = typeof data?.session === "string" ? data.session : "";
+      showSession();
+      // The cookie expired or the server no longer accepts it: what is on screen was another conversation.
+      if (previous && session !== previous) onSessionReplaced();
+      return session;
+    })
+    .finally(() => {
+      sessionOpening = null;
+    });
+  return sessionOpening;
+}
+
+/** A request to a route of this page's session. A 401 means its cookie is gone: open a session and try once more. */
+async function chatRequest(path, options) {
+  if (!session) await openSession();
+  try {
+    return await request(path, options);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
+    await openSession();
+    return request(path, options);
   }
 }
 
@@ -349,6 +376,8 @@ function orderedRecords() {
   return [...records.values()].sort((a, b) => {
     if (a.local !== b.local) return a.local ? 1 : -1;
     if (!a.local && a.time !== b.time) return a.time - b.time;
+    // A message and the replies of its turn carry the turn's time: the message comes first.
+    if (!a.local && a.direction !== b.direction) return a.direction === "in" ? -1 : 1;
     return a.seq - b.seq;
   });
 }
@@ -510,7 +539,12 @@ async function deliver(rec) {
   setLocalStatus(rec, "sending");
   try {
     await postIdempotent(rec.endpoint, rec.body);
-    if (records.get(rec.key) === rec) setLocalStatus(rec, "sent");
+    if (records.get(rec.key) === rec) {
+      setLocalStatus(rec, "sent");
+      // The stream's echo did not come (it was reconnecting, say to a new session): the message
+      // is stored by now, so the history has it and takes the local bubble's place.
+      void loadHistory();
+    }
   } catch (err) {
     if (records.get(rec.key) === rec) setLocalStatus(rec, "failed");
     showError(err.message);
@@ -526,7 +560,7 @@ function sendText() {
   ui.input.value = "";
   autosize();
   const clientMessageId = uuid();
-  const rec = addLocal(text, clientMessageId, `${chatBase}/messages`, { text, clientMessageId });
+  const rec = addLocal(text, clientMessageId, `${CHAT_API}/messages`, { text, clientMessageId });
   render();
   scrollToBottom();
   void deliver(rec);
@@ -538,8 +572,8 @@ function pressButton(btn) {
   const hasPayload = typeof btn.payload === "string";
   // A button without payload or url behaves like a reply-keyboard key: its label is sent as text.
   const rec = hasPayload
-    ? addLocal(label, clientMessageId, `${chatBase}/buttons`, { payload: btn.payload, label, clientMessageId })
-    : addLocal(label, clientMessageId, `${chatBase}/messages`, { text: label, clientMessageId });
+    ? addLocal(label, clientMessageId, `${CHAT_API}/buttons`, { payload: btn.payload, label, clientMessageId })
+    : addLocal(label, clientMessageId, `${CHAT_API}/messages`, { text: label, clientMessageId });
   render();
   scrollToBottom();
   void deliver(rec);
@@ -551,7 +585,7 @@ function pressButton(btn) {
 async function loadHistory() {
   const gen = generation;
   try {
-    const data = await request(`${chatBase}/history`);
+    const data = await chatRequest(`${CHAT_API}/history`);
     if (gen !== generation) return;
     const list = Array.isArray(data?.messages) ? data.messages : [];
     let changed = false;
@@ -593,7 +627,7 @@ function connect() {
   source?.close();
   setStatus(source ? "reconnecting" : "connecting");
 
-  const es = new EventSource(`${chatBase}/stream`);
+  const es = new EventSource(`${CHAT_API}/stream`);
   source = es;
 
   es.addEventListener("open", () => {
@@ -630,12 +664,26 @@ function connect() {
     if (es.readyState === EventSource.CLOSED) {
       // The browser gave up (e.g. non-200 response): reconnect ourselves with backoff.
       setStatus("offline");
-      reconnectTimer = setTimeout(connect, reconnectDelay);
+      reconnectTimer = setTimeout(reconnect, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
     } else {
       setStatus("reconnecting");
     }
   });
+}
+
+/**
+ * EventSource does not say why it failed, and a refused cookie (401) looks like any other failure:
+ * open the session again first (it answers the same one while the cookie is good).
+ */
+async function reconnect() {
+  try {
+    await openSession();
+  } catch {
+    // No server: connect() fails too and backs off.
+  }
+  // A replaced session has reconnected already.
+  if (!source || source.readyState === EventSource.CLOSED) connect();
 }
 
 window.addEventListener("online", () => {
@@ -704,7 +752,7 @@ async function startFlow(flowId) {
   ui.restart.classList.add("is-busy");
   try {
     // One id per press: a retried request is recognised by the server and not started twice.
-    await request(`${chatBase}/start`, { method: "POST", body: { flowId, clientMessageId: uuid() } });
+    await chatRequest(`${CHAT_API}/start`, { method: "POST", body: { flowId, clientMessageId: uuid() } });
   } catch (err) {
     showError(err.message);
   } finally {
@@ -735,7 +783,7 @@ async function fetchState() {
   }
   stateInFlight = true;
   try {
-    const st = await request(`${chatBase}/state`);
+    const st = await chatRequest(`${CHAT_API}/state`);
     lastState = st && typeof st === "object" ? st : { flowId: null };
     // Until the user picks something, the selector mirrors the flow the server says is running.
     if (!flowTouched && flowsLoaded && flowExists(lastState.flowId)) {
@@ -910,9 +958,26 @@ function autosize() {
 // ---------------------------------------------------------------------------
 // Wiring
 
-function init() {
-  ui.sessionId.textContent = session;
+function showSession() {
+  ui.sessionId.textContent = session || "—";
   ui.sessionId.title = session;
+}
+
+function onSessionReplaced() {
+  // What the server showed belongs to the old conversation; messages still being sent go to the new one.
+  const pending = [...records.values()].filter((rec) => rec.local);
+  clearTranscript();
+  for (const rec of pending) records.set(rec.key, rec);
+  render();
+  lastState = null;
+  connect();
+  scheduleState(0);
+}
+
+async function init() {
+  // Pages before the session cookie kept the session id here, where any script could read it.
+  storage.remove("orkestr.webchat.session");
+  showSession();
 
   const storedPanel = storage.get(LS_PANEL);
   setPanelOpen(storedPanel ? storedPanel === "open" : !matchMedia(MOBILE_QUERY).matches, false);
@@ -939,9 +1004,15 @@ function init() {
   ui.toastClose.addEventListener("click", hideError);
 
   void loadFlows();
+  try {
+    await openSession();
+  } catch (err) {
+    // The chat's requests and the stream open it again when they run.
+    showError(`Не удалось открыть сессию: ${err.message}`);
+  }
   void loadHistory();
   connect();
   void fetchState();
 }
 
-init();
+void init();
