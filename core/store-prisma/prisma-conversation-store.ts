@@ -78,32 +78,46 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async applyFollowUp(followUpId: string, decide: Parameters<ConversationStore["applyFollowUp"]>[1]): Promise<AppliedTurn | null> {
-    const planned = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { conversation: true } });
-    if (planned?.status !== "pending") return null;
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const now = this.clock();
-        await lockContact(tx, planned.conversation.contactId);
-        const contact = await tx.contact.findUniqueOrThrow({ where: { id: planned.conversation.contactId } });
+        // The contact of a follow-up still pending, locked and read; once locked, the follow-up
+        // is read again: a concurrent run of the same job may have settled it meanwhile.
+        const [contact] = await tx.$queryRaw<Contact[]>`
+          SELECT ct.* FROM "Contact" ct
+          WHERE ct.id = (SELECT v."contactId" FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
+                         WHERE f.id = ${followUpId} AND f.status = 'pending')
+          FOR UPDATE`;
+        if (!contact) return null;
         const { context, conversations } = await this.load(tx, contact);
-        // Re-read under the lock: a concurrent run of the same job may have settled it.
-        const followUp = await tx.followUp.findUnique({ where: { id: followUpId } });
-        const row = conversations.find((c) => c.id === planned.conversationId);
-        if (followUp?.status !== "pending" || !row) return null;
         // A follow-up goes where the person wrote last (of the channels that still reach them).
-        const identity = await tx.channelIdentity.findFirst({
-          where: { contactId: contact.id, blockedAt: null },
-          orderBy: { lastSeenAt: "desc" },
-        });
-        if (!identity) {
+        const [followUp] = await tx.$queryRaw<
+          Array<{ conversationId: string; visit: number; stepId: string; index: number; channel: string | null; externalId: string | null }>
+        >`
+          SELECT f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId" FROM "FollowUp" f
+          LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
+                             ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
+          WHERE f.id = ${followUpId} AND f.status = 'pending'`;
+        const row = conversations.find((c) => c.id === followUp?.conversationId);
+        if (!followUp || !row) return null;
+        if (!followUp.channel || !followUp.externalId) {
           await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: now } });
           return null;
         }
-        const channel = identity.channel as ChannelName;
+        const channel = followUp.channel as ChannelName;
         const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
-        await tx.followUp.update({ where: { id: followUpId }, data: { status: result.fired ? "fired" : "skipped", settledAt: now } });
-        const from = { channel, externalId: identity.externalId };
-        return persistTurn(tx, { contact, conversations, result, from, keyBase: `fu-${followUpId}`, setCurrent: false, lane: "bulk", now });
+        const from = { channel, externalId: followUp.externalId };
+        return persistTurn(tx, {
+          contact,
+          conversations,
+          result,
+          from,
+          keyBase: `fu-${followUpId}`,
+          setCurrent: false,
+          lane: "bulk",
+          now,
+          settles: { followUpId, status: result.fired ? "fired" : "skipped" },
+        });
       }, transactionOptions),
     );
   }

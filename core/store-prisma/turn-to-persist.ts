@@ -16,4 +16,6 @@ export interface TurnToPersist {
   /** How its messages are paced: an inbound's are replies, a follow-up's are bulk. */
   lane: SendLane;
   now: Date;
+  /** The follow-up this turn fires (or skips), settled with it. */
+  settles?: { followUpId: string; status: "fired" | "skipped" };
 }

@@ -60,8 +60,10 @@ export async function writeTurnRows(tx: Tx, rows: TurnRows): Promise<{ cancelled
         status = conv.status, state = conv.state, channel = ${channel}, "updatedAt" = ${turn.now}
       FROM conv WHERE NOT conv."isNew" AND c.id = conv.id),
     ${contactUpdate(rows)}
+    ${followUpSettled(rows)}
     cancelled AS (
-      UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = ${turn.now} WHERE f.status = 'pending' AND ${cancelWhere} RETURNING f.id),
+      UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = ${turn.now}
+      WHERE f.status = 'pending' AND ${cancelWhere} AND f.id <> ${turn.settles?.followUpId ?? ""} RETURNING f.id),
     planned AS (
       INSERT INTO "FollowUp" (id, "conversationId", visit, "stepId", index, "dueAt")
       SELECT * FROM jsonb_to_recordset(${json(rows.planned.map(({ id, conversationId, visit, stepId, index, dueAt }) => ({ id, conversationId, visit, stepId, index, dueAt })))}::jsonb)
@@ -104,6 +106,16 @@ export async function writeTurnRows(tx: Tx, rows: TurnRows): Promise<{ cancelled
       attempts: 1,
     })),
   };
+}
+
+/**
+ * The CTE that settles the follow-up the turn fires, or nothing for an inbound. (The cancelling
+ * CTE leaves that follow-up alone: one statement must not update a row twice.)
+ */
+function followUpSettled({ turn }: TurnRows): Prisma.Sql {
+  if (!turn.settles) return Prisma.empty;
+  return Prisma.sql`settled AS (
+      UPDATE "FollowUp" SET status = ${turn.settles.status}, "settledAt" = ${turn.now} WHERE id = ${turn.settles.followUpId}),`;
 }
 
 /** The CTE that updates the contact row, or nothing when it stays as it is. */
