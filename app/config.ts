@@ -15,7 +15,8 @@ const configSchema = z.object({
   FLOWS_DIR: z.string().default("flows"),
   FLOWS_WATCH: z.stringbool().default(false),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** Follow-ups fired at once by this process; each holds a database connection while it runs. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(32),
   /**
    * The web chat has no login: off unless asked for, so a production process reachable from
    * outside never lets strangers read contacts' data. `npm run demo` turns it on.

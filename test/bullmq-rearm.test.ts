@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -39,5 +40,29 @@ describe("BullMqFollowUpQueue.rearm (real Redis)", () => {
     expect(await raw.getJobState("fu-a")).toBe("delayed");
     expect(await raw.getJobState("fu-b")).toBe("delayed");
     expect(await queue.delayedCount()).toBe(2);
+  });
+});
+
+describe("BullMqFollowUpQueue's footprint in Redis (real Redis)", () => {
+  const prefix = `size${randomUUID().slice(0, 8)}`;
+  const connection = { url: inject("redisUrl"), maxRetriesPerRequest: null };
+  const queue = new BullMqFollowUpQueue(connection, prefix);
+  const redis = new Redis(inject("redisUrl"));
+  afterAll(async () => {
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it("keeps a pending follow-up in at most 1 KB: its job and its place among the delayed", async () => {
+    const count = 500;
+    // Ids shaped like the real ones: <conversation uuid>-<visit>-<index>.
+    const followUps = Array.from({ length: count }, (_, i) => ({ id: `${randomUUID()}-${i}-0`, dueAt: new Date(Date.now() + 3_600_000) }));
+    await queue.schedule(followUps);
+    const usage = (key: string) => redis.call("MEMORY", "USAGE", key, "SAMPLES", "0") as Promise<number>;
+    const jobs = await Promise.all(followUps.map(({ id }) => usage(`${prefix}:orkestr-follow-ups:fu-${id}`)));
+    const delayed = await usage(`${prefix}:orkestr-follow-ups:delayed`);
+    const perFollowUp = (jobs.reduce((sum, bytes) => sum + bytes, 0) + delayed) / count;
+    expect(jobs.every((bytes) => bytes > 0)).toBe(true);
+    expect(perFollowUp).toBeLessThanOrEqual(1024);
   });
 });

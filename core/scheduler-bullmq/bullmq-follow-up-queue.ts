@@ -3,9 +3,13 @@ import type { FollowUpScheduler } from "../runtime/follow-up-scheduler.ts";
 
 const queueName = "orkestr-follow-ups";
 
+/** Jobs carry nothing: the job id names the follow-up. (Jobs of older versions carry `followUpId`.) */
 interface FollowUpJob {
-  followUpId: string;
+  followUpId?: string;
 }
+
+/** Added-job events BullMQ keeps in Redis (its default is 10,000): nothing here reads them. */
+const eventsKept = 1_000;
 
 /**
  * Follow-up timers as BullMQ delayed jobs (https://docs.bullmq.io/guide/jobs/delayed).
@@ -23,15 +27,16 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
     /** "Now" for the delays: the same clock the store and the runtime use. */
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.queue = new Queue<FollowUpJob>(queueName, { connection, prefix });
+    this.queue = new Queue<FollowUpJob>(queueName, { connection, prefix, streams: { events: { maxLen: eventsKept } } });
   }
 
   async schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
     if (followUps.length === 0) return;
     await this.queue.addBulk(
+      // Every byte here is kept per pending follow-up: a short name, no data.
       followUps.map(({ id, dueAt }) => ({
-        name: "follow-up",
-        data: { followUpId: id },
+        name: "f",
+        data: {},
         opts: {
           jobId: jobIdOf(id),
           delay: Math.max(0, dueAt.getTime() - this.clock().getTime()),
@@ -65,7 +70,7 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
 
   /** Starts processing due follow-ups with `handle`; several processes may each run a worker. */
   startWorker(handle: (followUpId: string) => Promise<void>, concurrency = 8): Worker<FollowUpJob> {
-    this.worker = new Worker<FollowUpJob>(queueName, (job: Job<FollowUpJob>) => handle(job.data.followUpId), {
+    this.worker = new Worker<FollowUpJob>(queueName, (job: Job<FollowUpJob>) => handle(job.data.followUpId ?? followUpIdOf(job.id)), {
       connection: this.connection,
       prefix: this.prefix,
       concurrency,
@@ -87,4 +92,9 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
 
 function jobIdOf(followUpId: string): string {
   return `fu-${followUpId}`;
+}
+
+function followUpIdOf(jobId: string | undefined): string {
+  if (!jobId?.startsWith("fu-")) throw new Error(`not a follow-up job: ${jobId}`);
+  return jobId.slice(3);
 }

@@ -35,6 +35,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Defaults to the repository's prisma/migrations. */
   migrationsDir?: string;
+  /** Connections to PostgreSQL at most (node-postgres' pool; 10 by default). */
+  poolSize?: number;
 }
 
 export interface OpenedDatabase {
@@ -50,12 +52,12 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrat
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<OpenedDatabase> {
   const migrationsDir = opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   if (opts.databaseUrl) {
-    return openPostgres(opts.databaseUrl, migrationsDir);
+    return openPostgres(opts.databaseUrl, migrationsDir, opts.poolSize);
   }
   return openPGlite(opts.dataDir, migrationsDir);
 }
 
-async function openPostgres(connectionString: string, migrationsDir: string): Promise<OpenedDatabase> {
+async function openPostgres(connectionString: string, migrationsDir: string, poolSize = 10): Promise<OpenedDatabase> {
   // Migrations run on one dedicated session (the advisory lock and transactions are per session).
   const client = new pg.Client({ connectionString });
   await client.connect();
@@ -64,7 +66,7 @@ async function openPostgres(connectionString: string, migrationsDir: string): Pr
   } finally {
     await client.end();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
   return {
     prisma,
     kind: "postgres",
