@@ -48,7 +48,9 @@ describe("outages of PostgreSQL and Redis under Telegram and VK traffic (real ap
     // A directory each: as root, PostgreSQL runs as its own OS user, which must own its directory.
     postgresDir = await mkdtemp(join(tmpdir(), "orkestr-outage-pg-"));
     redisDir = await mkdtemp(join(tmpdir(), "orkestr-outage-redis-"));
-    [postgres, redis] = await Promise.all([startPostgres({ dir: postgresDir }), startRedis({ dir: redisDir })]);
+    // One after the other: should the second fail to start, afterAll still stops the first.
+    postgres = await startPostgres({ dir: postgresDir });
+    redis = await startRedis({ dir: redisDir });
   });
   afterEach(async () => {
     await db?.end();
