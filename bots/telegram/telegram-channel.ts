@@ -106,7 +106,11 @@ export class TelegramChannel implements ChannelSender {
     const { webhookUrl, webhookSecret } = this.options;
     if (webhookUrl) {
       // grammY answers 401 when the secret header is missing or wrong, before any handling.
-      http.post(telegramWebhookPath, webhookCallback(this.bot, "hono", { secretToken: webhookSecret, onTimeout: "return" }));
+      // No timeout of grammY's: after it, grammY answers 200 for an update that may not be stored
+      // yet, and a failure after that is an unhandled rejection that ends the process. The answer
+      // waits for the handling instead; should Telegram give up first, its redelivery is
+      // recognised by the update_id.
+      http.post(telegramWebhookPath, webhookCallback(this.bot, "hono", { secretToken: webhookSecret, timeoutMilliseconds: Infinity }));
       await this.bot.api.setWebhook(webhookUrl, {
         allowed_updates: [...allowed_updates],
         ...(webhookSecret ? { secret_token: webhookSecret } : {}),

@@ -36,6 +36,7 @@ export class FakeTelegramApi extends LocalHttpServer {
   private readonly blocked = new Set<string>();
   private readonly rateLimited = new Map<string, number>();
   private readonly rejected = new Map<string, string>();
+  private readonly held = new Map<string, () => Promise<void>>();
   private retryAfter = 1;
   private nextUpdateId = 1000;
   private nextMessageId = 1;
@@ -71,6 +72,33 @@ export class FakeTelegramApi extends LocalHttpServer {
   /** The next send to this chat is refused with 400 and this description (e.g. "Bad Request: chat not found"). */
   rejectNext(chatId: number, description: string): void {
     this.rejected.set(String(chatId), description);
+  }
+
+  /**
+   * The next send to this chat is answered only once `release` is called, as by a slow Bot API;
+   * with a `refusal` it is then refused with 400 and that description. `arrived` resolves when
+   * the send has come in.
+   */
+  holdNextSend(chatId: number): { arrived: Promise<void>; release(refusal?: string): void } {
+    let arrive = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.held.set(String(chatId), async () => {
+      arrive();
+      await released;
+    });
+    return {
+      arrived,
+      release: (refusal) => {
+        if (refusal) this.rejected.set(String(chatId), refusal);
+        release();
+      },
+    };
   }
 
   /** A private text message from user `userId`. */
@@ -145,6 +173,11 @@ export class FakeTelegramApi extends LocalHttpServer {
     if (!params) return reply(400, { ok: false, error_code: 400, description: "Bad Request: cannot parse the request body" });
     const call: RecordedCall = { method, params, at: Date.now() };
     if (method !== "getUpdates") this.calls.push(call);
+    const hold = method.startsWith("send") ? this.held.get(String(params.chat_id)) : undefined;
+    if (hold) {
+      this.held.delete(String(params.chat_id));
+      await hold();
+    }
     try {
       const result = await this.answer(method, params);
       call.status = 200;

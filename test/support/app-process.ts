@@ -49,6 +49,11 @@ export class AppProcess {
     throw new Error(`app did not become healthy within ${timeoutMs} ms:\n${this.output}`);
   }
 
+  /** Whether the process has ended (by itself or by a signal). */
+  get exited(): boolean {
+    return this.child !== undefined && (this.child.exitCode !== null || this.child.signalCode !== null);
+  }
+
   /** Sends a signal and resolves with the exit code once the process is gone. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     const child = this.child;
