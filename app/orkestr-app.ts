@@ -29,6 +29,7 @@ import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-fi
 import { resolveEngineTexts } from "../core/texts/engine-texts.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
+import { reportErrorsCalmly } from "./report-errors-calmly.ts";
 import { watchFlowDirectory, withVersionsInUse } from "./versioned-flows.ts";
 import { webChatSessionSecret } from "./web-chat-session-secret.ts";
 
@@ -67,7 +68,10 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     throw new Error(`Cannot reach Redis at ${config.REDIS_URL}: ${error.message}`, { cause: error });
   });
   // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
+  // A Redis outage is logged by our logger, not as raw "Unhandled error event" stack traces.
+  reportErrorsCalmly(redis, logger, "redis");
   const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
+  reportErrorsCalmly(queue, logger, "follow-up queue");
   // Replicas share the web chat's live updates: a page's stream may be held by another process than the sender.
   const webChatRelay = await RedisWebChatRelay.start({ redis, channel: `${config.QUEUE_PREFIX}:webchat`, logger });
   const webChat = new WebChatChannel(webChatRelay);
@@ -172,6 +176,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const stopSweeper = runtime.startSweeper();
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
+  reportErrorsCalmly(worker, logger, "follow-up worker");
   await telegram?.start(runtime, http);
   await vk?.start(runtime, http);
 

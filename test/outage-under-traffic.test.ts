@@ -152,6 +152,8 @@ describe("outages of PostgreSQL and Redis under Telegram and VK traffic (real ap
       "the app healthy again",
     );
     expect(running.output).not.toMatch(/triggerUncaughtException|UnhandledPromiseRejection|uncaughtException/);
+    // Connection errors go through the app's logger, not as ioredis' raw "Unhandled error event".
+    expect(running.output).not.toContain("Unhandled error event");
     expect(await running.stop("SIGTERM")).toBe(0);
     return sender;
   };

@@ -78,6 +78,11 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
     return this.worker;
   }
 
+  /** Errors of the queue's own Redis connection (it reconnects by itself). */
+  on(event: "error", listener: (error: Error) => void): void {
+    this.queue.on(event, listener);
+  }
+
   /** Jobs waiting for their time, for tests and health checks. */
   async delayedCount(): Promise<number> {
     return this.queue.getDelayedCount();
