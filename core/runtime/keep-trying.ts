@@ -11,11 +11,15 @@ export const pollingPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs
 /** Noting that a message went out: failing it would send it again. */
 export const markSentPatience: Patience = { patienceMs: 10 * 60_000, firstPauseMs: 100, maxPauseMs: 5_000 };
 
+/** While an operation keeps failing, how often that is logged. */
+const retryLogIntervalMs = 30_000;
+
 /**
  * Runs `operation` until it succeeds (and returns what it gave), pausing longer each time, for at most `patience.patienceMs`
  * (wall-clock time: this waits for a service to come back). For work that must not be dropped
- * while the database is away and is safe to repeat (idempotent by its key). Each failed try is
- * logged at warn with `what` and `message`.
+ * while the database is away and is safe to repeat (idempotent by its key). The first failed try
+ * is logged at warn with `what` and `message`, then one every 30 s while it goes on: an outage
+ * of a few seconds must not write megabytes of the same error.
  */
 export async function keepTrying<T>(
   operation: () => Promise<T>,
@@ -25,12 +29,16 @@ export async function keepTrying<T>(
   message: string,
 ): Promise<T> {
   const deadline = Date.now() + patience.patienceMs;
-  for (let pause = patience.firstPauseMs; ; pause = Math.min(pause * 2, patience.maxPauseMs)) {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  for (let pause = patience.firstPauseMs, tries = 1; ; pause = Math.min(pause * 2, patience.maxPauseMs), tries++) {
     try {
       return await operation();
     } catch (error) {
       if (Date.now() + pause > deadline) throw error;
-      logger.warn({ err: error, ...what, retryInMs: pause }, message);
+      if (Date.now() - loggedAt >= retryLogIntervalMs) {
+        logger.warn({ err: error, ...what, tries, retryInMs: pause }, message);
+        loggedAt = Date.now();
+      }
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
