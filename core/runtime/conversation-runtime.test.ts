@@ -122,6 +122,38 @@ describe("ConversationRuntime: a message sent while the database cannot note it"
   });
 });
 
+describe("ConversationRuntime: a send that failed while the database cannot note it", () => {
+  it("is noted as failed (to retry) once the database answers again, not left claimed", async () => {
+    let markFailedFailures = 2;
+    const noted: unknown[][] = [];
+    const store = {
+      ...outboxDuringOutage(0),
+      async markFailed(...args: unknown[]) {
+        if (markFailedFailures-- > 0) throw new Error("Can't reach database server");
+        noted.push(args);
+      },
+    } as unknown as ConversationStore;
+    const runtime = new ConversationRuntime({
+      engine: new Engine(new FlowCatalog()),
+      store,
+      scheduler: { schedule: async () => {}, rearm: async () => {}, cancel: async () => {} },
+      senders: [
+        {
+          channel: "web",
+          send: async () => {
+            throw new Error("socket hang up");
+          },
+        },
+      ],
+      logger: { info() {}, warn() {}, error() {} },
+      sendRetryDelaysMs: [60_000],
+    });
+    await runtime.dispatch("c");
+    expect(markFailedFailures).toBe(-1);
+    expect(noted).toEqual([[1n, "socket hang up", expect.any(Date)]]);
+  });
+});
+
 describe("ConversationRuntime.recover", () => {
   it("re-arms pending follow-ups page by page, never all at once", async () => {
     const pending = Array.from({ length: 2_500 }, (_, i) => ({ id: `f-${String(i).padStart(5, "0")}`, dueAt: new Date(0) }));

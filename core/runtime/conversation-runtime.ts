@@ -302,7 +302,15 @@ export class ConversationRuntime {
       { err: error, outboxId: String(next.id), channel: next.channel, attempts: next.attempts, retryAt },
       retryAt ? "send failed; will retry" : "send failed",
     );
-    await this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt);
+    // Like a sent message, a failed one is noted even while the database is away: a row left
+    // `sending` would hold the contact's later messages back until its claim goes stale.
+    await keepTrying(
+      () => this.deps.store.markFailed(next.id, error instanceof Error ? error.message : String(error), retryAt),
+      markSentPatience,
+      this.deps.logger,
+      { outboxId: String(next.id) },
+      "send failed, but not yet noted; trying again",
+    );
     if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
     // The contact's later messages wait for this one, to keep their order. Flood control is
     // waited out to the second here, not at the next sweep.
