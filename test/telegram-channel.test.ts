@@ -335,6 +335,27 @@ describe("Telegram webhook mode", () => {
     expect(rows[2].reason).toContain("message.contact.phone_number");
   });
 
+  it("keeps a malformed update that carries arrays nested too deep to write back as JSON, instead of failing with 500", async () => {
+    const good = api.textMessage(27, "/start") as { message: Record<string, unknown> };
+    const depth = 6_000;
+    const body = JSON.stringify({ update_id: 12, message: { ...good.message, chat: { type: "private" } }, nested: "here" }).replace(
+      '"here"',
+      "[".repeat(depth) + "]".repeat(depth),
+    );
+    const response = await fetch(`${app.url}/telegram/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT reason FROM "RejectedInbound" WHERE key = '12'`);
+    await db.end();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].reason).toContain("message.chat.id");
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
     const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });

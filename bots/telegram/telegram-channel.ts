@@ -75,7 +75,7 @@ export class TelegramChannel implements ChannelSender {
         channel: "telegram",
         key: typeof updateId === "number" ? String(updateId) : undefined,
         reason: problem,
-        body: JSON.stringify(ctx.update),
+        body: keepableBody(ctx.update),
       });
     });
     // The runner handles updates concurrently; updates of one chat still run one at a time.
@@ -205,6 +205,19 @@ function rethrowClassified(error: unknown): never {
   if (error instanceof GrammyError && error.error_code >= 400 && error.error_code < 500 && error.error_code !== 429)
     throw new MessageRejectedError(error.description, { cause: error });
   throw error;
+}
+
+/**
+ * The update as text for RejectedInbound. Arrays nested thousands deep parse, but JSON.stringify
+ * cannot write them back (its recursion runs out of stack): such an update is kept as a note,
+ * rather than failing the request with 500 each time Telegram delivers it again.
+ */
+function keepableBody(update: unknown): string {
+  try {
+    return JSON.stringify(update);
+  } catch (error) {
+    return `(not kept: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** Telegram counts a caption's length after parsing its HTML: tags do not count, an entity is one character. */
