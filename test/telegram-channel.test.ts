@@ -356,6 +356,23 @@ describe("Telegram webhook mode", () => {
     expect(rows[0].reason).toContain("message.chat.id");
   });
 
+  it("acknowledges and keeps a body that is not a JSON object (not JSON, or null), and still refuses one without the secret", async () => {
+    const postRaw = (body: string, headers: Record<string, string>) =>
+      fetch(`${app.url}/telegram/webhook`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const right = { "x-telegram-bot-api-secret-token": secret };
+    expect((await postRaw('{"update_id": 13, "message": ', right)).status).toBe(200);
+    expect((await postRaw("null", right)).status).toBe(200);
+    expect((await postRaw("{not json", { "x-telegram-bot-api-secret-token": "guess" })).status).toBe(401);
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT key, body FROM "RejectedInbound" WHERE reason = 'the body is not a JSON object' ORDER BY id`);
+    await db.end();
+    expect(rows).toEqual([
+      { key: null, body: '{"update_id": 13, "message": ' },
+      { key: null, body: "null" },
+    ]);
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
     const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });

@@ -1,8 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { type Api, Bot, type Context, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
-import type { Hono } from "hono";
+import type { Hono, Context as HonoContext, Next } from "hono";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender } from "../../core/runtime/channel-sender.ts";
@@ -37,6 +38,9 @@ export interface TelegramOptions {
   /** The bot's own phrases (the share-phone button), as the installation words them; Russian by default. */
   texts?: (() => EngineTexts) | undefined;
 }
+
+/** The header Telegram sends the webhook's secret_token in (https://core.telegram.org/bots/api#setwebhook). */
+const secretHeader = "x-telegram-bot-api-secret-token";
 
 /** Where the app receives Telegram's webhook requests. */
 export const telegramWebhookPath = "/telegram/webhook";
@@ -104,7 +108,11 @@ export class TelegramChannel implements ChannelSender {
     const { webhookUrl, webhookSecret } = this.options;
     if (webhookUrl) {
       // grammY answers 401 when the secret header is missing or wrong, before any handling.
-      http.post(telegramWebhookPath, webhookCallback(this.bot, "hono", { secretToken: webhookSecret, onTimeout: "return" }));
+      http.post(
+        telegramWebhookPath,
+        (c, next) => this.keepUnreadableBody(c, next, runtime),
+        webhookCallback(this.bot, "hono", { secretToken: webhookSecret, onTimeout: "return" }),
+      );
       await this.bot.api.setWebhook(webhookUrl, {
         allowed_updates: [...allowed_updates],
         ...(webhookSecret ? { secret_token: webhookSecret } : {}),
@@ -119,6 +127,22 @@ export class TelegramChannel implements ChannelSender {
 
   async stop(): Promise<void> {
     if (this.runner?.isRunning()) await this.runner.stop();
+  }
+
+  /**
+   * grammY reads a webhook body as an update: a body that is not JSON would be answered 400,
+   * and `null` fails it with 500, so Telegram would deliver it again and again. With the right
+   * secret such a body is kept and acknowledged; without it, grammY refuses it with 401.
+   */
+  private async keepUnreadableBody(c: HonoContext, next: Next, runtime: ConversationRuntime): Promise<Response | undefined> {
+    const text = secretMatches(c.req.header(secretHeader), this.options.webhookSecret) ? await c.req.text() : undefined;
+    if (text === undefined || isJsonObject(text)) {
+      await next();
+      return undefined;
+    }
+    this.options.logger.warn({ path: telegramWebhookPath }, "telegram update skipped: the body is not a JSON object");
+    await runtime.reject({ channel: "telegram", key: undefined, reason: "the body is not a JSON object", body: text });
+    return c.body(null, 200);
   }
 
   async send(to: { externalId: string }, message: OutboundMessage): Promise<void> {
@@ -205,6 +229,23 @@ function rethrowClassified(error: unknown): never {
   if (error instanceof GrammyError && error.error_code >= 400 && error.error_code < 500 && error.error_code !== 429)
     throw new MessageRejectedError(error.description, { cause: error });
   throw error;
+}
+
+/** Compared by digest, so the time taken tells nothing about the secret. */
+function secretMatches(given: string | undefined, secret: string | undefined): boolean {
+  if (secret === undefined) return true;
+  if (given === undefined) return false;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null;
+  } catch {
+    return false;
+  }
 }
 
 /**
