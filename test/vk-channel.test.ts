@@ -204,6 +204,17 @@ describe("VK Callback API", () => {
     expect(api.sent(601)).toHaveLength(1);
   });
 
+  it("answers each message that comes without the optional client_info, as from its own sender", async () => {
+    const withoutClientInfo = (id: number, peer: number) => {
+      const event = messageNew(id, peer, "Привет");
+      return { ...event, object: { message: event.object.message } };
+    };
+    expect(await (await post(withoutClientInfo(30, 630))).text()).toBe("ok");
+    expect(await (await post(withoutClientInfo(31, 631))).text()).toBe("ok");
+    expect((await api.waitForSent(630, 1))[0]?.text).toBe("Hello, guest!");
+    expect((await api.waitForSent(631, 1))[0]?.text).toBe("Hello, guest!");
+  });
+
   it("answers an event it failed to handle (the database away) so that VK delivers it again, and handles the redelivery", async () => {
     await withDatabaseAway(
       running.config,

@@ -34,11 +34,18 @@ const message = z.looseObject({
   ref: z.string().optional(),
 });
 
+/**
+ * What the client supports (optional in VK's schema). vk-io takes an object without it for the
+ * old shape, where the object is the message itself, and reads a message of nobody with no id:
+ * every such message would be the same one, from contact "undefined". Filled in when missing.
+ */
+const clientInfo = z.looseObject({}).default({ button_actions: ["text"], keyboard: true, inline_keyboard: true });
+
 const subscription = z.looseObject({ user_id: z.int() });
 
 /** The objects of the events the channel handles (vk-channel.ts); other events need only be objects. */
 const handledEvents = new Map<string, z.ZodType<VkCallbackEvent>>([
-  ["message_new", anyEvent.extend({ object: z.looseObject({ message }) })],
+  ["message_new", anyEvent.extend({ object: z.looseObject({ message, client_info: clientInfo }) })],
   ["message_allow", anyEvent.extend({ object: subscription })],
   ["message_deny", anyEvent.extend({ object: subscription })],
 ]);
