@@ -287,6 +287,31 @@ describe("VK Callback API", () => {
     expect(JSON.stringify(rejected.rows)).not.toContain("cb-secret");
   });
 
+  it("keeps a message whose attachments, forwards or replied-to message vk-io cannot read, instead of failing with 500", async () => {
+    const broken = (id: number, fields: Record<string, unknown>) => {
+      const event = messageNew(id, 640 + id, "secret text six");
+      return { ...event, event_id: `broken${id}`, object: { ...event.object, message: { ...event.object.message, ...fields } } };
+    };
+    const answers = [
+      await post(broken(1, { attachments: 42 })),
+      await post(broken(2, { attachments: [null] })),
+      await post(broken(3, { fwd_messages: "none" })),
+      await post(broken(4, { fwd_messages: [{ id: 0, text: "quoted", payload: "{oops" }] })),
+      await post(broken(5, { reply_message: { id: 0, text: 7 } })),
+    ];
+    expect(await Promise.all(answers.map(async (r) => `${r.status} ${await r.text()}`))).toEqual(Array(5).fill("200 ok"));
+    const { rows } = await running.db.query(`SELECT key, reason FROM "RejectedInbound" WHERE key LIKE 'broken%' ORDER BY key`);
+    expect(rows.map((r) => [r.key, r.reason.split(":")[0]])).toEqual([
+      ["broken1", "object.message.attachments"],
+      ["broken2", "object.message.attachments.0"],
+      ["broken3", "object.message.fwd_messages"],
+      ["broken4", "object.message.fwd_messages.0.payload"],
+      ["broken5", "object.message.reply_message.text"],
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const peer of [641, 642, 643, 644, 645]) expect(api.sent(peer)).toEqual([]);
+  });
+
   it("refuses an invalid event with a wrong or missing secret (403) before looking at what is wrong with it", async () => {
     const before = logged.length;
     expect((await post({ ...messageNew(20, 620, "Привет", "guess"), type: undefined })).status).toBe(403);
