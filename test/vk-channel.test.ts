@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookBodyLimitBytes } from "../app/orkestr-app.ts";
+import { VkChannel } from "../bots/vk/vk-channel.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { withDatabaseAway } from "./support/database-outage.ts";
 import { postOnOwnConnection } from "./support/post-on-own-connection.ts";
@@ -100,6 +101,12 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     expect(api.attachments(513).map((a) => a.attachment)).toEqual(["doc-777_2"]);
     expect(api.uploadCount).toBe(2);
     expect(api.sent(513)).toHaveLength(1);
+  });
+
+  it("lets vk-io call the API as often as a community token may (20 requests/s), not a user token's 3", () => {
+    const noFiles = { get: async () => undefined, put: async () => {}, forget: async () => {} };
+    const channel = new VkChannel({ token: "vk1.a.test-token", groupId: 777, files: noFiles, logger: pino({ level: "silent" }) });
+    expect(channel.vk.api.options.apiLimit).toBe(20);
   });
 
   it("retries errors 6 and 9 and delivers the message once", async () => {

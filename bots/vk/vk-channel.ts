@@ -26,6 +26,8 @@ const vkFloodControl = 9;
 /** Unknown error, too many requests, flood control, internal server error. */
 const vkPassingTrouble = new Set([1, 6, 9, 10]);
 const maxFloodRetries = 4;
+/** API requests a community token may make per second (https://dev.vk.com/ru/reference/roadmap#limits). */
+const vkRequestsPerSecond = 20;
 
 export interface VkOptions {
   token: string;
@@ -64,6 +66,9 @@ export class VkChannel implements ChannelSender {
       // vk-io's default agent is https-only; a plain-http fake needs an http agent.
       ...(plainHttp ? { agent: new Agent({ keepAlive: true }) as unknown as HttpsAgent } : {}),
       pollingWait: 1_000,
+      // vk-io spaces its API calls for a user token's 3 requests/s by default; a community token
+      // may make 20 (vkPacing), and the shared pacer keeps all processes within that.
+      apiLimit: vkRequestsPerSecond,
     });
   }
 
