@@ -356,20 +356,23 @@ describe("Telegram webhook mode", () => {
     expect(rows[0].reason).toContain("message.chat.id");
   });
 
-  it("acknowledges and keeps a body that is not a JSON object (not JSON, or null), and still refuses one without the secret", async () => {
+  it("acknowledges and keeps a body grammY cannot begin to read (not JSON, null, an unprintable update_id), and still refuses one without the secret", async () => {
     const postRaw = (body: string, headers: Record<string, string>) =>
       fetch(`${app.url}/telegram/webhook`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
     const right = { "x-telegram-bot-api-secret-token": secret };
+    const deepUpdateId = `{"update_id": ${"[".repeat(6_000)}${"]".repeat(6_000)}}`;
     expect((await postRaw('{"update_id": 13, "message": ', right)).status).toBe(200);
     expect((await postRaw("null", right)).status).toBe(200);
+    expect((await postRaw(deepUpdateId, right)).status).toBe(200);
     expect((await postRaw("{not json", { "x-telegram-bot-api-secret-token": "guess" })).status).toBe(401);
     const db = new pg.Client({ connectionString: config.DATABASE_URL });
     await db.connect();
-    const { rows } = await db.query(`SELECT key, body FROM "RejectedInbound" WHERE reason = 'the body is not a JSON object' ORDER BY id`);
+    const { rows } = await db.query(`SELECT key, reason, body FROM "RejectedInbound" WHERE key IS NULL ORDER BY id`);
     await db.end();
     expect(rows).toEqual([
-      { key: null, body: '{"update_id": 13, "message": ' },
-      { key: null, body: "null" },
+      { key: null, reason: "the body is not JSON", body: '{"update_id": 13, "message": ' },
+      { key: null, reason: "the body is not a JSON object", body: "null" },
+      { key: null, reason: "update_id: not a number", body: deepUpdateId },
     ]);
   });
 

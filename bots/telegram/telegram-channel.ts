@@ -130,18 +130,20 @@ export class TelegramChannel implements ChannelSender {
   }
 
   /**
-   * grammY reads a webhook body as an update: a body that is not JSON would be answered 400,
-   * and `null` fails it with 500, so Telegram would deliver it again and again. With the right
-   * secret such a body is kept and acknowledged; without it, grammY refuses it with 401.
+   * grammY reads a webhook body as an update and starts with its update_id: a body that is not
+   * JSON would be answered 400, and `null` or an update_id it cannot print (arrays nested
+   * thousands deep) fail it with 500, so Telegram would deliver it again and again. With the
+   * right secret such a body is kept and acknowledged; without it, grammY refuses it with 401.
    */
   private async keepUnreadableBody(c: HonoContext, next: Next, runtime: ConversationRuntime): Promise<Response | undefined> {
     const text = secretMatches(c.req.header(secretHeader), this.options.webhookSecret) ? await c.req.text() : undefined;
-    if (text === undefined || isJsonObject(text)) {
+    const problem = text === undefined ? undefined : unreadableUpdateProblem(text);
+    if (text === undefined || problem === undefined) {
       await next();
       return undefined;
     }
-    this.options.logger.warn({ path: telegramWebhookPath }, "telegram update skipped: the body is not a JSON object");
-    await runtime.reject({ channel: "telegram", key: undefined, reason: "the body is not a JSON object", body: text });
+    this.options.logger.warn({ path: telegramWebhookPath, problem }, "telegram update skipped: unreadable");
+    await runtime.reject({ channel: "telegram", key: undefined, reason: problem, body: text });
     return c.body(null, 200);
   }
 
@@ -239,13 +241,17 @@ function secretMatches(given: string | undefined, secret: string | undefined): b
   return timingSafeEqual(digest(given), digest(secret));
 }
 
-function isJsonObject(text: string): boolean {
+/** Why grammY could not even begin to read this body as an update, or undefined when it can. */
+function unreadableUpdateProblem(text: string): string | undefined {
+  let update: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null;
+    update = JSON.parse(text);
   } catch {
-    return false;
+    return "the body is not JSON";
   }
+  if (typeof update !== "object" || update === null) return "the body is not a JSON object";
+  if (typeof (update as { update_id?: unknown }).update_id !== "number") return "update_id: not a number";
+  return undefined;
 }
 
 /**
