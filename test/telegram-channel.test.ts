@@ -343,6 +343,47 @@ describe("Telegram webhook mode", () => {
     expect(rows[2].reason).toContain("message.contact.phone_number");
   });
 
+  it("keeps a malformed update that carries arrays nested too deep to write back as JSON, instead of failing with 500", async () => {
+    const good = api.textMessage(27, "/start") as { message: Record<string, unknown> };
+    const depth = 6_000;
+    const body = JSON.stringify({ update_id: 12, message: { ...good.message, chat: { type: "private" } }, nested: "here" }).replace(
+      '"here"',
+      "[".repeat(depth) + "]".repeat(depth),
+    );
+    const response = await fetch(`${app.url}/telegram/webhook`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT reason FROM "RejectedInbound" WHERE key = '12'`);
+    await db.end();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].reason).toContain("message.chat.id");
+  });
+
+  it("acknowledges and keeps a body grammY cannot begin to read (not JSON, null, an unprintable update_id), and still refuses one without the secret", async () => {
+    const postRaw = (body: string, headers: Record<string, string>) =>
+      fetch(`${app.url}/telegram/webhook`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    const right = { "x-telegram-bot-api-secret-token": secret };
+    const deepUpdateId = `{"update_id": ${"[".repeat(6_000)}${"]".repeat(6_000)}}`;
+    expect((await postRaw('{"update_id": 13, "message": ', right)).status).toBe(200);
+    expect((await postRaw("null", right)).status).toBe(200);
+    expect((await postRaw(deepUpdateId, right)).status).toBe(200);
+    expect((await postRaw("{not json", { "x-telegram-bot-api-secret-token": "guess" })).status).toBe(401);
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT key, reason, body FROM "RejectedInbound" WHERE key IS NULL ORDER BY id`);
+    await db.end();
+    expect(rows).toEqual([
+      { key: null, reason: "the body is not JSON", body: '{"update_id": 13, "message": ' },
+      { key: null, reason: "the body is not a JSON object", body: "null" },
+      { key: null, reason: "update_id: not a number", body: deepUpdateId },
+    ]);
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
     const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookBodyLimitBytes } from "../app/orkestr-app.ts";
+import { VkChannel } from "../bots/vk/vk-channel.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { withDatabaseAway } from "./support/database-outage.ts";
 import { postOnOwnConnection } from "./support/post-on-own-connection.ts";
@@ -100,6 +101,12 @@ describe("VK channel (vk-io against a fake VK API)", () => {
     expect(api.attachments(513).map((a) => a.attachment)).toEqual(["doc-777_2"]);
     expect(api.uploadCount).toBe(2);
     expect(api.sent(513)).toHaveLength(1);
+  });
+
+  it("lets vk-io call the API as often as a community token may (20 requests/s), not a user token's 3", () => {
+    const noFiles = { get: async () => undefined, put: async () => {}, forget: async () => {} };
+    const channel = new VkChannel({ token: "vk1.a.test-token", groupId: 777, files: noFiles, logger: pino({ level: "silent" }) });
+    expect(channel.vk.api.options.apiLimit).toBe(20);
   });
 
   it("retries errors 6 and 9 and delivers the message once", async () => {
@@ -204,6 +211,17 @@ describe("VK Callback API", () => {
     expect(api.sent(601)).toHaveLength(1);
   });
 
+  it("answers each message that comes without the optional client_info, as from its own sender", async () => {
+    const withoutClientInfo = (id: number, peer: number) => {
+      const event = messageNew(id, peer, "Привет");
+      return { ...event, object: { message: event.object.message } };
+    };
+    expect(await (await post(withoutClientInfo(30, 630))).text()).toBe("ok");
+    expect(await (await post(withoutClientInfo(31, 631))).text()).toBe("ok");
+    expect((await api.waitForSent(630, 1))[0]?.text).toBe("Hello, guest!");
+    expect((await api.waitForSent(631, 1))[0]?.text).toBe("Hello, guest!");
+  });
+
   it("answers an event it failed to handle (the database away) so that VK delivers it again, and handles the redelivery", async () => {
     await withDatabaseAway(
       running.config,
@@ -274,6 +292,31 @@ describe("VK Callback API", () => {
     expect(rejected.rows.map((r) => r.key)).toEqual([null, "ev10", null, "ev14", "ev11", "ev12", "ev11"]);
     expect(rejected.rows[4].reason).toMatch(/^object\.message\.peer_id: /);
     expect(JSON.stringify(rejected.rows)).not.toContain("cb-secret");
+  });
+
+  it("keeps a message whose attachments, forwards or replied-to message vk-io cannot read, instead of failing with 500", async () => {
+    const broken = (id: number, fields: Record<string, unknown>) => {
+      const event = messageNew(id, 640 + id, "secret text six");
+      return { ...event, event_id: `broken${id}`, object: { ...event.object, message: { ...event.object.message, ...fields } } };
+    };
+    const answers = [
+      await post(broken(1, { attachments: 42 })),
+      await post(broken(2, { attachments: [null] })),
+      await post(broken(3, { fwd_messages: "none" })),
+      await post(broken(4, { fwd_messages: [{ id: 0, text: "quoted", payload: "{oops" }] })),
+      await post(broken(5, { reply_message: { id: 0, text: 7 } })),
+    ];
+    expect(await Promise.all(answers.map(async (r) => `${r.status} ${await r.text()}`))).toEqual(Array(5).fill("200 ok"));
+    const { rows } = await running.db.query(`SELECT key, reason FROM "RejectedInbound" WHERE key LIKE 'broken%' ORDER BY key`);
+    expect(rows.map((r) => [r.key, r.reason.split(":")[0]])).toEqual([
+      ["broken1", "object.message.attachments"],
+      ["broken2", "object.message.attachments.0"],
+      ["broken3", "object.message.fwd_messages"],
+      ["broken4", "object.message.fwd_messages.0.payload"],
+      ["broken5", "object.message.reply_message.text"],
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const peer of [641, 642, 643, 644, 645]) expect(api.sent(peer)).toEqual([]);
   });
 
   it("refuses an invalid event with a wrong or missing secret (403) before looking at what is wrong with it", async () => {

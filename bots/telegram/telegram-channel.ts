@@ -1,8 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { type Api, Bot, type Context, GrammyError, InputFile, webhookCallback } from "grammy";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types";
-import type { Hono } from "hono";
+import type { Hono, Context as HonoContext, Next } from "hono";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
@@ -39,6 +40,9 @@ export interface TelegramOptions {
   /** The bot's own phrases (the share-phone button), as the installation words them; Russian by default. */
   texts?: (() => EngineTexts) | undefined;
 }
+
+/** The header Telegram sends the webhook's secret_token in (https://core.telegram.org/bots/api#setwebhook). */
+const secretHeader = "x-telegram-bot-api-secret-token";
 
 /** Where the app receives Telegram's webhook requests. */
 export const telegramWebhookPath = "/telegram/webhook";
@@ -77,7 +81,7 @@ export class TelegramChannel implements ChannelSender {
         channel: "telegram",
         key: typeof updateId === "number" ? String(updateId) : undefined,
         reason: problem,
-        body: JSON.stringify(ctx.update),
+        body: keepableBody(ctx.update),
       });
     });
     // The runner handles updates concurrently; updates of one chat still run one at a time.
@@ -110,7 +114,11 @@ export class TelegramChannel implements ChannelSender {
       // yet, and a failure after that is an unhandled rejection that ends the process. The answer
       // waits for the handling instead; should Telegram give up first, its redelivery is
       // recognised by the update_id.
-      http.post(telegramWebhookPath, webhookCallback(this.bot, "hono", { secretToken: webhookSecret, timeoutMilliseconds: Infinity }));
+      http.post(
+        telegramWebhookPath,
+        (c, next) => this.keepUnreadableBody(c, next, runtime),
+        webhookCallback(this.bot, "hono", { secretToken: webhookSecret, timeoutMilliseconds: Infinity }),
+      );
       await this.bot.api.setWebhook(webhookUrl, {
         allowed_updates: [...allowed_updates],
         ...(webhookSecret ? { secret_token: webhookSecret } : {}),
@@ -125,6 +133,24 @@ export class TelegramChannel implements ChannelSender {
 
   async stop(): Promise<void> {
     if (this.runner?.isRunning()) await this.runner.stop();
+  }
+
+  /**
+   * grammY reads a webhook body as an update and starts with its update_id: a body that is not
+   * JSON would be answered 400, and `null` or an update_id it cannot print (arrays nested
+   * thousands deep) fail it with 500, so Telegram would deliver it again and again. With the
+   * right secret such a body is kept and acknowledged; without it, grammY refuses it with 401.
+   */
+  private async keepUnreadableBody(c: HonoContext, next: Next, runtime: ConversationRuntime): Promise<Response | undefined> {
+    const text = secretMatches(c.req.header(secretHeader), this.options.webhookSecret) ? await c.req.text() : undefined;
+    const problem = text === undefined ? undefined : unreadableUpdateProblem(text);
+    if (text === undefined || problem === undefined) {
+      await next();
+      return undefined;
+    }
+    this.options.logger.warn({ path: telegramWebhookPath, problem }, "telegram update skipped: unreadable");
+    await runtime.reject({ channel: "telegram", key: undefined, reason: problem, body: text });
+    return c.body(null, 200);
   }
 
   async send(to: Pick<SendTarget, "externalId" | "lane">, message: OutboundMessage): Promise<void> {
@@ -216,6 +242,40 @@ function rethrowClassified(error: unknown): never {
   if (error instanceof GrammyError && error.error_code >= 400 && error.error_code < 500 && error.error_code !== 429)
     throw new MessageRejectedError(error.description, { cause: error });
   throw error;
+}
+
+/** Compared by digest, so the time taken tells nothing about the secret. */
+function secretMatches(given: string | undefined, secret: string | undefined): boolean {
+  if (secret === undefined) return true;
+  if (given === undefined) return false;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+/** Why grammY could not even begin to read this body as an update, or undefined when it can. */
+function unreadableUpdateProblem(text: string): string | undefined {
+  let update: unknown;
+  try {
+    update = JSON.parse(text);
+  } catch {
+    return "the body is not JSON";
+  }
+  if (typeof update !== "object" || update === null) return "the body is not a JSON object";
+  if (typeof (update as { update_id?: unknown }).update_id !== "number") return "update_id: not a number";
+  return undefined;
+}
+
+/**
+ * The update as text for RejectedInbound. Arrays nested thousands deep parse, but JSON.stringify
+ * cannot write them back (its recursion runs out of stack): such an update is kept as a note,
+ * rather than failing the request with 500 each time Telegram delivers it again.
+ */
+function keepableBody(update: unknown): string {
+  try {
+    return JSON.stringify(update);
+  } catch (error) {
+    return `(not kept: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 /** Telegram counts a caption's length after parsing its HTML: tags do not count, an entity is one character. */

@@ -19,26 +19,49 @@ const confirmation = envelope.extend({ type: z.literal("confirmation") });
 
 const anyEvent = envelope.extend({ event_id: z.string().min(1), object: z.looseObject({}) });
 
-const message = z.looseObject({
+// vk-io parses the button payload as soon as it reads the event; a payload that is not JSON
+// would throw there on every redelivery.
+const buttonPayload = z.string().refine((payload) => isJson(payload), "Invalid input: expected JSON text");
+
+/**
+ * What vk-io reads of a message when it takes the event, for the message itself and for each
+ * message it carries (it reads forwarded and replied-to messages the same way): a text, a
+ * button payload, attachments it looks up by their `type`. Any of them broken would throw in
+ * vk-io on every redelivery.
+ */
+const carriedMessage = z.looseObject({
+  text: z.string().optional(),
+  payload: buttonPayload.optional(),
+  attachments: z.array(z.looseObject({})).optional(),
+  get fwd_messages() {
+    return z.array(carriedMessage).optional();
+  },
+  get reply_message() {
+    return carriedMessage.optional();
+  },
+});
+
+const message = carriedMessage.extend({
   // The id makes the dedupe key and the peer the contact: without them a turn would be stored under "undefined".
   id: z.int(),
   peer_id: z.int(),
   from_id: z.int(),
   text: z.string(),
-  // vk-io parses the button payload as soon as it reads the event; a payload that is not JSON
-  // would throw there on every redelivery.
-  payload: z
-    .string()
-    .refine((payload) => isJson(payload), "Invalid input: expected JSON text")
-    .optional(),
   ref: z.string().optional(),
 });
+
+/**
+ * What the client supports (optional in VK's schema). vk-io takes an object without it for the
+ * old shape, where the object is the message itself, and reads a message of nobody with no id:
+ * every such message would be the same one, from contact "undefined". Filled in when missing.
+ */
+const clientInfo = z.looseObject({}).default({ button_actions: ["text"], keyboard: true, inline_keyboard: true });
 
 const subscription = z.looseObject({ user_id: z.int() });
 
 /** The objects of the events the channel handles (vk-channel.ts); other events need only be objects. */
 const handledEvents = new Map<string, z.ZodType<VkCallbackEvent>>([
-  ["message_new", anyEvent.extend({ object: z.looseObject({ message }) })],
+  ["message_new", anyEvent.extend({ object: z.looseObject({ message, client_info: clientInfo }) })],
   ["message_allow", anyEvent.extend({ object: subscription })],
   ["message_deny", anyEvent.extend({ object: subscription })],
 ]);
