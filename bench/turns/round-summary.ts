@@ -52,3 +52,11 @@ export function summarizeRounds(results: MeasuredRound[]): RoundSummary {
     rounds,
   };
 }
+
+/**
+ * How `row` compares with `reference`, round by round (round i of each ran back to back), as the
+ * median of those ratios: the pairs share the machine's mood of that moment, medians of each do not.
+ */
+export function roundByRoundRatio(row: RoundSummary, reference: RoundSummary): number {
+  return median(row.rounds.map((r, i) => r.turnsPerSecond / (reference.rounds[i]?.turnsPerSecond ?? Number.NaN)));
+}
