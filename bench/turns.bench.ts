@@ -166,6 +166,12 @@ describe("turns side by side: bare grammY + INSERT (A) against Orkestr (B, C, D)
       const systems = await startTurnBenchSystems();
       try {
         console.log(await compareTurns(systems));
+      } catch (error) {
+        // What the bots logged (warnings and errors) says why a turn failed.
+        for (const [name, bot] of Object.entries({ A: systems.baseline, "B, C": systems.orkestr, D: systems.unpaced })) {
+          console.error(`${name} (${bot.process.url}) logged:\n${bot.process.output.slice(-4_000) || "nothing"}`);
+        }
+        throw error;
       } finally {
         await systems.stop();
       }

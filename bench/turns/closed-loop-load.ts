@@ -73,7 +73,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         signal: AbortSignal.timeout(replyTimeoutMs),
       });
       await response.arrayBuffer();
-      if (!response.ok) throw new Error(`the webhook answered ${response.status} to user ${userId}`);
+      if (!response.ok) throw new Error(`${options.webhookUrl} answered ${response.status} to user ${userId}`);
     };
     const [repliedAt] = await Promise.all([replied, post()]);
     latenciesMs.push(repliedAt - sentAt);
