@@ -6,6 +6,7 @@
  * answers `/health` like the app so test/support/app-process.ts can wait for it.
  */
 import { createServer } from "node:http";
+import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, webhookCallback } from "grammy";
 import pg from "pg";
 import { loadConfig } from "../../app/config.ts";
@@ -18,6 +19,9 @@ await pool.query(`CREATE TABLE IF NOT EXISTS bench_update (
   update_id bigint PRIMARY KEY, chat_id bigint NOT NULL, text text NOT NULL, received_at timestamptz NOT NULL DEFAULT now())`);
 
 const bot = new Bot(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT ? { client: { apiRoot: config.TELEGRAM_API_ROOT } } : {});
+// The app's own retries (bots/telegram): a request on a keep-alive connection that the Bot API
+// closes at that moment (idle for its 5 s) fails once; the app rides that out, so must the reference.
+bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
 bot.on("message:text", async (ctx) => {
   await pool.query("INSERT INTO bench_update (update_id, chat_id, text) VALUES ($1, $2, $3)", [
     ctx.update.update_id,
@@ -35,7 +39,8 @@ const server = createServer((req, res) => {
     return;
   }
   // grammY answers 200 (401 for a wrong secret); a failed handler rejects, and Telegram would deliver again.
-  handleUpdate(req, res).catch(() => {
+  handleUpdate(req, res).catch((error: unknown) => {
+    console.error("update failed:", error);
     if (!res.headersSent) res.writeHead(500);
     res.end();
   });
