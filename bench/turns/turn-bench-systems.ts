@@ -48,14 +48,10 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
   };
   try {
     // A directory each, as the test set-up does: PostgreSQL runs as its own OS user and takes its directory over.
-    const [postgresDir, redisDir, dataDir] = await Promise.all(
-      ["pg", "redis", "data"].map((name) => mkdtemp(join(tmpdir(), `orkestr-turn-bench-${name}-`))),
-    );
-    cleanups.push(() => Promise.all([postgresDir, redisDir, dataDir].map((dir) => rm(dir as string, { recursive: true, force: true }))));
-    const [postgres, redis] = await Promise.all([
-      startPostgres({ dir: postgresDir as string, durable: true }),
-      startRedis({ dir: redisDir as string }),
-    ]);
+    const makeDir = (name: string) => mkdtemp(join(tmpdir(), `orkestr-turn-bench-${name}-`));
+    const [postgresDir, redisDir, dataDir] = await Promise.all([makeDir("pg"), makeDir("redis"), makeDir("data")]);
+    cleanups.push(() => Promise.all([postgresDir, redisDir, dataDir].map((dir) => rm(dir, { recursive: true, force: true }))));
+    const [postgres, redis] = await Promise.all([startPostgres({ dir: postgresDir, durable: true }), startRedis({ dir: redisDir })]);
     cleanups.push(
       () => postgres.stop(),
       () => redis.stop(),
@@ -74,7 +70,7 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
       REDIS_URL: redis.url,
       QUEUE_PREFIX: "bench",
       FLOWS_DIR: flowsDir,
-      DATA_DIR: dataDir as string,
+      DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
       TELEGRAM_BOT_TOKEN: "123:BENCH-token",
       TELEGRAM_API_ROOT: telegram.url,
@@ -82,10 +78,10 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
       TELEGRAM_WEBHOOK_URL: `https://bot.example.test${webhookPath}`,
       TELEGRAM_WEBHOOK_SECRET: secret,
     });
-    const start = async (process: AppProcess, databaseUrl: string): Promise<BotUnderTest> => {
-      cleanups.push(() => process.stop());
-      await process.start();
-      return { process, webhookUrl: `${process.url}${webhookPath}`, database: new URL(databaseUrl).pathname.slice(1) };
+    const start = async (child: AppProcess, databaseUrl: string): Promise<BotUnderTest> => {
+      cleanups.push(() => child.stop());
+      await child.start();
+      return { process: child, webhookUrl: `${child.url}${webhookPath}`, database: new URL(databaseUrl).pathname.slice(1) };
     };
     // One after another, so that three start-ups do not share two cores and a failure names its process.
     const baseline = await start(
@@ -97,7 +93,7 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
     return {
       telegram,
       secret,
-      postgres: { url: postgres.url, logFile: join(postgresDir as string, "postgres.log") },
+      postgres: { url: postgres.url, logFile: join(postgresDir, "postgres.log") },
       redisUrl: redis.url,
       baseline,
       orkestr,
