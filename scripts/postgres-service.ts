@@ -101,12 +101,21 @@ async function logTail(file: string): Promise<string> {
   }
 }
 
+export interface PostgresStartOptions extends StartOptions {
+  /**
+   * Keep PostgreSQL's default durability (fsync, synchronous_commit and full_page_writes on),
+   * as in production: benchmarks need every commit to cost its disk flush. Tests and the demo
+   * leave it off, for speed.
+   */
+  durable?: boolean;
+}
+
 /**
  * Starts a PostgreSQL server for tests/demo: cluster in `<dir>/data` (initialised on first use,
  * trust auth, user `postgres`, UTF8, locale C), unix socket and `postgres.log` in `<dir>`,
- * fsync off (data survives a clean stop, not a power cut), database `orkestr` created.
+ * fsync off unless `durable` (data survives a clean stop, not a power cut), database `orkestr` created.
  */
-export async function startPostgres(opts: StartOptions): Promise<RunningService> {
+export async function startPostgres(opts: PostgresStartOptions): Promise<RunningService> {
   const bin = await findPostgresBin({ log: opts.log });
   await mkdir(opts.dir, { recursive: true });
   const runPg = await postgresRunner(opts.dir);
@@ -126,9 +135,7 @@ export async function startPostgres(opts: StartOptions): Promise<RunningService>
     "-c listen_addresses=127.0.0.1",
     `-c port=${port}`,
     `-c unix_socket_directories=${shellQuote(opts.dir)}`,
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    ...(opts.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=200",
   ].join(" ");
   const pgCtl = join(bin, "pg_ctl");

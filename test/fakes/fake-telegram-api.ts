@@ -41,6 +41,17 @@ export class FakeTelegramApi extends LocalHttpServer {
   private nextUpdateId = 1000;
   private nextMessageId = 1;
   private readonly uploads = new Map<string, UploadedDocument>();
+  private readonly listeners = new Set<(call: RecordedCall) => void>();
+
+  /**
+   * Calls `listener` with every call (except getUpdates) the moment its body is read, before
+   * it is answered: benchmarks time a reply by it. Returns the function that stops listening.
+   */
+  onCall(listener: (call: RecordedCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Queues an update for getUpdates; returns its update_id. */
   push(update: Record<string, unknown>): number {
     const update_id = this.nextUpdateId++;
@@ -172,7 +183,10 @@ export class FakeTelegramApi extends LocalHttpServer {
     const params = await readParams(req).catch(() => undefined);
     if (!params) return reply(400, { ok: false, error_code: 400, description: "Bad Request: cannot parse the request body" });
     const call: RecordedCall = { method, params, at: Date.now() };
-    if (method !== "getUpdates") this.calls.push(call);
+    if (method !== "getUpdates") {
+      this.calls.push(call);
+      for (const listener of this.listeners) listener(call);
+    }
     const hold = method.startsWith("send") ? this.held.get(String(params.chat_id)) : undefined;
     if (hold) {
       this.held.delete(String(params.chat_id));

@@ -16,19 +16,24 @@ export class AppProcess {
   private constructor(
     private readonly env: Record<string, string>,
     readonly port: number,
+    private readonly entry: string,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  /** `unchecked` variables go to the process as they are, e.g. values the config schema refuses. */
-  static async create(config: Config, unchecked: Record<string, string> = {}): Promise<AppProcess> {
+  /**
+   * `unchecked` variables go to the process as they are, e.g. values the config schema refuses.
+   * `entry` (relative to the repository) is another program configured like the app and
+   * answering `/health`, e.g. a benchmark's reference bot.
+   */
+  static async create(config: Config, unchecked: Record<string, string> = {}, entry = "app/main.ts"): Promise<AppProcess> {
     const port = await freePort();
     const env = Object.fromEntries(Object.entries({ ...config, PORT: port }).map(([k, v]) => [k, String(v)]));
-    return new AppProcess({ ...env, ...unchecked }, port);
+    return new AppProcess({ ...env, ...unchecked }, port, entry);
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, ["--import", "tsx", "app/main.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", this.entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -52,6 +57,11 @@ export class AppProcess {
   /** Whether the process has ended (by itself or by a signal). */
   get exited(): boolean {
     return this.child !== undefined && (this.child.exitCode !== null || this.child.signalCode !== null);
+  }
+
+  /** The process id while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Sends a signal and resolves with the exit code once the process is gone. */
