@@ -384,6 +384,21 @@ describe("Telegram webhook mode", () => {
     ]);
   });
 
+  it("acknowledges updates of kinds it does not read whatever their chat looks like, and keeps none of them", async () => {
+    const headers = { "x-telegram-bot-api-secret-token": secret };
+    const unread = [
+      { update_id: 15, edited_message: { message_id: 1, date: 0, chat: {}, text: "edited" } },
+      { update_id: 16, channel_post: { message_id: 1, date: 0, chat: 5 } },
+      { update_id: 17, message_reaction: { chat: {}, message_id: 1, date: 0, old_reaction: [], new_reaction: [] } },
+    ];
+    for (const update of unread) expect((await post(update, headers)).status).toBe(200);
+    const db = new pg.Client({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    const { rows } = await db.query(`SELECT key FROM "RejectedInbound" WHERE key IN ('15', '16', '17')`);
+    await db.end();
+    expect(rows).toEqual([]);
+  });
+
   it("refuses a body over 1 MiB with 413 before reading it, even with the right secret", async () => {
     const padding = "x".repeat(webhookBodyLimitBytes);
     const update = JSON.stringify({ update_id: 4, ...api.textMessage(23, `/start ${padding}`) });

@@ -85,7 +85,8 @@ export class TelegramChannel implements ChannelSender {
       });
     });
     // The runner handles updates concurrently; updates of one chat still run one at a time.
-    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+    // Only the kinds this channel reads are checked above: another kind's chat may have no id.
+    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id?.toString()));
     this.bot.on("callback_query:data", async (ctx) => {
       const data = ctx.callbackQuery.data;
       const label = ctx.callbackQuery.message?.reply_markup?.inline_keyboard
