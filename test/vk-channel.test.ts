@@ -265,8 +265,9 @@ describe("VK Callback API", () => {
       await post({ ...badMessage, object: { ...badMessage.object, message: { ...badMessage.object.message, peer_id: "611" } } }),
       await post({ type: "message_deny", group_id: 778, event_id: "ev12", v: "5.199", secret: "cb-secret", object: {} }),
       await post({ ...badMessage, object: { ...badMessage.object, message: { ...badMessage.object.message, payload: "{oops" } } }),
+      await post({ ...badMessage, object: { ...badMessage.object, message: { ...badMessage.object.message, out: "no" } } }),
     ];
-    expect(await Promise.all(answers.map(async (r) => `${r.status} ${await r.text()}`))).toEqual(Array(7).fill("200 ok"));
+    expect(await Promise.all(answers.map(async (r) => `${r.status} ${await r.text()}`))).toEqual(Array(8).fill("200 ok"));
 
     const problem = (path: string) => [expect.stringMatching(new RegExp(`^${path}: Invalid input`))];
     expect(skipped().map(({ level, type, eventId, problems }) => ({ level, type, eventId, problems }))).toEqual([
@@ -277,6 +278,7 @@ describe("VK Callback API", () => {
       { level: 40, type: "message_new", eventId: "ev11", problems: problem("object.message.peer_id") },
       { level: 40, type: "message_deny", eventId: "ev12", problems: problem("object.user_id") },
       { level: 40, type: "message_new", eventId: "ev11", problems: problem("object.message.payload") },
+      { level: 40, type: "message_new", eventId: "ev11", problems: problem("object.message.out") },
     ]);
     const log = JSON.stringify(logged);
     expect(log).not.toContain("cb-secret");
@@ -288,8 +290,8 @@ describe("VK Callback API", () => {
     expect(rows.map((r) => r.externalId)).not.toContainEqual(expect.stringMatching(/^61\d$|undefined/));
     // Each is kept for a person to look at, without the callback secret.
     const rejected = await running.db.query(`SELECT key, reason, body FROM "RejectedInbound" WHERE channel = 'vk' ORDER BY id`);
-    expect(rejected.rows).toHaveLength(7);
-    expect(rejected.rows.map((r) => r.key)).toEqual([null, "ev10", null, "ev14", "ev11", "ev12", "ev11"]);
+    expect(rejected.rows).toHaveLength(8);
+    expect(rejected.rows.map((r) => r.key)).toEqual([null, "ev10", null, "ev14", "ev11", "ev12", "ev11", "ev11"]);
     expect(rejected.rows[4].reason).toMatch(/^object\.message\.peer_id: /);
     expect(JSON.stringify(rejected.rows)).not.toContain("cb-secret");
   });

@@ -48,6 +48,8 @@ const message = carriedMessage.extend({
   from_id: z.int(),
   text: z.string(),
   ref: z.string().optional(),
+  // 1 for the community's own messages, which vk-io skips; anything else would silently drop a person's message.
+  out: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 
 /**
