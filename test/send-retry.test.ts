@@ -30,6 +30,8 @@ const noTimers = { schedule: async () => {}, rearm: async () => {}, cancel: asyn
 
 /** Outbox retries on real PostgreSQL: passing trouble is retried in order, a refusal is not. */
 describe("sending after a failure", () => {
+  let now = new Date("2031-03-01T10:00:00.000Z").getTime();
+  const clock = () => new Date(now);
   let database: OpenedDatabase;
   let db: pg.Client;
   let runtime: ConversationRuntime;
@@ -42,11 +44,12 @@ describe("sending after a failure", () => {
     await db.connect();
     runtime = new ConversationRuntime({
       engine: new Engine(await loadFlowDirectory(fixtureFlowsDir)),
-      store: new PrismaConversationStore(database.prisma),
+      store: new PrismaConversationStore(database.prisma, { clock }),
       scheduler: noTimers,
       senders: [sender],
       logger: silentLogger,
       sendRetryDelaysMs: [300, 300],
+      clock,
     });
   });
   afterAll(async () => {
@@ -64,7 +67,10 @@ describe("sending after a failure", () => {
     ).rows as Array<{ text: string; status: string; attempts: number; waiting: boolean; lastError: string | null }>;
   const start = (chat: string) =>
     runtime.receive(`retry-test:${chat}`, { channel: "telegram", externalId: chat }, {}, { type: "start", payload: "burst" });
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Time moves only when the test says so: "not due yet" and "due now" hold on any machine. */
+  const pause = (ms: number) => {
+    now += ms;
+  };
 
   it("keeps a message that hit passing trouble, holds the later ones back, and sends all in order when due", async () => {
     sender.failures.set("Two", [new Error("socket hang up")]);
@@ -77,7 +83,7 @@ describe("sending after a failure", () => {
     // Not due yet: a sweep sends nothing, not even the messages after it.
     await runtime.recover("sweep");
     expect(sender.delivered.get("c1")).toEqual(["One"]);
-    await pause(400);
+    pause(400);
     await runtime.recover("sweep");
     expect(sender.delivered.get("c1")).toEqual(["One", "Two", "Three", "Four", "Five"]);
     expect((await rowsOf("c1")).map((r) => [r.text, r.status, r.attempts])).toContainEqual(["Two", "sent", 2]);
@@ -94,7 +100,7 @@ describe("sending after a failure", () => {
     sender.failures.set("Four", [new Error("ETIMEDOUT"), new Error("ETIMEDOUT"), new Error("ETIMEDOUT")]);
     await start("c3");
     for (let sweep = 0; sweep < 3; sweep++) {
-      await pause(400);
+      pause(400);
       await runtime.recover("sweep");
     }
     expect(sender.delivered.get("c3")).toEqual(["One", "Two", "Three", "Five"]);
