@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type PacingRule, RedisSendPacer } from "../core/pacing-redis/redis-send-pacer.ts";
 import { startRedis } from "../scripts/redis-service.ts";
 import type { RunningService } from "../scripts/service-process.ts";
@@ -12,7 +12,7 @@ import type { RunningService } from "../scripts/service-process.ts";
  * paused or stopped under the other tests): a reply does not wait for Redis, and a chat's
  * messages are still spaced, in memory.
  */
-describe.skipIf(!inject("redisBinary"))("RedisSendPacer during a Redis outage", () => {
+describe("RedisSendPacer during a Redis outage", () => {
   let dir: string;
   let server: RunningService;
   let redis: Redis;

@@ -14,7 +14,6 @@ import type {
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { writeEvent } from "./event-rows.ts";
 import type { Contact, Prisma, PrismaClient } from "./generated/client.ts";
-import { lockContact } from "./lock-contact.ts";
 import { lockInboundContact } from "./lock-inbound-contact.ts";
 import { persistTurn } from "./persist-turn.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
