@@ -140,3 +140,35 @@ export function describeValue(value: unknown): string {
   if (value === tooDeepToStringify) return "(deep nesting)";
   return JSON.stringify(value).slice(0, 40);
 }
+
+/** A field a channel (or its library) reads from an update: where it is, what it must be. */
+export interface ReadField {
+  path: Array<string | number>;
+  type: FieldType;
+  required: boolean;
+}
+
+/** An update of kind `base`, sound but for the one read field at `path`, which holds `value`. */
+export interface MalformedPlan<Kind extends string> {
+  type: "malformed";
+  base: Kind;
+  path: Array<string | number>;
+  value: unknown;
+  extra: Record<string, unknown>;
+}
+
+/** Updates broken field by field: a kind, one of the fields read from it, a wrong value for that field. */
+export function malformedPlans<Kind extends string>(readFields: Record<Kind, ReadField[]>): fc.Arbitrary<MalformedPlan<Kind>> {
+  return fc
+    .constantFrom(...(Object.keys(readFields) as Kind[]))
+    .chain((base) => fc.tuple(fc.constant(base), fc.constantFrom(...readFields[base])))
+    .chain(([base, field]) =>
+      fc.record({
+        type: fc.constant("malformed" as const),
+        base: fc.constant(base),
+        path: fc.constant(field.path),
+        value: wrongValue(field.type, field.required),
+        extra: unknownFields,
+      }),
+    );
+}

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { type DeepLink, deepLink, phoneNumber } from "./fixture-flow-inputs.ts";
-import { type FieldType, notJsonBody, ordinaryMessage, unknownFields, wrongValue } from "./hostile-values.ts";
+import { type MalformedPlan, malformedPlans, notJsonBody, ordinaryMessage, type ReadField, unknownFields } from "./hostile-values.ts";
 
 /** Fields laid over an update as they are (fields of a later API version). */
 export type Extra = Record<string, unknown>;
@@ -13,7 +13,7 @@ export type TelegramPlan =
   | { type: "deep-link"; name: string; link: DeepLink; mention: boolean; extra: Extra }
   | { type: "consent"; name: string; phone: string; shared: boolean }
   | { type: "first-text"; name: string; text: string; extra: Extra }
-  | { type: "malformed"; base: UpdateKind; path: Array<string | number>; value: unknown; extra: Extra }
+  | MalformedPlan<UpdateKind>
   | { type: "unanswered"; shape: "group" | "channel-post" | "edited" | "sticker" | "poll" | "kicked" }
   | { type: "not-json"; body: string | number[] }
   | { type: "forged"; secret: "missing" | "empty" | "longer" | "shorter" | "changed" | "upper-case"; garbage: boolean }
@@ -23,7 +23,7 @@ export type TelegramPlan =
 const names = ["Анна", "Ivan", "李雷", "Zoë", "🦊 Лиса", "Ṁ̷ä̶r̵i̸a̴"];
 
 /** The fields of each kind of update that the channel reads, and what type they must have. */
-const readFields: Record<UpdateKind, Array<{ path: Array<string | number>; type: FieldType; required: boolean }>> = {
+const readFields: Record<UpdateKind, ReadField[]> = {
   text: [
     { path: ["update_id"], type: "integer", required: true },
     { path: ["message"], type: "object", required: false },
@@ -66,18 +66,7 @@ const readFields: Record<UpdateKind, Array<{ path: Array<string | number>; type:
   ],
 };
 
-const malformed: fc.Arbitrary<TelegramPlan> = fc
-  .constantFrom(...(Object.keys(readFields) as UpdateKind[]))
-  .chain((base) => fc.tuple(fc.constant(base), fc.constantFrom(...readFields[base])))
-  .chain(([base, field]) =>
-    fc.record({
-      type: fc.constant("malformed" as const),
-      base: fc.constant(base),
-      path: fc.constant(field.path),
-      value: wrongValue(field.type, field.required),
-      extra: unknownFields,
-    }),
-  );
+const malformed: fc.Arbitrary<TelegramPlan> = malformedPlans(readFields);
 
 /** Not an update at all: null, a list, a number, a string. */
 const notAnUpdate: fc.Arbitrary<TelegramPlan> = fc.record({

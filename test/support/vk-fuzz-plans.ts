@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { type DeepLink, deepLink, phoneNumber } from "./fixture-flow-inputs.ts";
-import { type FieldType, notJsonBody, ordinaryMessage, unknownFields, wrongValue } from "./hostile-values.ts";
+import { type MalformedPlan, malformedPlans, notJsonBody, ordinaryMessage, type ReadField, unknownFields } from "./hostile-values.ts";
 
 /** Fields laid over an update as they are (fields of a later API version). */
 export type Extra = Record<string, unknown>;
@@ -15,7 +15,7 @@ export type VkPlan =
   | { type: "start-button" }
   | { type: "consent"; phone: string }
   | { type: "first-text"; text: string; clientInfo: boolean; extra: Extra }
-  | { type: "malformed"; base: EventKind; path: Array<string | number>; value: unknown; extra: Extra }
+  | MalformedPlan<EventKind>
   | { type: "unanswered"; shape: UnansweredShape }
   | { type: "not-json"; body: string | number[] }
   | { type: "not-an-object"; value: unknown }
@@ -38,7 +38,7 @@ const unansweredShapes = [
 export type UnansweredShape = (typeof unansweredShapes)[number];
 
 /** The fields of an event that the channel and vk-io read when they take it, and their types. */
-const readFields: Record<EventKind, Array<{ path: Array<string | number>; type: FieldType; required: boolean }>> = {
+const readFields: Record<EventKind, ReadField[]> = {
   message: [
     { path: ["type"], type: "string", required: true },
     { path: ["event_id"], type: "string", required: true },
@@ -61,18 +61,7 @@ const readFields: Record<EventKind, Array<{ path: Array<string | number>; type: 
   allow: [{ path: ["object", "user_id"], type: "integer", required: true }],
 };
 
-const malformed: fc.Arbitrary<VkPlan> = fc
-  .constantFrom(...(Object.keys(readFields) as EventKind[]))
-  .chain((base) => fc.tuple(fc.constant(base), fc.constantFrom(...readFields[base])))
-  .chain(([base, field]) =>
-    fc.record({
-      type: fc.constant("malformed" as const),
-      base: fc.constant(base),
-      path: fc.constant(field.path),
-      value: wrongValue(field.type, field.required),
-      extra: unknownFields,
-    }),
-  );
+const malformed: fc.Arbitrary<VkPlan> = malformedPlans(readFields);
 
 const redelivery = fc.constantFrom<Redelivery>("none", "after", "racing");
 
