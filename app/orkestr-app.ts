@@ -108,7 +108,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   if (!vk) logger.info("vk channel is off: VK_GROUP_TOKEN and VK_GROUP_ID are not set");
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
-    store: new PrismaConversationStore(database.prisma),
+    store: new PrismaConversationStore(database.prisma, { pool: database.pool }),
     scheduler: queue,
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : [])],
     logger,

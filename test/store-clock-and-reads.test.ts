@@ -7,6 +7,7 @@ import type { OutboundMessage } from "../core/model/outbound-message.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { type OpenedDatabase, openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
+import { utcTimestamps } from "../core/store-prisma/sql-runner.ts";
 import { freshDatabase } from "./support/fresh-database.ts";
 import { fixtureFlowsDir } from "./support/test-app.ts";
 
@@ -29,7 +30,7 @@ describe("PrismaConversationStore (real PostgreSQL)", () => {
     await db.connect();
     runtime = new ConversationRuntime({
       engine: new Engine(await loadFlowDirectory(fixtureFlowsDir)),
-      store: new PrismaConversationStore(database.prisma, { clock: () => virtualNow }),
+      store: new PrismaConversationStore(database.prisma, { clock: () => virtualNow, pool: database.pool }),
       scheduler: noTimers,
       senders: [{ channel: "web", send: async (_to, message) => void sent.push(message) }],
       logger: silentLogger,
@@ -44,16 +45,18 @@ describe("PrismaConversationStore (real PostgreSQL)", () => {
   it("writes every timestamp of a turn from the injected clock", async () => {
     const session = `clock-${randomUUID()}`;
     await runtime.receive(`k-${session}`, { channel: "web", externalId: session }, {}, { type: "start", flowId: "reminder" });
-    const times = await db.query(
-      `SELECT c."createdAt" AS contact, i."lastSeenAt" AS identity, r."receivedAt" AS receipt,
-              (SELECT array_agg(DISTINCT e."createdAt") FROM "Event" e WHERE e."contactId" = c.id) AS events,
-              (SELECT array_agg(DISTINCT o."createdAt") FROM "OutboxMessage" o WHERE o."contactId" = c.id) AS outbox,
-              (SELECT array_agg(DISTINCT o."sentAt") FROM "OutboxMessage" o WHERE o."contactId" = c.id) AS sent,
+    // Read back in UTC, as Prisma writes them: the machine's time zone must not matter here.
+    const times = await db.query({
+      text: `SELECT c."createdAt" AS contact, i."lastSeenAt" AS identity, r."receivedAt" AS receipt,
+              (SELECT array_agg(DISTINCT e."createdAt" AT TIME ZONE 'UTC') FROM "Event" e WHERE e."contactId" = c.id) AS events,
+              (SELECT array_agg(DISTINCT o."createdAt" AT TIME ZONE 'UTC') FROM "OutboxMessage" o WHERE o."contactId" = c.id) AS outbox,
+              (SELECT array_agg(DISTINCT o."sentAt" AT TIME ZONE 'UTC') FROM "OutboxMessage" o WHERE o."contactId" = c.id) AS sent,
               (SELECT array_agg(DISTINCT f."dueAt" > $2) FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId" WHERE v."contactId" = c.id) AS due_after_now
        FROM "ChannelIdentity" i JOIN "Contact" c ON c.id = i."contactId" JOIN "InboundReceipt" r ON r.key = $1
        WHERE i."externalId" = $3`,
-      [`k-${session}`, virtualNow, session],
-    );
+      values: [`k-${session}`, virtualNow.toISOString(), session],
+      types: utcTimestamps,
+    });
     const row = times.rows[0];
     for (const key of ["contact", "identity", "receipt"]) expect(row[key], key).toEqual(virtualNow);
     for (const key of ["events", "outbox", "sent"]) expect(row[key], key).toEqual([virtualNow]);

@@ -38,7 +38,7 @@ describe("the cost of a returning customer's turn (real PostgreSQL)", () => {
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     runtime = new ConversationRuntime({
       engine: new Engine(await loadFlowDirectory(fixtureFlowsDir)),
-      store: new PrismaConversationStore(prisma),
+      store: new PrismaConversationStore(prisma, { pool }),
       scheduler: { schedule: async () => {}, rearm: async () => {}, cancel: async () => {} },
       senders: [{ channel: "web", send: async (_to, message) => void sent.push(message) }],
       logger: { info() {}, warn() {}, error() {} },

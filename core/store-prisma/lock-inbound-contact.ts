@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { ChannelAddress, ContactProfile } from "../runtime/conversation-store.ts";
-import type { Contact, Prisma } from "./generated/client.ts";
+import { type Contact, Prisma } from "./generated/client.ts";
 import { lockContactOf } from "./lock-contact.ts";
+import { prismaRunner, type SqlRunner } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -26,8 +27,25 @@ export async function lockInboundContact(
   unit: { key: string; from: ChannelAddress; profile: ContactProfile },
   now: Date,
 ): Promise<Contact | "duplicate"> {
-  const { key, from } = unit;
-  const [row] = await tx.$queryRaw<LockedRow[]>`
+  const locked = await lockReturningContact(prismaRunner(tx), unit, now);
+  if (locked.kind === "duplicate") return "duplicate";
+  if (locked.kind === "locked") return locked.contact;
+  // Not the everyday case: a first message, or an address that moved to another contact.
+  const contactId = locked.kind === "moved" ? await followMovedAddress(tx, unit.from, now) : await createContact(tx, unit, now);
+  return tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+}
+
+/**
+ * The everyday case of `lockInboundContact` in its one statement, on any transaction: the
+ * contact locked and read, or why not (a redelivery; an address of nobody yet; an address that
+ * moved to another contact meanwhile), for the caller to handle.
+ */
+export async function lockReturningContact(
+  run: SqlRunner,
+  { key, from }: { key: string; from: ChannelAddress },
+  now: Date,
+): Promise<{ kind: "locked"; contact: Contact } | { kind: "duplicate" | "unknown" | "moved" }> {
+  const [row] = await run<LockedRow>(Prisma.sql`
     WITH receipt AS (
       INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${key}, ${from.channel}, ${now})
       ON CONFLICT DO NOTHING RETURNING key),
@@ -42,12 +60,10 @@ export async function lockInboundContact(
       RETURNING i.id)
     SELECT locked.*, EXISTS (SELECT 1 FROM receipt) AS fresh, EXISTS (SELECT 1 FROM identity) AS known,
            EXISTS (SELECT 1 FROM touched) AS touched
-    FROM (SELECT 1) AS one LEFT JOIN locked ON true`;
-  if (!row?.fresh) return "duplicate";
-  if (row.touched) return contactOf(row);
-  // Not the everyday case: a first message, or an address that moved to another contact.
-  const contactId = row.known ? await followMovedAddress(tx, from, now) : await createContact(tx, unit, now);
-  return tx.contact.findUniqueOrThrow({ where: { id: contactId } });
+    FROM (SELECT 1) AS one LEFT JOIN locked ON true`);
+  if (!row?.fresh) return { kind: "duplicate" };
+  if (row.touched) return { kind: "locked", contact: contactOf(row) };
+  return { kind: row.known ? "moved" : "unknown" };
 }
 
 function contactOf({ fresh: _fresh, known: _known, touched: _touched, ...contact }: LockedRow): Contact {

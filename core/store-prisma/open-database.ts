@@ -42,6 +42,8 @@ export interface OpenDatabaseOptions {
 export interface OpenedDatabase {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  /** The node-postgres pool behind Prisma (PostgreSQL only). */
+  pool?: pg.Pool;
   /** Disconnects Prisma and, for PGlite, closes the embedded database. */
   close(): Promise<void>;
 }
@@ -66,12 +68,17 @@ async function openPostgres(connectionString: string, migrationsDir: string, poo
   } finally {
     await client.end();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: poolSize }) });
+  // One pool for Prisma and for the store's hot path, which runs its few statements on
+  // node-postgres directly (see sql-runner.ts).
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     kind: "postgres",
+    pool,
     close: async () => {
       await prisma.$disconnect();
+      await pool.end().catch(() => {});
     },
   };
 }

@@ -10,6 +10,7 @@ import { eventRows } from "./event-rows.ts";
 import type { Prisma } from "./generated/client.ts";
 import { mergeContacts } from "./merge-contacts.ts";
 import { prismaEffectResolvers, type StoreEffectContext } from "./prisma-effect-resolvers.ts";
+import { prismaRunner, type SqlRunner } from "./sql-runner.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 import { writeTurnRows } from "./write-turn-rows.ts";
 
@@ -25,6 +26,35 @@ type Tx = Prisma.TransactionClient;
  * go (the usual case): the runtime sends them without claiming them again.
  */
 export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedTurn> {
+  const { outbound, events, exhaustedPromoPools } = await resolveEffects(tx, turn);
+  const joinsAnother = givesNewPhoneOrEmail(turn);
+  // Rows a merge moves to another contact are sent by that contact's drain: not claimed here.
+  const applied = await writeTurn(prismaRunner(tx), turn, { outbound, events, claim: !joinsAnother });
+  return {
+    ...applied,
+    contactId: joinsAnother ? await joinSamePerson(tx, turn) : applied.contactId,
+    ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
+  };
+}
+
+/** Whether a turn is written by `writeTurn` alone: it has no effects and joins no other contact. */
+export function isPlainTurn(turn: TurnToPersist): boolean {
+  return turn.result.effects.length === 0 && !givesNewPhoneOrEmail(turn);
+}
+
+/**
+ * Writes the turn's rows in one statement on `run` (any transaction: Prisma's, or a
+ * node-postgres client's on the hot path); `extra` carries what its effects added.
+ */
+export async function writeTurn(
+  run: SqlRunner,
+  turn: TurnToPersist,
+  extra: { outbound: PlannedMessage[]; events: DomainEvent[]; claim: boolean } = {
+    outbound: turn.result.outbound,
+    events: [],
+    claim: true,
+  },
+): Promise<AppliedTurn> {
   const { contact, result, now } = turn;
   const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
   const newConversations = new Set<string>();
@@ -36,10 +66,8 @@ export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedT
   }
   const currentId = turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
   const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
-  const { outbound, events, exhaustedPromoPools } = await resolveEffects(tx, turn);
   const planned = plannedFollowUps(turn, idByFlow);
-  const joinsAnother = givesNewPhoneOrEmail(turn);
-  const written = await writeTurnRows(tx, {
+  const written = await writeTurnRows(run, {
     turn,
     conversations: result.conversations.map((state) => {
       const id = idByFlow.get(state.flowId) as string;
@@ -47,21 +75,19 @@ export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedT
     }),
     contactUpdate: result.contactChanged || currentId !== contact.currentConversationId ? { currentId } : undefined,
     planned,
-    events: eventRows(contact.id, [...result.events, ...events], conversationOf, now),
-    outbox: outbound.map((o, index) => ({
+    events: eventRows(contact.id, [...result.events, ...extra.events], conversationOf, now),
+    outbox: extra.outbound.map((o, index) => ({
       dedupeKey: `${turn.keyBase}#${index}`,
       conversationId: conversationOf(o.flowId),
       payload: toStoredMessage(o.message),
     })),
-    // Rows a merge moves to another contact are sent by that contact's drain.
-    claim: !joinsAnother,
+    claim: extra.claim,
   });
   return {
-    contactId: joinsAnother ? await joinSamePerson(tx, turn) : contact.id,
+    contactId: contact.id,
     schedule: planned.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
     cancel: written.cancelled,
     ...(written.claimed.length ? { claimed: written.claimed } : {}),
-    ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
   };
 }
 

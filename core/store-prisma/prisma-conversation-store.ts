@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { z } from "zod";
 import type { ChannelName } from "../model/channel-name.ts";
 import { safeText } from "../model/safe-text.ts";
@@ -13,11 +14,12 @@ import type {
 } from "../runtime/conversation-store.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { writeEvent } from "./event-rows.ts";
-import type { Contact, Prisma, PrismaClient } from "./generated/client.ts";
-import { lockInboundContact } from "./lock-inbound-contact.ts";
-import { persistTurn } from "./persist-turn.ts";
+import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+import { lockInboundContact, lockReturningContact } from "./lock-inbound-contact.ts";
+import { isPlainTurn, persistTurn, writeTurn } from "./persist-turn.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
+import { pgRunner } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -31,6 +33,11 @@ const transactionOptions = { maxWait: 30_000, timeout: 30_000 };
 export interface PrismaConversationStoreOptions {
   /** Every timestamp the store writes or compares with comes from here (the simulator's clock is virtual). */
   clock?: () => Date;
+  /**
+   * The node-postgres pool behind `prisma` (PostgreSQL): an everyday inbound turn then runs on
+   * one of its clients directly, without Prisma's interactive transaction (see sql-runner.ts).
+   */
+  pool?: pg.Pool | undefined;
 }
 
 /**
@@ -41,15 +48,23 @@ export interface PrismaConversationStoreOptions {
 export class PrismaConversationStore implements ConversationStore {
   private readonly clock: () => Date;
 
+  private readonly pool: pg.Pool | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
     options: PrismaConversationStoreOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.pool = options.pool;
   }
 
   async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
     const { key, from } = unit;
+    if (this.pool && !unit.before) {
+      const pool = this.pool;
+      const plain = await retryOnConflict(() => this.applyPlainInbound(pool, unit));
+      if (plain !== "not plain") return plain;
+    }
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const now = this.clock();
@@ -67,6 +82,54 @@ export class PrismaConversationStore implements ConversationStore {
         return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, lane: "reply", now });
       }, transactionOptions),
     );
+  }
+
+  /**
+   * The everyday inbound — a returning customer, a turn without effects that joins no other
+   * contact — on a node-postgres client: BEGIN, lock, load, write, COMMIT. Anything else is
+   * rolled back untouched ("not plain") and goes the general way, through Prisma.
+   */
+  private async applyPlainInbound(pool: pg.Pool, unit: InboundUnit): Promise<AppliedTurn | null | "not plain"> {
+    const client = await pool.connect();
+    const run = pgRunner(client);
+    let failure: unknown;
+    try {
+      await client.query("BEGIN");
+      const now = this.clock();
+      const locked = await lockReturningContact(run, unit, now);
+      if (locked.kind !== "locked") {
+        await client.query("ROLLBACK");
+        return locked.kind === "duplicate" ? null : "not plain";
+      }
+      const conversations = await run<Conversation>(
+        Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ${locked.contact.id}::uuid`,
+      );
+      const result = unit.decide(contextOf(locked.contact, conversations).context);
+      const turn = {
+        contact: locked.contact,
+        conversations,
+        result,
+        from: unit.from,
+        keyBase: unit.key,
+        setCurrent: true,
+        lane: "reply" as const,
+        now,
+      };
+      if (!isPlainTurn(turn)) {
+        await client.query("ROLLBACK");
+        return "not plain";
+      }
+      const applied = await writeTurn(run, turn);
+      await client.query("COMMIT");
+      return applied;
+    } catch (error) {
+      failure = error;
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      // A client whose statement failed may have lost its connection: not given out again.
+      client.release(failure instanceof Error ? failure : undefined);
+    }
   }
 
   async isStrangerWithBadLinkCode(from: ChannelAddress, code: string): Promise<boolean> {
@@ -246,13 +309,17 @@ export class PrismaConversationStore implements ConversationStore {
 
   /** The contact's conversations (its row is read with its lock) and what the engine sees of both. */
   private async load(tx: Tx, contact: Contact) {
-    const conversations = await tx.conversation.findMany({ where: { contactId: contact.id } });
-    const current = conversations.find((c) => c.id === contact.currentConversationId);
-    const context: TurnContext = {
-      contact: toContactView(contact),
-      conversations: conversations.map(toConversationState),
-      currentFlowId: current?.flowId ?? null,
-    };
-    return { context, conversations };
+    return contextOf(contact, await tx.conversation.findMany({ where: { contactId: contact.id } }));
   }
+}
+
+/** What the engine sees of a contact and its conversations. */
+function contextOf(contact: Contact, conversations: Conversation[]) {
+  const current = conversations.find((c) => c.id === contact.currentConversationId);
+  const context: TurnContext = {
+    contact: toContactView(contact),
+    conversations: conversations.map(toConversationState),
+    currentFlowId: current?.flowId ?? null,
+  };
+  return { context, conversations };
 }

@@ -3,9 +3,8 @@ import type { ConversationState } from "../model/conversation-state.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
 import type { PendingOutbound } from "../runtime/conversation-store.ts";
 import { Prisma } from "./generated/client.ts";
+import type { SqlRunner } from "./sql-runner.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
-
-type Tx = Prisma.TransactionClient;
 
 /** The rows of one turn, worked out in memory; written by `writeTurnRows` in one statement. */
 export interface TurnRows {
@@ -26,7 +25,7 @@ export interface TurnRows {
  * the follow-ups it cancels (visits the contact left; all of them after /stop) and plans, its
  * events and its outbox. Returns the cancelled follow-ups and the outbox rows claimed for sending.
  */
-export async function writeTurnRows(tx: Tx, rows: TurnRows): Promise<{ cancelled: string[]; claimed: PendingOutbound[] }> {
+export async function writeTurnRows(run: SqlRunner, rows: TurnRows): Promise<{ cancelled: string[]; claimed: PendingOutbound[] }> {
   const { turn } = rows;
   const contactId = turn.contact.id;
   const { channel, externalId } = turn.from;
@@ -47,7 +46,7 @@ export async function writeTurnRows(tx: Tx, rows: TurnRows): Promise<{ cancelled
   const cancelWhere = turn.result.contact.optedOut
     ? Prisma.sql`f."conversationId" IN (SELECT id FROM "Conversation" WHERE "contactId" = ${contactId}::uuid)`
     : Prisma.sql`EXISTS (SELECT 1 FROM conv WHERE conv.id = f."conversationId" AND (conv.status <> 'active' OR conv.visit <> f.visit))`;
-  const [written] = await tx.$queryRaw<Array<{ cancelled: string[]; claimed: Array<{ id: string; dedupeKey: string }> }>>`
+  const [written] = await run<{ cancelled: string[]; claimed: Array<{ id: string; dedupeKey: string }> }>(Prisma.sql`
     WITH conv AS (
       SELECT * FROM jsonb_to_recordset(${json(conversations)}::jsonb) AS x(
         id uuid, "isNew" boolean, "flowId" text, "flowVersion" text, "stepId" text, visit int, stage text, status text, state jsonb)),
@@ -91,7 +90,7 @@ export async function writeTurnRows(tx: Tx, rows: TurnRows): Promise<{ cancelled
       ON CONFLICT DO NOTHING RETURNING id, "dedupeKey", status)
     SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM cancelled) AS cancelled,
       (SELECT coalesce(json_agg(json_build_object('id', id::text, 'dedupeKey', "dedupeKey") ORDER BY id), '[]'::json)
-       FROM outbox WHERE status = 'sending') AS claimed`;
+       FROM outbox WHERE status = 'sending') AS claimed`);
   const payloadOf = new Map(rows.outbox.map((o) => [o.dedupeKey, o.payload]));
   return {
     cancelled: written?.cancelled ?? [],

@@ -1,0 +1,43 @@
+import pg from "pg";
+import type { Prisma } from "./generated/client.ts";
+
+/** Runs one SQL statement (built with `Prisma.sql`) in the caller's transaction and gives its rows. */
+export type SqlRunner = <Row>(sql: Prisma.Sql) => Promise<Row[]>;
+
+/** The statements on Prisma's transaction client. */
+export function prismaRunner(tx: Prisma.TransactionClient): SqlRunner {
+  return <Row>(sql: Prisma.Sql) => tx.$queryRaw<Row[]>(sql);
+}
+
+const timestampOids = new Set([pg.types.builtins.TIMESTAMP, pg.types.builtins.TIMESTAMPTZ]);
+
+function utcDate(text: string): Date {
+  return new Date(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
+}
+
+/**
+ * Prisma keeps `DateTime` as `timestamp(3)` holding UTC. node-postgres would read and write such
+ * a column in the machine's time zone, so both ways are pinned to UTC here, per query (its
+ * global parsers are Prisma's too): whatever the machine's zone, rows read the same as Prisma's.
+ */
+export const utcTimestamps = {
+  getTypeParser(oid: number, format?: string) {
+    if (timestampOids.has(oid)) return utcDate;
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+};
+
+function pgValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/**
+ * The statements on a node-postgres client, for the turn's hot path: Prisma's interactive
+ * transaction costs over a millisecond of CPU per turn, this path a tenth of that.
+ */
+export function pgRunner(client: pg.PoolClient): SqlRunner {
+  return async <Row>(sql: Prisma.Sql) => {
+    const result = await client.query({ text: sql.text, values: sql.values.map(pgValue), types: utcTimestamps });
+    return result.rows as Row[];
+  };
+}
