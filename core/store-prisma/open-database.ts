@@ -71,14 +71,13 @@ async function openPostgres(connectionString: string, migrationsDir: string, poo
   // One pool for Prisma and for the store's hot path, which runs its few statements on
   // node-postgres directly (see sql-runner.ts).
   const pool = new pg.Pool({ connectionString, max: poolSize });
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   return {
     prisma,
     kind: "postgres",
     pool,
     close: async () => {
-      await prisma.$disconnect();
-      await pool.end().catch(() => {});
+      await prisma.$disconnect(); // ends the pool too
     },
   };
 }
