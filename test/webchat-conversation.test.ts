@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { postOnOwnConnection } from "./support/post-on-own-connection.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { WebChatClient } from "./support/web-chat-client.ts";
 
@@ -246,8 +247,9 @@ describe("web chat against real PostgreSQL and Redis", () => {
     });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'Unknown flow "nope"' });
-    // Refused by its size before anything else, session or not.
-    const huge = await fetch(`${app.url}/api/chat/messages`, { method: "POST", body: "x".repeat(100_000) });
+    // Refused by its size before anything else, session or not. The server hangs up after such
+    // an answer, so it goes on a connection of its own (a kept-alive one would fail the next request).
+    const huge = await postOnOwnConnection(`${app.url}/api/chat/messages`, "x".repeat(100_000));
     expect(huge.status).toBe(413);
     const health = await fetch(`${app.url}/health`);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok", redis: "ok" });
