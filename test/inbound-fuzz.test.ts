@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedactingLogger } from "../app/redacting-logger.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
-import type { FuzzCase, SingleCase } from "./support/fuzz-case.ts";
+import { type FuzzCase, type SingleCase, updatesOf } from "./support/fuzz-case.ts";
 import { FuzzRunner } from "./support/fuzz-runner.ts";
 import { TelegramFuzzDoor } from "./support/telegram-fuzz-door.ts";
-import { type TelegramPlan, telegramPlans, telegramUpdatesOf } from "./support/telegram-fuzz-plans.ts";
+import { type TelegramPlan, telegramPlans } from "./support/telegram-fuzz-plans.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { VkFuzzDoor } from "./support/vk-fuzz-door.ts";
-import { type VkPlan, vkPlans, vkUpdatesOf } from "./support/vk-fuzz-plans.ts";
+import { type VkPlan, vkPlans } from "./support/vk-fuzz-plans.ts";
 import { WebChatFuzzDoor, type WebChatPlan } from "./support/web-chat-fuzz-door.ts";
 
 /** Fixed, so that every run sends the same requests; fast-check prints it (and the path) with a failure. */
@@ -111,8 +111,8 @@ describe("inbound doors under 2,000 fuzzed updates and 1,000 web chat requests",
       fc.asyncProperty(roundPlans, async (plans) => {
         for (const plan of [...plans.telegram, ...plans.vk, ...plans.web]) if ("phone" in plan) phones.add(plan.phone);
         const cases = {
-          telegram: exactly(plans.telegram, perRound.telegram, telegramUpdatesOf).map((p) => doors.telegram.build(p)),
-          vk: exactly(plans.vk, perRound.vk, vkUpdatesOf).map((p) => doors.vk.build(p)),
+          telegram: exactly(plans.telegram, perRound.telegram, updatesOf).map((p) => doors.telegram.build(p)),
+          vk: exactly(plans.vk, perRound.vk, updatesOf).map((p) => doors.vk.build(p)),
           web: exactly(plans.web, perRound.web, WebChatFuzzDoor.requestsOf).map((p) => doors.web.build(p)),
         };
         const rejectedBefore = await lastRejectedId();

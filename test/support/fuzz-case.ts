@@ -74,3 +74,12 @@ export interface FuzzDoor<Plan> {
   /** The bot's messages to an address so far, in order, without the flows' timed follow-ups. */
   replies(address: string): Promise<BotReply[]>;
 }
+
+/**
+ * How many updates a platform plan sends: a counter conversation one per text after its start
+ * (and its redelivery), the consent conversation three, anything else one.
+ */
+export function updatesOf(plan: { type: string; texts?: unknown[]; redelivery?: string }): number {
+  if (plan.type === "counter") return 1 + (plan.texts?.length ?? 0) + (plan.redelivery === "none" ? 0 : 1);
+  return plan.type === "consent" ? 3 : 1;
+}

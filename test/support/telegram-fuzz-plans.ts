@@ -131,15 +131,3 @@ export const telegramPlans: fc.Arbitrary<TelegramPlan> = fc.oneof(
     }),
   },
 );
-
-/** How many updates a plan sends (a conversation sends several). */
-export function telegramUpdatesOf(plan: TelegramPlan): number {
-  switch (plan.type) {
-    case "counter":
-      return 1 + plan.texts.length + (plan.redelivery === "none" ? 0 : 1);
-    case "consent":
-      return 3;
-    default:
-      return 1;
-  }
-}

@@ -113,14 +113,3 @@ export const vkPlans: fc.Arbitrary<VkPlan> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ type: "confirmation" as const }) },
   { weight: 1, arbitrary: fc.constant({ type: "too-large" as const }) },
 );
-
-export function vkUpdatesOf(plan: VkPlan): number {
-  switch (plan.type) {
-    case "counter":
-      return 1 + plan.texts.length + (plan.redelivery === "none" ? 0 : 1);
-    case "consent":
-      return 3;
-    default:
-      return 1;
-  }
-}
