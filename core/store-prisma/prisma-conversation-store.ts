@@ -93,6 +93,12 @@ export class PrismaConversationStore implements ConversationStore {
     const client = await pool.connect();
     const run = pgRunner(client);
     let failure: unknown;
+    // A connection dropped between two statements is an "error" of the client (the pool stops
+    // listening while it is lent out): kept, so the next statement fails instead of the process.
+    const onDropped = (error: Error) => {
+      failure = error;
+    };
+    client.on("error", onDropped);
     try {
       await client.query("BEGIN");
       const now = this.clock();
@@ -127,6 +133,7 @@ export class PrismaConversationStore implements ConversationStore {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
+      client.off("error", onDropped);
       // A client whose statement failed may have lost its connection: not given out again.
       client.release(failure instanceof Error ? failure : undefined);
     }
