@@ -15,8 +15,10 @@ const configSchema = z.object({
   FLOWS_DIR: z.string().default("flows"),
   FLOWS_WATCH: z.stringbool().default(false),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
-  /** Follow-ups fired at once by this process; each holds a database connection while it runs. */
+  /** Follow-up jobs this process works on at once; those due together are settled in shared batches. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(32),
+  /** Connections to PostgreSQL this process opens at most (replicas × this must stay under the server's max_connections). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   /**
    * The web chat has no login: off unless asked for, so a production process reachable from
    * outside never lets strangers read contacts' data. `npm run demo` turns it on.

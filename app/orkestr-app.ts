@@ -55,8 +55,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const database = await openDatabase({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     dataDir: join(config.DATA_DIR, "pglite"),
-    // Every follow-up the worker fires holds a connection; inbound turns get the rest.
-    poolSize: config.WORKER_CONCURRENCY + 10,
+    poolSize: config.DATABASE_POOL_SIZE,
   });
   logger.info({ database: database.kind }, "database ready");
   const flowVersions = new PrismaFlowVersionStore(database.prisma);

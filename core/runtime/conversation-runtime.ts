@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
@@ -25,6 +26,9 @@ export const rearmPageSize = 1_000;
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
+/** Due follow-ups settled in one batch at most, and how long a batch waits for more to join it. */
+const followUpBatchMax = 100;
+const followUpBatchWindowMs = 5;
 /**
  * Pauses before sending again after passing trouble (network, platform 5xx) that the
  * channel's own retries did not ride out; after the last one the message is given up.
@@ -68,10 +72,19 @@ export class ConversationRuntime {
   private readonly dispatching = new Map<string, Promise<void>>();
   /** Follow-up timers being armed or removed in the background; `idle()` waits for them too. */
   private readonly timerUpdates = new Set<Promise<void>>();
+  /**
+   * Due follow-ups are settled in batches: those the queue hands over within a few
+   * milliseconds of each other share their transactions (https://github.com/graphql/dataloader).
+   */
+  private readonly dueFollowUps: DataLoader<string, AppliedTurn | null>;
 
   constructor(private readonly deps: RuntimeDependencies) {
     this.senders = new Map(deps.senders.map((s) => [s.channel, s]));
     this.clock = deps.clock ?? (() => new Date());
+    this.dueFollowUps = new DataLoader(
+      (ids) => deps.store.applyFollowUps(ids, (context) => deps.engine.fireFollowUp({ ...context, now: this.clock() })),
+      { cache: false, maxBatchSize: followUpBatchMax, batchScheduleFn: (run) => setTimeout(run, followUpBatchWindowMs) },
+    );
   }
 
   /** Handles one inbound update. Returns false for a redelivery, which is ignored. */
@@ -148,9 +161,7 @@ export class ConversationRuntime {
 
   /** Called by the queue when a follow-up is due; safe to call twice for the same id. */
   async fireFollowUp(followUpId: string): Promise<void> {
-    const applied = await this.deps.store.applyFollowUp(followUpId, (context) =>
-      this.deps.engine.fireFollowUp({ ...context, now: this.clock() }),
-    );
+    const applied = await this.dueFollowUps.load(followUpId);
     if (applied) await this.afterCommit(applied);
   }
 

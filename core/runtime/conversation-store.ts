@@ -49,6 +49,15 @@ export interface InboundUnit {
   decide(context: TurnContext): EngineResult;
 }
 
+/** Decides a due follow-up's turn from the locked state of its conversation. */
+export type FollowUpDecision = (
+  context: TurnContext & {
+    conversation: ConversationState;
+    followUp: { visit: number; stepId: string; index: number };
+    channel: ChannelName;
+  },
+) => EngineResult & { fired: boolean };
+
 /** A malformed platform update: what it was and why it can never be handled. */
 export interface RejectedInboundUpdate {
   channel: ChannelName;
@@ -103,19 +112,12 @@ export interface ConversationStore {
   isStrangerWithBadLinkCode(from: ChannelAddress, code: string): Promise<boolean>;
 
   /**
-   * Settles a pending follow-up exactly once: `decide` gets the locked state of its
-   * conversation; returns null when the follow-up was already settled or cancelled.
+   * Settles pending follow-ups exactly once each: `decide` gets the locked state of a follow-up's
+   * conversation. A batch of due follow-ups shares its transactions; the answer is in the order
+   * of `followUpIds`: null for one that was already settled or cancelled, an Error for one that
+   * failed alone (the others stand).
    */
-  applyFollowUp(
-    followUpId: string,
-    decide: (
-      context: TurnContext & {
-        conversation: ConversationState;
-        followUp: { visit: number; stepId: string; index: number };
-        channel: ChannelName;
-      },
-    ) => EngineResult & { fired: boolean },
-  ): Promise<AppliedTurn | null>;
+  applyFollowUps(followUpIds: readonly string[], decide: FollowUpDecision): Promise<Array<AppliedTurn | null | Error>>;
 
   /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after

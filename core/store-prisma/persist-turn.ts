@@ -12,7 +12,7 @@ import { mergeContacts } from "./merge-contacts.ts";
 import { prismaEffectResolvers, type StoreEffectContext } from "./prisma-effect-resolvers.ts";
 import { prismaRunner, type SqlRunner } from "./sql-runner.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
-import { writeTurnRows } from "./write-turn-rows.ts";
+import { type TurnRows, type WrittenTurn, writeTurnRows } from "./write-turn-rows.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,15 +46,35 @@ export function isPlainTurn(turn: TurnToPersist): boolean {
  * Writes the turn's rows in one statement on `run` (any transaction: Prisma's, or a
  * node-postgres client's on the hot path); `extra` carries what its effects added.
  */
-export async function writeTurn(
-  run: SqlRunner,
-  turn: TurnToPersist,
-  extra: { outbound: PlannedMessage[]; events: DomainEvent[]; claim: boolean } = {
-    outbound: turn.result.outbound,
-    events: [],
-    claim: true,
-  },
-): Promise<AppliedTurn> {
+export async function writeTurn(run: SqlRunner, turn: TurnToPersist, extra?: TurnExtra): Promise<AppliedTurn> {
+  const [applied] = await writeTurns(run, [extra ? { turn, extra } : { turn }]);
+  return applied as AppliedTurn;
+}
+
+/** What a turn's effects added to it, and whether its messages may be claimed for sending at once. */
+interface TurnExtra {
+  outbound: PlannedMessage[];
+  events: DomainEvent[];
+  claim: boolean;
+}
+
+/** Writes plain turns of different contacts (a batch of follow-ups) in one statement on `run`. */
+export async function writeTurns(run: SqlRunner, turns: ReadonlyArray<{ turn: TurnToPersist; extra?: TurnExtra }>): Promise<AppliedTurn[]> {
+  const rows = turns.map(({ turn, extra }) => turnRows(turn, extra ?? { outbound: turn.result.outbound, events: [], claim: true }));
+  const written = await writeTurnRows(run, rows);
+  return rows.map(({ turn, planned }, n) => {
+    const { cancelled, claimed } = written[n] as WrittenTurn;
+    return {
+      contactId: turn.contact.id,
+      schedule: planned.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
+      cancel: cancelled,
+      ...(claimed.length ? { claimed } : {}),
+    };
+  });
+}
+
+/** A turn's rows, worked out in memory: new conversations get their ids here. */
+function turnRows(turn: TurnToPersist, extra: TurnExtra): TurnRows {
   const { contact, result, now } = turn;
   const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
   const newConversations = new Set<string>();
@@ -66,15 +86,14 @@ export async function writeTurn(
   }
   const currentId = turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
   const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
-  const planned = plannedFollowUps(turn, idByFlow);
-  const written = await writeTurnRows(run, {
+  return {
     turn,
     conversations: result.conversations.map((state) => {
       const id = idByFlow.get(state.flowId) as string;
       return { id, isNew: newConversations.has(id), state };
     }),
     contactUpdate: result.contactChanged || currentId !== contact.currentConversationId ? { currentId } : undefined,
-    planned,
+    planned: plannedFollowUps(turn, idByFlow),
     events: eventRows(contact.id, [...result.events, ...extra.events], conversationOf, now),
     outbox: extra.outbound.map((o, index) => ({
       dedupeKey: `${turn.keyBase}#${index}`,
@@ -82,12 +101,6 @@ export async function writeTurn(
       payload: toStoredMessage(o.message),
     })),
     claim: extra.claim,
-  });
-  return {
-    contactId: contact.id,
-    schedule: planned.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
-    cancel: written.cancelled,
-    ...(written.claimed.length ? { claimed: written.claimed } : {}),
   };
 }
 

@@ -7,21 +7,23 @@ import type {
   AppliedTurn,
   ChannelAddress,
   ConversationStore,
+  FollowUpDecision,
   InboundUnit,
   PendingOutbound,
   RejectedInboundUpdate,
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
+import { loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
-import { type Contact, type Conversation, Prisma, type PrismaClient } from "./generated/client.ts";
+import { applyFollowUpBatch } from "./follow-up-batch.ts";
+import { decideFollowUp } from "./follow-up-turn.ts";
+import { Prisma, type PrismaClient } from "./generated/client.ts";
 import { lockInboundContact, lockReturningContact } from "./lock-inbound-contact.ts";
 import { isPlainTurn, persistTurn, writeTurn } from "./persist-turn.ts";
+import { inPgTransaction, notPlain } from "./pg-transaction.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
-import { toContactView, toConversationState } from "./row-mappers.ts";
-import { pgRunner } from "./sql-runner.ts";
-
-type Tx = Prisma.TransactionClient;
+import { pgRunner, prismaRunner } from "./sql-runner.ts";
 
 /** How much of a rejected update is kept. */
 const rejectedBodyMaxLength = 64 * 1024;
@@ -63,7 +65,7 @@ export class PrismaConversationStore implements ConversationStore {
     if (this.pool && !unit.before) {
       const pool = this.pool;
       const plain = await retryOnConflict(() => this.applyPlainInbound(pool, unit));
-      if (plain !== "not plain") return plain;
+      if (plain !== notPlain) return plain;
     }
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
@@ -77,7 +79,7 @@ export class PrismaConversationStore implements ConversationStore {
           if (redeemed.into) contact = await tx.contact.findUniqueOrThrow({ where: { id: redeemed.into } });
           linkResult = redeemed.into ? "linked" : "invalid";
         }
-        const { context, conversations } = await this.load(tx, contact);
+        const { context, conversations } = await loadContactState(prismaRunner(tx), contact);
         const result = unit.decide(linkResult ? { ...context, linkResult } : context);
         return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, lane: "reply", now });
       }, transactionOptions),
@@ -87,56 +89,26 @@ export class PrismaConversationStore implements ConversationStore {
   /**
    * The everyday inbound — a returning customer, a turn without effects that joins no other
    * contact — on a node-postgres client: BEGIN, lock, load, write, COMMIT. Anything else is
-   * rolled back untouched ("not plain") and goes the general way, through Prisma.
+   * rolled back untouched (`notPlain`) and goes the general way, through Prisma.
    */
-  private async applyPlainInbound(pool: pg.Pool, unit: InboundUnit): Promise<AppliedTurn | null | "not plain"> {
-    const client = await pool.connect();
-    const run = pgRunner(client);
-    let failure: unknown;
-    // A connection dropped between two statements is an "error" of the client (the pool stops
-    // listening while it is lent out): kept, so the next statement fails instead of the process.
-    const onDropped = (error: Error) => {
-      failure = error;
-    };
-    client.on("error", onDropped);
-    try {
-      await client.query("BEGIN");
+  private async applyPlainInbound(pool: pg.Pool, unit: InboundUnit): Promise<AppliedTurn | null | typeof notPlain> {
+    return inPgTransaction(pool, async (run) => {
       const now = this.clock();
       const locked = await lockReturningContact(run, unit, now);
-      if (locked.kind !== "locked") {
-        await client.query("ROLLBACK");
-        return locked.kind === "duplicate" ? null : "not plain";
-      }
-      const conversations = await run<Conversation>(
-        Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ${locked.contact.id}::uuid`,
-      );
-      const result = unit.decide(contextOf(locked.contact, conversations).context);
+      if (locked.kind !== "locked") return locked.kind === "duplicate" ? null : notPlain;
+      const { context, conversations } = await loadContactState(run, locked.contact);
       const turn = {
         contact: locked.contact,
         conversations,
-        result,
+        result: unit.decide(context),
         from: unit.from,
         keyBase: unit.key,
         setCurrent: true,
         lane: "reply" as const,
         now,
       };
-      if (!isPlainTurn(turn)) {
-        await client.query("ROLLBACK");
-        return "not plain";
-      }
-      const applied = await writeTurn(run, turn);
-      await client.query("COMMIT");
-      return applied;
-    } catch (error) {
-      failure = error;
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.off("error", onDropped);
-      // A client whose statement failed may have lost its connection: not given out again.
-      client.release(failure instanceof Error ? failure : undefined);
-    }
+      return isPlainTurn(turn) ? writeTurn(run, turn) : notPlain;
+    });
   }
 
   async isStrangerWithBadLinkCode(from: ChannelAddress, code: string): Promise<boolean> {
@@ -146,47 +118,43 @@ export class PrismaConversationStore implements ConversationStore {
     return row?.stranger === true;
   }
 
-  async applyFollowUp(followUpId: string, decide: Parameters<ConversationStore["applyFollowUp"]>[1]): Promise<AppliedTurn | null> {
+  async applyFollowUps(followUpIds: readonly string[], decide: FollowUpDecision): Promise<Array<AppliedTurn | null | Error>> {
+    const pool = this.pool;
+    const applied = new Map<string, AppliedTurn | null | Error>();
+    let rest = [...new Set(followUpIds)];
+    if (pool && rest.length > 1) {
+      const batch = await retryOnConflict(() => inPgTransaction(pool, (run) => applyFollowUpBatch(run, rest, decide, this.clock())));
+      if (batch !== notPlain) for (const [id, turn] of batch) applied.set(id, turn);
+      rest = rest.filter((id) => !applied.has(id));
+    }
+    // One at a time: what the batch left (a second follow-up of one contact, a turn with effects).
+    // A failure there fails that follow-up alone: what the batch committed still goes out.
+    for (const id of rest) applied.set(id, await this.applyFollowUp(id, decide).catch((error: unknown) => asError(error)));
+    // The same follow-up twice in one batch (a job run twice at once) is settled for one of them.
+    const answered = new Set<string>();
+    return followUpIds.map((id) => {
+      if (answered.has(id)) return null;
+      answered.add(id);
+      return applied.get(id) ?? null;
+    });
+  }
+
+  private async applyFollowUp(followUpId: string, decide: FollowUpDecision): Promise<AppliedTurn | null> {
+    if (this.pool) {
+      const pool = this.pool;
+      const plain = await retryOnConflict(() =>
+        inPgTransaction(pool, async (run) => {
+          const turn = await decideFollowUp(run, followUpId, decide, this.clock());
+          if (!turn) return null;
+          return isPlainTurn(turn) ? writeTurn(run, turn) : notPlain;
+        }),
+      );
+      if (plain !== notPlain) return plain;
+    }
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
-        const now = this.clock();
-        // The contact of a follow-up still pending, locked and read; once locked, the follow-up
-        // is read again: a concurrent run of the same job may have settled it meanwhile.
-        const [contact] = await tx.$queryRaw<Contact[]>`
-          SELECT ct.* FROM "Contact" ct
-          WHERE ct.id = (SELECT v."contactId" FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
-                         WHERE f.id = ${followUpId} AND f.status = 'pending')
-          FOR UPDATE`;
-        if (!contact) return null;
-        const { context, conversations } = await this.load(tx, contact);
-        // A follow-up goes where the person wrote last (of the channels that still reach them).
-        const [followUp] = await tx.$queryRaw<
-          Array<{ conversationId: string; visit: number; stepId: string; index: number; channel: string | null; externalId: string | null }>
-        >`
-          SELECT f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId" FROM "FollowUp" f
-          LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
-                             ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
-          WHERE f.id = ${followUpId} AND f.status = 'pending'`;
-        const row = conversations.find((c) => c.id === followUp?.conversationId);
-        if (!followUp || !row) return null;
-        if (!followUp.channel || !followUp.externalId) {
-          await tx.followUp.update({ where: { id: followUpId }, data: { status: "skipped", settledAt: now } });
-          return null;
-        }
-        const channel = followUp.channel as ChannelName;
-        const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
-        const from = { channel, externalId: followUp.externalId };
-        return persistTurn(tx, {
-          contact,
-          conversations,
-          result,
-          from,
-          keyBase: `fu-${followUpId}`,
-          setCurrent: false,
-          lane: "bulk",
-          now,
-          settles: { followUpId, status: result.fired ? "fired" : "skipped" },
-        });
+        const turn = await decideFollowUp(prismaRunner(tx), followUpId, decide, this.clock());
+        return turn ? persistTurn(tx, turn) : null;
       }, transactionOptions),
     );
   }
@@ -279,9 +247,11 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async markSent(id: bigint): Promise<{ morePending: boolean }> {
-    const [row] = await this.prisma.$queryRaw<Array<{ morePending: boolean }>>`
+    // After every send: on the pool directly when there is one.
+    const run = this.pool ? pgRunner(this.pool) : prismaRunner(this.prisma);
+    const [row] = await run<{ morePending: boolean }>(Prisma.sql`
       UPDATE "OutboxMessage" o SET status = 'sent', "sentAt" = ${this.clock()}, "lastError" = NULL WHERE o.id = ${id}
-      RETURNING EXISTS (SELECT 1 FROM "OutboxMessage" p WHERE p."contactId" = o."contactId" AND p.status = 'pending') AS "morePending"`;
+      RETURNING EXISTS (SELECT 1 FROM "OutboxMessage" p WHERE p."contactId" = o."contactId" AND p.status = 'pending') AS "morePending"`);
     return { morePending: row?.morePending ?? false };
   }
 
@@ -313,20 +283,8 @@ export class PrismaConversationStore implements ConversationStore {
     });
     return rows.map((r) => r.contactId);
   }
-
-  /** The contact's conversations (its row is read with its lock) and what the engine sees of both. */
-  private async load(tx: Tx, contact: Contact) {
-    return contextOf(contact, await tx.conversation.findMany({ where: { contactId: contact.id } }));
-  }
 }
 
-/** What the engine sees of a contact and its conversations. */
-function contextOf(contact: Contact, conversations: Conversation[]) {
-  const current = conversations.find((c) => c.id === contact.currentConversationId);
-  const context: TurnContext = {
-    contact: toContactView(contact),
-    conversations: conversations.map(toConversationState),
-    currentFlowId: current?.flowId ?? null,
-  };
-  return { context, conversations };
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

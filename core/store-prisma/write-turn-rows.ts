@@ -20,112 +20,166 @@ export interface TurnRows {
   claim: boolean;
 }
 
+/** What one turn's write gave: the follow-ups it cancelled and the outbox rows it claimed for sending. */
+export interface WrittenTurn {
+  cancelled: string[];
+  claimed: PendingOutbound[];
+}
+
 /**
- * Writes a turn in one round trip: data-modifying CTEs for the conversations, the contact,
- * the follow-ups it cancels (visits the contact left; all of them after /stop) and plans, its
- * events and its outbox. Returns the cancelled follow-ups and the outbox rows claimed for sending.
+ * Writes turns of different contacts in one round trip (one turn for an inbound, a batch of due
+ * follow-ups): data-modifying CTEs over JSON record sets for the conversations, the contacts,
+ * the follow-ups settled, cancelled (visits the contact left; all of them after /stop) and
+ * planned, the events and the outbox. The text never changes, so PostgreSQL plans it once per
+ * connection (see sql-runner.ts). Returns what each turn wrote, in the order given.
  */
-export async function writeTurnRows(run: SqlRunner, rows: TurnRows): Promise<{ cancelled: string[]; claimed: PendingOutbound[] }> {
-  const { turn } = rows;
-  const contactId = turn.contact.id;
-  const { channel, externalId } = turn.from;
+export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]): Promise<WrittenTurn[]> {
+  if (batch.length === 0) return [];
   const json = (value: unknown) => JSON.stringify(value);
-  const conversations = rows.conversations.map(({ id, isNew, state }) => ({
-    id,
-    isNew,
-    flowId: state.flowId,
-    flowVersion: state.flowVersion,
-    stepId: state.stepId,
-    visit: state.visit,
-    stage: state.stage,
-    status: state.status,
-    state: { v: 1, vars: state.vars, attempts: state.attempts, answer: state.answer ?? null },
+  const turns = batch.map(({ turn, claim }, n) => ({
+    n,
+    contactId: turn.contact.id,
+    channel: turn.from.channel,
+    externalId: turn.from.externalId,
+    lane: turn.lane,
+    at: turn.now,
+    optedOut: turn.result.contact.optedOut,
+    claim,
+    settleId: turn.settles?.followUpId ?? null,
+    settleStatus: turn.settles?.status ?? null,
   }));
-  // Follow-ups of the visits left: of every conversation after /stop, else of each changed one
-  // whose visit moved on or that ended.
-  const cancelWhere = turn.result.contact.optedOut
-    ? Prisma.sql`f."conversationId" IN (SELECT id FROM "Conversation" WHERE "contactId" = ${contactId}::uuid)`
-    : Prisma.sql`EXISTS (SELECT 1 FROM conv WHERE conv.id = f."conversationId" AND (conv.status <> 'active' OR conv.visit <> f.visit))`;
-  const [written] = await run<{ cancelled: string[]; claimed: Array<{ id: string; dedupeKey: string }> }>(Prisma.sql`
-    WITH conv AS (
+  const conversations = batch.flatMap(({ conversations }, n) =>
+    conversations.map(({ id, isNew, state }) => ({
+      n,
+      id,
+      isNew,
+      flowId: state.flowId,
+      flowVersion: state.flowVersion,
+      stepId: state.stepId,
+      visit: state.visit,
+      stage: state.stage,
+      status: state.status,
+      state: { v: 1, vars: state.vars, attempts: state.attempts, answer: state.answer ?? null },
+    })),
+  );
+  const contacts = batch.flatMap(({ turn, contactUpdate }) => (contactUpdate ? [contactRow(turn, contactUpdate.currentId)] : []));
+  const planned = batch.flatMap(({ planned }) =>
+    planned.map(({ id, conversationId, visit, stepId, index, dueAt }) => ({ id, conversationId, visit, stepId, index, dueAt })),
+  );
+  const events = batch.flatMap(({ events }, n) =>
+    events.map(({ conversationId, type, version, data }) => ({ n, conversationId, type, version, data })),
+  );
+  const outbox = batch.flatMap(({ outbox }, n) => outbox.map((o) => ({ n, ...o })));
+  const rows = await run<{ kind: "cancelled" | "claimed"; n: number; id: string; dedupeKey: string | null }>(Prisma.sql`
+    WITH turn AS (
+      SELECT * FROM jsonb_to_recordset(${json(turns)}::jsonb) AS x(
+        n int, "contactId" uuid, channel text, "externalId" text, lane text, at timestamp(3), "optedOut" boolean, claim boolean,
+        "settleId" text, "settleStatus" text)),
+    conv AS (
       SELECT * FROM jsonb_to_recordset(${json(conversations)}::jsonb) AS x(
-        id uuid, "isNew" boolean, "flowId" text, "flowVersion" text, "stepId" text, visit int, stage text, status text, state jsonb)),
+        n int, id uuid, "isNew" boolean, "flowId" text, "flowVersion" text, "stepId" text, visit int, stage text, status text, state jsonb)),
     conv_created AS (
       INSERT INTO "Conversation" (id, "contactId", "flowId", "flowVersion", "stepId", visit, stage, status, state, channel, "createdAt", "updatedAt")
-      SELECT id, ${contactId}::uuid, "flowId", "flowVersion", "stepId", visit, stage, status, state, ${channel}, ${turn.now}, ${turn.now}
-      FROM conv WHERE "isNew"),
+      SELECT conv.id, turn."contactId", "flowId", "flowVersion", "stepId", visit, stage, status, state, turn.channel, turn.at, turn.at
+      FROM conv JOIN turn USING (n) WHERE "isNew"),
     conv_updated AS (
       UPDATE "Conversation" c SET "flowVersion" = conv."flowVersion", "stepId" = conv."stepId", visit = conv.visit, stage = conv.stage,
-        status = conv.status, state = conv.state, channel = ${channel}, "updatedAt" = ${turn.now}
-      FROM conv WHERE NOT conv."isNew" AND c.id = conv.id),
-    ${contactUpdate(rows)}
-    ${followUpSettled(rows)}
+        status = conv.status, state = conv.state, channel = turn.channel, "updatedAt" = turn.at
+      FROM conv JOIN turn USING (n) WHERE NOT conv."isNew" AND c.id = conv.id),
+    contact_updated AS (
+      UPDATE "Contact" c SET "firstName" = x."firstName", "lastName" = x."lastName", username = x.username, phone = x.phone, email = x.email,
+        "firstSource" = x."firstSource", "lastSource" = x."lastSource", "consentVersion" = x."consentVersion", "consentAt" = x."consentAt",
+        "consentChannel" = x."consentChannel", fields = x.fields, tags = x.tags, "optedOut" = x."optedOut",
+        "currentConversationId" = x."currentConversationId", "updatedAt" = x."updatedAt"
+      FROM jsonb_to_recordset(${json(contacts)}::jsonb) AS x(
+        id uuid, "firstName" text, "lastName" text, username text, phone text, email text, "firstSource" text, "lastSource" text,
+        "consentVersion" text, "consentAt" timestamp(3), "consentChannel" text, fields jsonb, tags text[], "optedOut" boolean,
+        "currentConversationId" uuid, "updatedAt" timestamp(3))
+      WHERE c.id = x.id),
+    -- The follow-ups the turns fire (or skip). The cancelling CTE leaves them alone: one
+    -- statement must not update a row twice.
+    settled AS (
+      UPDATE "FollowUp" f SET status = turn."settleStatus", "settledAt" = turn.at FROM turn WHERE f.id = turn."settleId"),
+    -- Follow-ups of the visits left: of every conversation after /stop, else of each changed
+    -- conversation whose visit moved on or that ended.
     cancelled AS (
-      UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = ${turn.now}
-      WHERE f.status = 'pending' AND ${cancelWhere} AND f.id <> ${turn.settles?.followUpId ?? ""} RETURNING f.id),
+      UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = turn.at
+      FROM turn JOIN "Conversation" v ON v."contactId" = turn."contactId"
+      WHERE f."conversationId" = v.id AND f.status = 'pending'
+        AND (turn."optedOut" OR EXISTS (SELECT 1 FROM conv WHERE conv.id = f."conversationId" AND (conv.status <> 'active' OR conv.visit <> f.visit)))
+        AND NOT EXISTS (SELECT 1 FROM turn s WHERE s."settleId" = f.id)
+      RETURNING f.id, turn.n),
     planned AS (
       INSERT INTO "FollowUp" (id, "conversationId", visit, "stepId", index, "dueAt")
-      SELECT * FROM jsonb_to_recordset(${json(rows.planned.map(({ id, conversationId, visit, stepId, index, dueAt }) => ({ id, conversationId, visit, stepId, index, dueAt })))}::jsonb)
+      SELECT * FROM jsonb_to_recordset(${json(planned)}::jsonb)
         AS x(id text, "conversationId" uuid, visit int, "stepId" text, index int, "dueAt" timestamp(3))
       ON CONFLICT DO NOTHING),
     events AS (
       INSERT INTO "Event" ("contactId", "conversationId", type, version, data, "createdAt")
-      SELECT ${contactId}::uuid, "conversationId", type, version, data, ${turn.now}
-      FROM ROWS FROM (jsonb_to_recordset(${json(rows.events.map(({ conversationId, type, version, data }) => ({ conversationId, type, version, data })))}::jsonb)
-          AS ("conversationId" uuid, type text, version int, data jsonb))
-        WITH ORDINALITY AS x("conversationId", type, version, data, n)
-      ORDER BY n),
+      SELECT turn."contactId", x."conversationId", x.type, x.version, x.data, turn.at
+      FROM ROWS FROM (jsonb_to_recordset(${json(events)}::jsonb) AS (n int, "conversationId" uuid, type text, version int, data jsonb))
+          WITH ORDINALITY AS x(n, "conversationId", type, version, data, ord)
+        JOIN turn USING (n)
+      ORDER BY x.ord),
     claim AS (
-      SELECT ${rows.claim} AND NOT EXISTS (
-        SELECT 1 FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid AND status IN ('pending', 'sending')) AS ok),
+      SELECT turn.n, turn.claim AND NOT EXISTS (
+        SELECT 1 FROM "OutboxMessage" WHERE "contactId" = turn."contactId" AND status IN ('pending', 'sending')) AS ok
+      FROM turn),
     outbox AS (
       INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", "conversationId", channel, "externalId", payload, lane, status, attempts, "claimedAt", "createdAt")
-      SELECT x."dedupeKey", ${contactId}::uuid, x."conversationId", ${channel}, ${externalId}, x.payload, ${turn.lane},
+      SELECT x."dedupeKey", turn."contactId", x."conversationId", turn.channel, turn."externalId", x.payload, turn.lane,
         CASE WHEN claim.ok THEN 'sending' ELSE 'pending' END, CASE WHEN claim.ok THEN 1 ELSE 0 END,
-        CASE WHEN claim.ok THEN ${turn.now}::timestamp(3) END, ${turn.now}
-      FROM ROWS FROM (jsonb_to_recordset(${json(rows.outbox)}::jsonb) AS ("dedupeKey" text, "conversationId" uuid, payload jsonb))
-          WITH ORDINALITY AS x("dedupeKey", "conversationId", payload, n)
-        CROSS JOIN claim
-      ORDER BY x.n
-      ON CONFLICT DO NOTHING RETURNING id, "dedupeKey", status)
-    SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM cancelled) AS cancelled,
-      (SELECT coalesce(json_agg(json_build_object('id', id::text, 'dedupeKey', "dedupeKey") ORDER BY id), '[]'::json)
-       FROM outbox WHERE status = 'sending') AS claimed`);
-  const payloadOf = new Map(rows.outbox.map((o) => [o.dedupeKey, o.payload]));
-  return {
-    cancelled: written?.cancelled ?? [],
-    claimed: (written?.claimed ?? []).map(({ id, dedupeKey }) => ({
-      id: BigInt(id),
-      contactId,
-      channel,
-      externalId,
-      message: payloadOf.get(dedupeKey) as StoredMessage,
-      dedupeKey,
-      lane: turn.lane,
-      attempts: 1,
-    })),
-  };
+        CASE WHEN claim.ok THEN turn.at END, turn.at
+      FROM ROWS FROM (jsonb_to_recordset(${json(outbox)}::jsonb) AS (n int, "dedupeKey" text, "conversationId" uuid, payload jsonb))
+          WITH ORDINALITY AS x(n, "dedupeKey", "conversationId", payload, ord)
+        JOIN turn USING (n) JOIN claim USING (n)
+      ORDER BY x.ord
+      ON CONFLICT DO NOTHING RETURNING id, "dedupeKey", status, "contactId")
+    SELECT 'cancelled' AS kind, n, id, NULL AS "dedupeKey", 0::bigint AS position FROM cancelled
+    UNION ALL
+    SELECT 'claimed', turn.n, outbox.id::text, outbox."dedupeKey", outbox.id FROM outbox JOIN turn USING ("contactId")
+    WHERE outbox.status = 'sending'
+    ORDER BY kind, n, position`);
+  return batch.map(({ turn, outbox }, n) => {
+    const payloadOf = new Map(outbox.map((o) => [o.dedupeKey, o.payload]));
+    const mine = rows.filter((row) => row.n === n);
+    return {
+      cancelled: mine.filter((row) => row.kind === "cancelled").map((row) => row.id),
+      claimed: mine
+        .filter((row) => row.kind === "claimed")
+        .map((row) => ({
+          id: BigInt(row.id),
+          contactId: turn.contact.id,
+          channel: turn.from.channel,
+          externalId: turn.from.externalId,
+          message: payloadOf.get(row.dedupeKey as string) as StoredMessage,
+          dedupeKey: row.dedupeKey as string,
+          lane: turn.lane,
+          attempts: 1,
+        })),
+    };
+  });
 }
 
-/**
- * The CTE that settles the follow-up the turn fires, or nothing for an inbound. (The cancelling
- * CTE leaves that follow-up alone: one statement must not update a row twice.)
- */
-function followUpSettled({ turn }: TurnRows): Prisma.Sql {
-  if (!turn.settles) return Prisma.empty;
-  return Prisma.sql`settled AS (
-      UPDATE "FollowUp" SET status = ${turn.settles.status}, "settledAt" = ${turn.now} WHERE id = ${turn.settles.followUpId}),`;
-}
-
-/** The CTE that updates the contact row, or nothing when it stays as it is. */
-function contactUpdate({ turn, contactUpdate: update }: TurnRows): Prisma.Sql {
-  if (!update) return Prisma.empty;
+/** The contact row as the turn leaves it. */
+function contactRow(turn: TurnToPersist, currentConversationId: string | null) {
   const c = turn.result.contact;
-  return Prisma.sql`contact_updated AS (
-      UPDATE "Contact" SET "firstName" = ${c.first_name ?? null}, "lastName" = ${c.last_name ?? null}, username = ${c.username ?? null},
-        phone = ${c.phone ?? null}, email = ${c.email ?? null}, "firstSource" = ${c.first_source ?? null}, "lastSource" = ${c.last_source ?? null},
-        "consentVersion" = ${c.consent?.version ?? null}, "consentAt" = ${c.consent ? new Date(c.consent.at) : null}::timestamp(3),
-        "consentChannel" = ${c.consent?.channel ?? null}, fields = ${JSON.stringify(c.fields)}::jsonb, tags = ${c.tags}::text[],
-        "optedOut" = ${c.optedOut}, "currentConversationId" = ${update.currentId}::uuid, "updatedAt" = ${turn.now}
-      WHERE id = ${turn.contact.id}::uuid),`;
+  return {
+    id: turn.contact.id,
+    firstName: c.first_name ?? null,
+    lastName: c.last_name ?? null,
+    username: c.username ?? null,
+    phone: c.phone ?? null,
+    email: c.email ?? null,
+    firstSource: c.first_source ?? null,
+    lastSource: c.last_source ?? null,
+    consentVersion: c.consent?.version ?? null,
+    consentAt: c.consent ? new Date(c.consent.at) : null,
+    consentChannel: c.consent?.channel ?? null,
+    fields: c.fields,
+    tags: c.tags,
+    optedOut: c.optedOut,
+    currentConversationId,
+    updatedAt: turn.now,
+  };
 }

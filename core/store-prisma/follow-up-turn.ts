@@ -1,0 +1,84 @@
+import type { ChannelName } from "../model/channel-name.ts";
+import type { FollowUpDecision } from "../runtime/conversation-store.ts";
+import { type ContactState, loadContactState } from "./contact-state.ts";
+import { type Contact, Prisma } from "./generated/client.ts";
+import { toConversationState } from "./row-mappers.ts";
+import type { SqlRunner } from "./sql-runner.ts";
+import type { TurnToPersist } from "./turn-to-persist.ts";
+
+/** A pending follow-up as read under its contact's lock, with where the person wrote last. */
+export interface DueFollowUp {
+  id: string;
+  conversationId: string;
+  visit: number;
+  stepId: string;
+  index: number;
+  /** The channel that still reaches the person and that they used last; null when none does. */
+  channel: string | null;
+  externalId: string | null;
+}
+
+/**
+ * Locks the contact of a follow-up still pending and decides the follow-up's turn; null when it
+ * is settled already, or is skipped because no channel reaches the person any more.
+ */
+export async function decideFollowUp(
+  run: SqlRunner,
+  followUpId: string,
+  decide: FollowUpDecision,
+  now: Date,
+): Promise<TurnToPersist | null> {
+  const [contact] = await run<Contact>(Prisma.sql`
+    SELECT ct.* FROM "Contact" ct
+    WHERE ct.id = (SELECT v."contactId" FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
+                   WHERE f.id = ${followUpId} AND f.status = 'pending')
+    FOR UPDATE`);
+  if (!contact) return null;
+  const state = await loadContactState(run, contact);
+  // Once the contact is locked the follow-up is read again: a concurrent run of the same job may
+  // have settled it meanwhile.
+  const [followUp] = await run<DueFollowUp>(Prisma.sql`
+    SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId" FROM "FollowUp" f
+    LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
+                       ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
+    WHERE f.id = ${followUpId} AND f.status = 'pending'`);
+  if (!followUp) return null;
+  const turn = followUpTurn(contact, state, followUp, decide, now);
+  if (turn === "unreachable") await skipUnreachable(run, [followUpId], now);
+  return turn === "unreachable" ? null : turn;
+}
+
+/**
+ * The turn of a due follow-up, decided on its contact's locked state; it goes where the person
+ * wrote last. "unreachable" when no channel reaches them any more (the follow-up is skipped).
+ */
+export function followUpTurn(
+  contact: Contact,
+  { context, conversations }: ContactState,
+  followUp: DueFollowUp,
+  decide: FollowUpDecision,
+  now: Date,
+): TurnToPersist | "unreachable" | null {
+  const row = conversations.find((c) => c.id === followUp.conversationId);
+  if (!row) return null;
+  if (!followUp.channel || !followUp.externalId) return "unreachable";
+  const channel = followUp.channel as ChannelName;
+  const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
+  return {
+    contact,
+    conversations,
+    result,
+    from: { channel, externalId: followUp.externalId },
+    keyBase: `fu-${followUp.id}`,
+    setCurrent: false,
+    lane: "bulk",
+    now,
+    settles: { followUpId: followUp.id, status: result.fired ? "fired" : "skipped" },
+  };
+}
+
+/** Follow-ups nobody can be reached for any more are settled as skipped. */
+export async function skipUnreachable(run: SqlRunner, followUpIds: string[], now: Date): Promise<void> {
+  if (followUpIds.length === 0) return;
+  await run(Prisma.sql`UPDATE "FollowUp" SET status = 'skipped', "settledAt" = ${now} WHERE id = ANY(${followUpIds}::text[])`);
+}
