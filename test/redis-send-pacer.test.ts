@@ -23,15 +23,17 @@ describe("RedisSendPacer (real Redis)", () => {
   const budget = (rules: PacingRule[]) => {
     const prefix = `pace-${randomUUID()}`;
     const held: Array<{ label: string; lane: SendLane; scope: string }> = [];
+    const slots: Array<{ label: string; slotMs: number }> = [];
     const send = (label: string, recipient: string, lane: SendLane) => {
       let told = false;
-      const observer: PacingObserver = ({ scope }) => {
-        if (!told) held.push({ label, lane, scope });
-        told = true;
+      const observer: PacingObserver = ({ scope, slotMs }) => {
+        if (slotMs !== undefined) slots.push({ label, slotMs });
+        else if (!told) held.push({ label, lane, scope });
+        if (slotMs === undefined) told = true;
       };
       return new RedisSendPacer(redis, prefix, rules, observer).acquire(recipient, lane);
     };
-    return { held, send, prefix };
+    return { held, slots, send, prefix };
   };
 
   it("lets a chat's burst through, then holds it to its rate, on a budget shared by two processes", async () => {
@@ -46,7 +48,8 @@ describe("RedisSendPacer (real Redis)", () => {
   });
 
   it("Telegram: holds bulk sends to the bulk rate and never holds replies to it", async () => {
-    const [perChat, bulkCap] = telegramPacing(2) as [PacingRule, PacingRule];
+    // Scaled down: 3 bulk messages a window, of which one is headroom.
+    const [perChat, bulkCap] = telegramPacing(3) as [PacingRule, PacingRule];
     const { held, send } = budget([perChat, { ...bulkCap, windowSeconds: 4 }]);
     for (let chat = 1; chat <= 5; chat++) await send(`reply to chat-${chat}`, `chat-${chat}`, "reply");
     await send("bulk to chat-6", "chat-6", "bulk");
@@ -55,6 +58,17 @@ describe("RedisSendPacer (real Redis)", () => {
     await send("bulk to chat-8", "chat-8", "bulk");
     await send("reply to chat-9", "chat-9", "reply");
     expect(held).toEqual([{ label: "bulk to chat-8", lane: "bulk", scope: "sender" }]);
+  });
+
+  it("spreads a window's bulk sends evenly over it, and never replies", async () => {
+    const { held, slots, send } = budget([{ scope: "sender", points: 3, windowSeconds: 6, lanes: ["reply", "bulk"] }]);
+    await Promise.all([send("bulk 1", "chat-1", "bulk"), send("bulk 2", "chat-2", "bulk"), send("bulk 3", "chat-3", "bulk")]);
+    expect(held).toEqual([]);
+    // The window's first goes at once, the others at a third and two thirds of it.
+    expect(slots.map((s) => s.slotMs).sort((a, b) => a - b)).toEqual([2000, 4000]);
+    const { slots: replySlots, send: reply } = budget([{ scope: "sender", points: 3, windowSeconds: 6, lanes: ["reply", "bulk"] }]);
+    await Promise.all([reply("reply 1", "chat-1", "reply"), reply("reply 2", "chat-2", "reply")]);
+    expect(replySlots).toEqual([]);
   });
 
   it("VK: both lanes share one budget and bulk leaves the last of it to replies", async () => {

@@ -15,6 +15,12 @@ export interface PacingRule {
    * window has used `points - reservedForReplies`, replies may use all of it (replies first).
    */
   reservedForReplies?: number;
+  /**
+   * Points bulk leaves unused in every window. A platform that counts over any second, not over
+   * our windows, sees a window's first send and the window before's last ones within one second
+   * when the network delays them unevenly: one point of headroom keeps that under its limit.
+   */
+  headroom?: number;
 }
 
 /** Without paid broadcasts Telegram takes about 30 bulk messages a second from a bot. */
@@ -30,7 +36,7 @@ export const telegramPaidBulkRate = 1000;
 export function telegramPacing(bulkPerSecond: number): PacingRule[] {
   return [
     { scope: "recipient", points: 3, windowSeconds: 3, lanes: ["reply", "bulk"] },
-    { scope: "sender", points: bulkPerSecond, windowSeconds: 1, lanes: ["bulk"] },
+    { scope: "sender", points: bulkPerSecond, windowSeconds: 1, lanes: ["bulk"], headroom: 1 },
   ];
 }
 
@@ -44,8 +50,11 @@ export const vkPacing: PacingRule[] = [{ scope: "sender", points: 20, windowSeco
 /** A Redis that has not answered by then is taken for away: the send is paced in memory instead. */
 export const redisPacingTimeoutMs = 250;
 
-/** Told when a send has to wait for its budget, e.g. to log or count how pacing holds sends back. */
-export type PacingObserver = (held: { lane: SendLane; scope: PacingRule["scope"]; waitMs: number }) => void;
+/**
+ * Told when a send has to wait, e.g. to log or count how pacing holds sends back: for the next
+ * window (its budget is used up), or with `slotMs`, for its even slot of the window (bulk).
+ */
+export type PacingObserver = (held: { lane: SendLane; scope: PacingRule["scope"]; waitMs: number; slotMs?: number }) => void;
 
 interface PacingBudget {
   rule: PacingRule;
@@ -55,7 +64,7 @@ interface PacingBudget {
 /**
  * Outbound pacing on Redis counters (rate-limiter-flexible), so every process and replica
  * draws from the same budget. A send that would exceed a rule of its lane waits for the window
- * to reset.
+ * to reset; bulk sends are spread evenly over their window.
  *
  * Replies never wait for Redis: when it is down (not ready) or does not answer within
  * `redisPacingTimeoutMs`, the same rules are kept in this process's memory (the library's
@@ -98,12 +107,27 @@ export class RedisSendPacer implements SendPacer {
     }
   }
 
-  /** Takes one point of the budget; returns 0 when taken, else how long to wait before trying again. */
+  /**
+   * Takes one point of the budget; returns 0 when taken, else how long to wait before trying
+   * again. A bulk send that took its point waits for its own slot of the window: the window's
+   * bulk sends go out evenly spread (a platform that counts over any second, not over our
+   * windows, never sees a burst of two windows' budgets back to back).
+   */
   private async take({ rule, limiter }: PacingBudget, key: string, lane: SendLane): Promise<number> {
     try {
       const taken = await limiter.consume(key);
-      const bulkCeiling = rule.points - (rule.reservedForReplies ?? 0);
-      if (lane === "reply" || taken.consumedPoints <= bulkCeiling) return 0;
+      const bulkCeiling = Math.max(1, rule.points - (rule.reservedForReplies ?? 0) - (rule.headroom ?? 0));
+      if (lane === "reply") return 0;
+      if (taken.consumedPoints <= bulkCeiling) {
+        const windowMs = rule.windowSeconds * 1000;
+        const slotMs = ((taken.consumedPoints - 1) * windowMs) / bulkCeiling;
+        const elapsedMs = windowMs - taken.msBeforeNext;
+        if (slotMs > elapsedMs) {
+          this.observer?.({ lane, scope: rule.scope, waitMs: slotMs - elapsedMs, slotMs });
+          await new Promise((resolve) => setTimeout(resolve, slotMs - elapsedMs));
+        }
+        return 0;
+      }
       // Bulk went into the replies' share: give the point back and wait for the next window (a
       // refund lost with Redis costs one point of one window, nothing more).
       await limiter.reward(key).catch(() => {});

@@ -38,6 +38,9 @@ export class FakeTelegramApi extends LocalHttpServer {
   private readonly rejected = new Map<string, string>();
   private readonly held = new Map<string, () => Promise<void>>();
   private retryAfter = 1;
+  /** Messages a second the bot may send across all chats (unset: no cap), and with `allow_paid_broadcast`. */
+  private broadcastCap: { free: number; paid: number } | undefined;
+  private readonly sentInLastSecond = { free: [] as number[], paid: [] as number[] };
   private nextUpdateId = 1000;
   private nextMessageId = 1;
   private readonly uploads = new Map<string, UploadedDocument>();
@@ -78,6 +81,15 @@ export class FakeTelegramApi extends LocalHttpServer {
   rateLimitNext(chatId: number, count: number, retryAfter = 1): void {
     this.rateLimited.set(String(chatId), count);
     this.retryAfter = retryAfter;
+  }
+
+  /**
+   * From now on the bot may send at most `free` messages a second across all chats, or `paid`
+   * with `allow_paid_broadcast` (https://core.telegram.org/bots/faq#broadcasting-to-users):
+   * beyond that a send answers 429 with retry_after 1, as Telegram's flood control does.
+   */
+  capBroadcasts(free = 30, paid = 1000): void {
+    this.broadcastCap = { free, paid };
   }
 
   /** The next send to this chat is refused with 400 and this description (e.g. "Bad Request: chat not found"). */
@@ -302,6 +314,19 @@ export class FakeTelegramApi extends LocalHttpServer {
       this.rateLimited.set(String(params.chat_id), limited - 1);
       throw new BotApiError(429, `Too Many Requests: retry after ${this.retryAfter}`);
     }
+    this.checkBroadcastCap(params.allow_paid_broadcast === true);
+  }
+
+  private checkBroadcastCap(paid: boolean): void {
+    if (!this.broadcastCap) return;
+    const sent = paid ? this.sentInLastSecond.paid : this.sentInLastSecond.free;
+    const at = Date.now();
+    while (sent.length > 0 && (sent[0] as number) <= at - 1000) sent.shift();
+    if (sent.length >= (paid ? this.broadcastCap.paid : this.broadcastCap.free)) {
+      this.retryAfter = 1;
+      throw new BotApiError(429, "Too Many Requests: retry after 1");
+    }
+    sent.push(at);
   }
 }
 
