@@ -9,9 +9,9 @@ import { type TurnCost, TurnCostProbe } from "./turns/turn-cost-probe.ts";
 import { turnReport } from "./turns/turn-report.ts";
 
 /**
- * Turns side by side (docs/benchmarks.md, "Turns"): the bare grammY bot (A) and Orkestr (B, C,
- * and D as a diagnostic) answer the same closed-loop load of 50 concurrent users through the
- * same fake Bot API and the same durable PostgreSQL, in interleaved rounds; then single turns
+ * Turns side by side (docs/benchmarks.md, "Turns"): the bare grammY bot (A) and Orkestr (B, C)
+ * answer the same closed-loop load of 50 concurrent users through the same fake Bot API and the
+ * same durable PostgreSQL, in interleaved rounds; then single turns
  * are counted in SQL statements, commits and Redis commands. Prints markdown tables.
  */
 
@@ -56,13 +56,6 @@ const variants: Variant[] = [
     turnsPerUser: 2 * burst,
     paced: true,
   },
-  {
-    label: `D  Orkestr, pacer off (diagnostic), ${burst} msgs per user`,
-    bot: (s) => s.unpaced,
-    users: "turn-cost",
-    turnsPerUser: burst,
-    paced: false,
-  },
 ];
 
 /** Telegram user ids: `slots` concurrent slots of `perSlot` users each, numbered from `first`. */
@@ -91,7 +84,7 @@ function loadOn(systems: TurnBenchSystems): Load {
     });
 }
 
-/** Rounds of every variant in turn (A B C D A B C D …), so a noisy minute of the machine hits all rows alike. */
+/** Rounds of every variant in turn (A B C A B C …), so a noisy minute of the machine hits all rows alike. */
 async function interleavedRounds(systems: TurnBenchSystems, load: Load): Promise<Map<Variant, MeasuredRound[]>> {
   const restedAt = { "turn-cost": performance.now() + restMs, steady: performance.now() + restMs };
   const results = new Map<Variant, MeasuredRound[]>(variants.map((v) => [v, []]));
@@ -109,11 +102,9 @@ async function interleavedRounds(systems: TurnBenchSystems, load: Load): Promise
 }
 
 /**
- * Single turns of A and B, each alone: the diagnostic process is stopped first (its timers would
- * show in the counts), and the users have rested, so no turn waits for the pacer.
+ * Single turns of A and B, each alone, after the users have rested, so no turn waits for the pacer.
  */
 async function countSingleTurns(systems: TurnBenchSystems, load: Load): Promise<{ baseline: TurnCost[]; orkestr: TurnCost[] }> {
-  await systems.unpaced.process.stop();
   await sleep(restMs);
   const probe = new TurnCostProbe(systems.postgres.url, systems.postgres.logFile, systems.redisUrl);
   await probe.start();
@@ -139,13 +130,12 @@ async function compareTurns(systems: TurnBenchSystems): Promise<string> {
   // each bot process gets a round unmeasured, so pools are open and hot code is compiled.
   await load(systems.orkestr, [...userSlots["turn-cost"], ...userSlots.steady], 1, "/start bench");
   await load(systems.baseline, userSlots["turn-cost"], 1);
-  await load(systems.unpaced, userSlots["turn-cost"], 1);
 
   const results = await interleavedRounds(systems, load);
   const costs = await countSingleTurns(systems, load);
   const loadLine =
     `Load: ${concurrentUsers} concurrent users, closed loop (each sends its next message once the reply reached the fake Bot API), ` +
-    `${rounds} rounds of each row interleaved (A B C D A B C D …), medians over the rounds. Pacing as shipped: ` +
+    `${rounds} rounds of each row interleaved (A B C A B C …), medians over the rounds. Pacing as shipped: ` +
     `${perChat?.points} messages per ${perChat?.windowSeconds} s per chat, ${perBot?.points} per ${perBot?.windowSeconds} s per bot for bulk sends only (replies are held to the chat's limit alone).`;
   return turnReport({
     context: [await describeMachine(systems.postgres.url, systems.redisUrl), loadLine],
@@ -169,7 +159,7 @@ describe("turns side by side: bare grammY + INSERT (A) against Orkestr (B, C, D)
         console.log(await compareTurns(systems));
       } catch (error) {
         // What the bots logged (warnings and errors) says why a turn failed.
-        for (const [name, bot] of Object.entries({ A: systems.baseline, "B, C": systems.orkestr, D: systems.unpaced })) {
+        for (const [name, bot] of Object.entries({ A: systems.baseline, "B, C": systems.orkestr })) {
           console.error(`${name} (${bot.process.url}) logged:\n${bot.process.output.slice(-4_000) || "nothing"}`);
         }
         throw error;

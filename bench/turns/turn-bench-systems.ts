@@ -26,8 +26,6 @@ export interface TurnBenchSystems {
   baseline: BotUnderTest;
   /** B: the app as shipped (`app/main.ts`, i.e. `npm start`). */
   orkestr: BotUnderTest;
-  /** D: the same app on the same database with its send pacer switched off (diagnostic). */
-  unpaced: BotUnderTest;
   stop(): Promise<void>;
 }
 
@@ -89,7 +87,6 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
       baselineUrl,
     );
     const orkestr = await start(await AppProcess.create(config), orkestrUrl);
-    const unpaced = await start(await AppProcess.create(config, {}, "bench/turns/orkestr-without-pacing.ts"), orkestrUrl);
     return {
       telegram,
       secret,
@@ -97,7 +94,6 @@ export async function startTurnBenchSystems(): Promise<TurnBenchSystems> {
       redisUrl: redis.url,
       baseline,
       orkestr,
-      unpaced,
       stop,
     };
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { TurnContext } from "../runtime/conversation-store.ts";
+import type { ChannelAddress, TurnContext } from "../runtime/conversation-store.ts";
 import { type Contact, type Conversation, Prisma } from "./generated/client.ts";
 import { toContactView, toConversationState } from "./row-mappers.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -13,6 +13,13 @@ export interface ContactState {
 export async function loadContactState(run: SqlRunner, contact: Contact): Promise<ContactState> {
   const conversations = await run<Conversation>(Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ${contact.id}::uuid`);
   return contactState(contact, conversations);
+}
+
+/** The conversations of the contact behind a channel address. */
+export async function conversationsAt(run: SqlRunner, from: ChannelAddress): Promise<Conversation[]> {
+  return run<Conversation>(Prisma.sql`
+    SELECT v.* FROM "Conversation" v JOIN "ChannelIdentity" i ON i."contactId" = v."contactId"
+    WHERE i.channel = ${from.channel} AND i."externalId" = ${from.externalId}`);
 }
 
 /** What the engine sees of a contact and its conversations. */

@@ -3,7 +3,7 @@ import { contactState } from "./contact-state.ts";
 import { type DueFollowUp, followUpTurn, skipUnreachable } from "./follow-up-turn.ts";
 import { type Contact, type Conversation, Prisma } from "./generated/client.ts";
 import { isPlainTurn, writeTurns } from "./persist-turn.ts";
-import type { SqlRunner } from "./sql-runner.ts";
+import type { PgTransaction } from "./pg-transaction.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 
 /**
@@ -16,7 +16,7 @@ import type { TurnToPersist } from "./turn-to-persist.ts";
  * the first one's turn), a turn with effects, one whose conversation a merge moved meanwhile.
  */
 export async function applyFollowUpBatch(
-  run: SqlRunner,
+  { run, commitWith }: PgTransaction,
   followUpIds: readonly string[],
   decide: FollowUpDecision,
   now: Date,
@@ -28,13 +28,16 @@ export async function applyFollowUpBatch(
                     WHERE f.id = ANY(${ids}::text[]) AND f.status = 'pending')
     ORDER BY ct.id FOR UPDATE OF ct`);
   const contactIds = contacts.map((c) => c.id);
-  const conversations = await run<Conversation>(Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ANY(${contactIds}::uuid[])`);
-  const due = await run<DueFollowUp & { contactId: string }>(Prisma.sql`
+  // Both read under the locks, in one round trip.
+  const [conversations, due] = await Promise.all([
+    run<Conversation>(Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ANY(${contactIds}::uuid[])`),
+    run<DueFollowUp & { contactId: string }>(Prisma.sql`
     SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, v."contactId", i.channel, i."externalId"
     FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
     LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = v."contactId" AND "blockedAt" IS NULL
                        ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
-    WHERE f.id = ANY(${ids}::text[]) AND f.status = 'pending'`);
+    WHERE f.id = ANY(${ids}::text[]) AND f.status = 'pending'`),
+  ]);
   const dueById = new Map(due.map((f) => [f.id, f]));
   const contactById = new Map(contacts.map((c) => [c.id, c]));
   const settled = new Map<string, AppliedTurn | null>();
@@ -66,11 +69,14 @@ export async function applyFollowUpBatch(
       settled.set(id, null);
     } else if (isPlainTurn(turn)) turns.push(turn);
   }
-  await skipUnreachable(run, unreachable, now);
-  const applied = await writeTurns(
-    run,
-    turns.map((turn) => ({ turn })),
-  );
+  // The skips, the turns and COMMIT in one round trip.
+  const [, applied] = await Promise.all([
+    skipUnreachable(run, unreachable, now),
+    writeTurns(
+      commitWith,
+      turns.map((turn) => ({ turn })),
+    ),
+  ]);
   for (const [n, turn] of turns.entries()) settled.set(turn.settles?.followUpId as string, applied[n] as AppliedTurn);
   return settled;
 }

@@ -69,8 +69,10 @@ async function openPostgres(connectionString: string, migrationsDir: string, poo
     await client.end();
   }
   // One pool for Prisma and for the store's hot path, which runs its few statements on
-  // node-postgres directly (see sql-runner.ts).
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // node-postgres directly (see sql-runner.ts). In pipeline mode a statement started while others
+  // wait for their answers is sent at once (https://node-postgres.com/apis/client); Prisma
+  // awaits each of its statements, so for it nothing changes.
+  const pool = new pg.Pool({ connectionString, max: poolSize, pipeline: true });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   return {
     prisma,

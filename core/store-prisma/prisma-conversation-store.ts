@@ -14,7 +14,7 @@ import type {
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
-import { loadContactState } from "./contact-state.ts";
+import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
 import { applyFollowUpBatch } from "./follow-up-batch.ts";
 import { decideFollowUp } from "./follow-up-turn.ts";
@@ -92,11 +92,13 @@ export class PrismaConversationStore implements ConversationStore {
    * rolled back untouched (`notPlain`) and goes the general way, through Prisma.
    */
   private async applyPlainInbound(pool: pg.Pool, unit: InboundUnit): Promise<AppliedTurn | null | typeof notPlain> {
-    return inPgTransaction(pool, async (run) => {
+    return inPgTransaction(pool, async ({ run, commitWith }) => {
       const now = this.clock();
-      const locked = await lockReturningContact(run, unit, now);
+      // The conversations are asked for right behind the lock, through the same address:
+      // PostgreSQL reads them once the lock is granted, so they are the locked contact's latest.
+      const [locked, conversations] = await Promise.all([lockReturningContact(run, unit, now), conversationsAt(run, unit.from)]);
       if (locked.kind !== "locked") return locked.kind === "duplicate" ? null : notPlain;
-      const { context, conversations } = await loadContactState(run, locked.contact);
+      const { context } = contactState(locked.contact, conversations);
       const turn = {
         contact: locked.contact,
         conversations,
@@ -107,7 +109,7 @@ export class PrismaConversationStore implements ConversationStore {
         lane: "reply" as const,
         now,
       };
-      return isPlainTurn(turn) ? writeTurn(run, turn) : notPlain;
+      return isPlainTurn(turn) ? writeTurn(commitWith, turn) : notPlain;
     });
   }
 
@@ -123,7 +125,7 @@ export class PrismaConversationStore implements ConversationStore {
     const applied = new Map<string, AppliedTurn | null | Error>();
     let rest = [...new Set(followUpIds)];
     if (pool && rest.length > 1) {
-      const batch = await retryOnConflict(() => inPgTransaction(pool, (run) => applyFollowUpBatch(run, rest, decide, this.clock())));
+      const batch = await retryOnConflict(() => inPgTransaction(pool, (tx) => applyFollowUpBatch(tx, rest, decide, this.clock())));
       if (batch !== notPlain) for (const [id, turn] of batch) applied.set(id, turn);
       rest = rest.filter((id) => !applied.has(id));
     }
@@ -143,10 +145,10 @@ export class PrismaConversationStore implements ConversationStore {
     if (this.pool) {
       const pool = this.pool;
       const plain = await retryOnConflict(() =>
-        inPgTransaction(pool, async (run) => {
+        inPgTransaction(pool, async ({ run, commitWith }) => {
           const turn = await decideFollowUp(run, followUpId, decide, this.clock());
           if (!turn) return null;
-          return isPlainTurn(turn) ? writeTurn(run, turn) : notPlain;
+          return isPlainTurn(turn) ? writeTurn(commitWith, turn) : notPlain;
         }),
       );
       if (plain !== notPlain) return plain;
