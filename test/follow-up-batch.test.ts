@@ -12,28 +12,16 @@ import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
 import { freshDatabase } from "./support/fresh-database.ts";
 
-const onceFlow = `id: once
-title: One reminder
+/** A flow whose first step waits for a button press and follows up with `says`, an hour later each. */
+const reminderFlow = (id: string, says: string[]) => `id: ${id}
+title: Reminders
 steps:
   - id: hello
     say: Hi
     buttons:
       - { text: Done, goto: done }
     followUps:
-      - { after: 1h, say: "Reminder for {{ contact.first_name }}" }
-  - id: done
-    say: Bye
-`;
-const twiceFlow = `id: twice
-title: Two reminders
-steps:
-  - id: hello
-    say: Hi
-    buttons:
-      - { text: Done, goto: done }
-    followUps:
-      - { after: 1h, say: First }
-      - { after: 1h, say: Second }
+${says.map((say) => `      - { after: 1h, say: "${say}" }`).join("\n")}
   - id: done
     say: Bye
 `;
@@ -56,8 +44,8 @@ describe("follow-ups due together (real PostgreSQL)", () => {
     const databaseUrl = await freshDatabase(inject("databaseUrl"));
     await (await openDatabase({ databaseUrl, dataDir: "" })).close(); // migrates
     const flowsDir = await mkdtemp(join(tmpdir(), "batch-flows-"));
-    await writeFile(join(flowsDir, "once.yaml"), onceFlow);
-    await writeFile(join(flowsDir, "twice.yaml"), twiceFlow);
+    await writeFile(join(flowsDir, "once.yaml"), reminderFlow("once", ["Reminder for {{ contact.first_name }}"]));
+    await writeFile(join(flowsDir, "twice.yaml"), reminderFlow("twice", ["First", "Second"]));
     pool = new pg.Pool({ connectionString: databaseUrl });
     pool.on("connect", (client) => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
