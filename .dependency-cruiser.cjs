@@ -12,7 +12,7 @@ const layers = [
   ["core/flow"],
   ["core/engine"],
   ["core/transcript", "core/runtime"],
-  ["core/store-prisma", "core/scheduler-bullmq", "core/pacing-redis"],
+  ["core/store-prisma", "core/scheduler-bullmq", "core/pacing-redis", "core/payments"],
   ["bots"],
   ["app"],
   ["cli"],

@@ -61,6 +61,19 @@ const configSchema = z.object({
   VK_CONFIRMATION_CODE: z.string().min(1).optional(),
   /** …and the secret key set there (required with the confirmation code). */
   VK_CALLBACK_SECRET: z.string().min(1).optional(),
+  /** The app's public https address: where payment pages send the customer back, and where test payments are paid. */
+  PUBLIC_URL: z.url().optional(),
+  /** YooKassa shop: with both set, pay steps take money through YooKassa. */
+  YOOKASSA_SHOP_ID: z.string().min(1).optional(),
+  YOOKASSA_SECRET_KEY: z.string().min(1).optional(),
+  YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
+  /** 54-FZ receipts: the VAT code (1–6, YooKassa's vat_code) of what is sold; unset: no receipts. */
+  YOOKASSA_RECEIPT_VAT_CODE: z.coerce.number().int().min(1).max(6).optional(),
+  /**
+   * The built-in test double takes pay steps' payments when no provider is set up (no money
+   * moves; the customer is told). `npm run demo` turns it on.
+   */
+  PAYMENTS_TEST: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -82,6 +95,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => !c.VK_CONFIRMATION_CODE || c.VK_CALLBACK_SECRET, {
       message: "set VK_CALLBACK_SECRET with VK_CONFIRMATION_CODE, so forged callbacks are refused",
       path: ["VK_CALLBACK_SECRET"],
+    })
+    .refine((c) => Boolean(c.YOOKASSA_SHOP_ID) === Boolean(c.YOOKASSA_SECRET_KEY), {
+      message: "set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY together",
+      path: ["YOOKASSA_SECRET_KEY"],
+    })
+    .refine((c) => !c.YOOKASSA_SHOP_ID || c.PUBLIC_URL, {
+      message:
+        "set PUBLIC_URL with YooKassa: the payment page sends the customer back there, and the webhook is PUBLIC_URL/payments/yookassa",
+      path: ["PUBLIC_URL"],
     })
     .refine((c) => !c.VK_GROUP_TOKEN || c.VK_GROUP_ID, { message: "set VK_GROUP_ID with VK_GROUP_TOKEN", path: ["VK_GROUP_ID"] })
     .safeParse(present);

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { paymentRoutes } from "../bots/payments/payment-routes.ts";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
 import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
 import { perIpRateLimit } from "../bots/webchat/per-ip-rate-limit.ts";
@@ -19,6 +20,9 @@ import { Engine } from "../core/engine/engine.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
 import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
+import { PaymentProviderSet } from "../core/payments/payment-provider-set.ts";
+import { TestPaymentProvider } from "../core/payments/test-payment-provider.ts";
+import { YooKassaProvider } from "../core/payments/yookassa-provider.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
@@ -105,11 +109,27 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
         })
       : undefined;
   if (!vk) logger.info("vk channel is off: VK_GROUP_TOKEN and VK_GROUP_ID are not set");
+  let publicUrl = config.PUBLIC_URL;
+  const yookassa =
+    config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY && config.PUBLIC_URL
+      ? new YooKassaProvider({
+          shopId: config.YOOKASSA_SHOP_ID,
+          secretKey: config.YOOKASSA_SECRET_KEY,
+          apiUrl: config.YOOKASSA_API_URL,
+          returnUrl: `${config.PUBLIC_URL.replace(/\/$/, "")}/payments/return`,
+          receipt: config.YOOKASSA_RECEIPT_VAT_CODE ? { vatCode: config.YOOKASSA_RECEIPT_VAT_CODE } : undefined,
+        })
+      : undefined;
+  const testPayments = config.PAYMENTS_TEST ? new TestPaymentProvider(() => publicUrl ?? "") : undefined;
+  if (!yookassa && !testPayments)
+    logger.info("payments are off: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY (or PAYMENTS_TEST=true to try)");
+  const payments = new PaymentProviderSet([...(yookassa ? [yookassa] : []), ...(testPayments ? [testPayments] : [])]);
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
-    store: new PrismaConversationStore(database.prisma, { pool: database.pool }),
+    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments }),
     scheduler: queue,
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : [])],
+    payments,
     logger,
     // A person needs one or two tries; a script guessing codes gets a handful an hour.
     linkCodeAttempts: {
@@ -139,6 +159,8 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   // A platform update is a few kilobytes; a forged 100 MB body must not be read into memory.
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
+  http.use("/payments/*", tooLarge(webhookBodyLimitBytes));
+  http.route("/", paymentRoutes({ runtime, yookassa, test: testPayments, logger }));
   if (webChatSessions) {
     http.route(
       "/",
@@ -184,6 +206,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;
+  publicUrl ??= url;
   logger.info({ url }, "web chat ready");
 
   let stopping: Promise<void> | undefined;

@@ -25,7 +25,7 @@ async function localRedis(dataDir: string, logger: Logger): Promise<RunningServi
 let redis: RunningService | undefined;
 try {
   // Read first: a bad setting (the log level too) is reported before a Redis is started for nothing.
-  const config = loadConfig({ FLOWS_WATCH: "true", WEBCHAT_ENABLED: "true", ...process.env });
+  const config = loadConfig({ FLOWS_WATCH: "true", WEBCHAT_ENABLED: "true", PAYMENTS_TEST: "true", ...process.env });
   // People read the demo's log: pretty-print it (production logs stay JSON lines).
   const logger = createRedactingLogger(config, { transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss" } } });
   const dataDir = resolve(config.DATA_DIR);

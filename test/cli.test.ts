@@ -41,7 +41,7 @@ describe("orkestr CLI", () => {
     expect((await orkestr(["graph", "flows/checklist-funnel.yaml"])).stdout).toBe(byId.stdout);
     const unknown = await orkestr(["graph", "nope"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no flow "nope" in flows (flows: checklist-funnel)');
+    expect(unknown.stderr).toContain('no flow "nope" in flows (flows: checklist-funnel, course-sale)');
   });
 
   it("simulate: a chat on the real engine with numbered buttons, answers, /wait for follow-ups and /state", async () => {

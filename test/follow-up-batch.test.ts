@@ -46,7 +46,7 @@ describe("follow-ups due together (real PostgreSQL)", () => {
     const flowsDir = await mkdtemp(join(tmpdir(), "batch-flows-"));
     await writeFile(join(flowsDir, "once.yaml"), reminderFlow("once", ["Reminder for {{ contact.first_name }}"]));
     await writeFile(join(flowsDir, "twice.yaml"), reminderFlow("twice", ["First", "Second"]));
-    pool = new pg.Pool({ connectionString: databaseUrl });
+    pool = new pg.Pool({ connectionString: databaseUrl, pipeline: true });
     pool.on("connect", (client) => {
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       (client as { query: unknown }).query = (...args: unknown[]) => {

@@ -74,6 +74,7 @@ export class EngineTurn {
       contact: { ...fields, ...builtins, tags },
       vars: conversation?.vars ?? {},
       answer: conversation?.answer ?? null,
+      order: conversation?.order ?? {},
       flow: flow ? { id: flow.id, title: flow.title } : {},
     };
   }

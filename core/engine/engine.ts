@@ -5,6 +5,7 @@ import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
 import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
@@ -45,6 +46,19 @@ export interface FollowUpInput {
   contact: ContactView;
   conversation: ConversationState;
   followUp: { visit: number; stepId: string; index: number };
+  channel: ChannelName;
+  now: Date;
+}
+
+export interface PaymentSettlementInput {
+  contact: ContactView;
+  /** The conversation the order belongs to. */
+  conversation: ConversationState;
+  /** The order with its new status. */
+  order: OrderSnapshot;
+  /** The visit of the pay step the order was made at. */
+  visit: number;
+  outcome: "paid" | "canceled" | "expired";
   channel: ChannelName;
   now: Date;
 }
@@ -145,6 +159,38 @@ export class Engine {
     if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
     if (definition.goto) this.runner(turn).runFrom(flow, state, definition.goto);
     return { ...turn.result(), currentFlowId: null, fired: true };
+  }
+
+  /**
+   * A payment the provider confirmed (paid) or gave up on (canceled, expired), for the order of
+   * a pay step; `order` is the order as it stands now. Paid runs the step's `paid` branch — once
+   * per order, which the store guarantees — wherever the contact is by now: money taken is
+   * always answered. Canceled or expired moves on only while the contact still waits at that
+   * step's visit, to the step's branch for it; without one the contact stays, and the next
+   * message brings a fresh link.
+   */
+  settlePayment(input: PaymentSettlementInput): EngineResult {
+    const { conversation, order } = input;
+    const turn = new EngineTurn(input.contact, null, input.channel, textFormat, input.now, this.tools);
+    const state = turn.touch(conversation);
+    state.order = order;
+    const flow = this.flows.version(conversation.flowId, conversation.flowVersion) ?? this.flows.get(conversation.flowId);
+    const step = flow?.steps.find((s) => s.id === order.stepId);
+    const pay = step?.kind === "pay" ? step.pay : undefined;
+    const waitingThere = state.status === "active" && state.stepId === order.stepId && state.visit === input.visit;
+    const target =
+      input.outcome === "paid"
+        ? pay?.paid
+        : waitingThere
+          ? input.outcome === "expired"
+            ? (pay?.expired ?? pay?.canceled)
+            : pay?.canceled
+          : undefined;
+    if (flow && target) {
+      if (state.status !== "active") state.status = "active";
+      this.runner(turn).runFrom(flow, state, target);
+    }
+    return { ...turn.result(), currentFlowId: null };
   }
 
   private runner(turn: EngineTurn): StepRunner {

@@ -5,6 +5,7 @@ import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
+import { minorUnitsPer, type OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { Engine, type HandleInput } from "./engine.ts";
 import { messageOutData } from "./engine-turn.ts";
@@ -32,10 +33,44 @@ export class FlowHarness {
   private readonly issuedCodes = new Map<string, string>();
   private inbound = 0;
   private linkCodes = 0;
+  /** Orders the pay steps made, as the store keeps them (newest last). */
+  private readonly orders: Array<{ flowId: string; visit: number; minor: number; snapshot: OrderSnapshot }> = [];
   /** The harness's resolvers: the same effects the store performs, in memory. */
   private readonly resolvers: EffectResolvers<void, OutboundMessage> = {
     issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
     create_link_code: (effect) => effect.compose(`link-TEST${String(++this.linkCodes).padStart(2, "0")}`),
+    create_payment: (effect) => {
+      const flowId = effect.flowId as string;
+      const { stepId, visit, title, amount, currency } = effect.request;
+      // As the store does: the step's order is shown again while it can be paid.
+      const reusable = this.orders.find(
+        (o) =>
+          o.flowId === flowId &&
+          o.snapshot.stepId === stepId &&
+          o.snapshot.status === "pending" &&
+          o.minor === amount &&
+          o.snapshot.currency === currency,
+      );
+      const id = `order-TEST${String(this.orders.length + 1).padStart(2, "0")}`;
+      const order = reusable ?? {
+        flowId,
+        visit,
+        minor: amount,
+        snapshot: {
+          id,
+          stepId,
+          status: "pending" as const,
+          paid: false,
+          title,
+          amount: amount / minorUnitsPer(currency),
+          currency,
+          url: `https://pay.test/${id}`,
+        },
+      };
+      if (!reusable) this.orders.push(order);
+      this.keepOrder(flowId, order.snapshot);
+      return effect.compose(order.snapshot);
+    },
   };
 
   constructor(
@@ -86,6 +121,44 @@ export class FlowHarness {
     }
     this.now = new Date(until);
     return sent;
+  }
+
+  /**
+   * The provider reports the latest pending order (paid, canceled, expired), as its notification
+   * would: the order is settled once and the flow's branch for it runs; the bot's replies.
+   */
+  settlePayment(outcome: "paid" | "canceled" | "expired"): OutboundMessage[] {
+    const order = this.orders.findLast((o) => o.snapshot.status === "pending");
+    const conversation = order && this.conversation(order.flowId);
+    if (!order || !conversation) throw new Error("No pending order to settle: no pay step has shown its button");
+    order.snapshot = { ...order.snapshot, status: outcome, paid: outcome === "paid", url: null };
+    if (outcome === "paid") {
+      const spent = this.contact.total_spent ?? {};
+      this.contact = {
+        ...this.contact,
+        orders_count: (this.contact.orders_count ?? 0) + 1,
+        total_spent: { ...spent, [order.snapshot.currency]: (spent[order.snapshot.currency] ?? 0) + order.snapshot.amount },
+        first_order_at: this.contact.first_order_at ?? this.now.toISOString(),
+        last_order_at: this.now.toISOString(),
+      };
+    }
+    const { snapshot, visit } = order;
+    return this.apply(
+      this.engine.settlePayment({
+        contact: this.contact,
+        conversation,
+        order: snapshot,
+        visit,
+        outcome,
+        channel: this.channel,
+        now: this.now,
+      }),
+    );
+  }
+
+  /** The conversation of `flowId` keeps its latest order, for `order.*` in its templates. */
+  private keepOrder(flowId: string, order: OrderSnapshot): void {
+    this.conversations = this.conversations.map((c) => (c.flowId === flowId ? { ...c, order } : c));
   }
 
   /** What the engine would get for `event` now: for tests of single inbound handlers. */

@@ -1,10 +1,11 @@
 import type { EventData, EventType } from "../events/event-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
-import type { PromptOptions, StepOutcome, StepReply, StepTurn } from "../flow/step-kind.ts";
+import type { PaymentRequest, PromptOptions, StepOutcome, StepReply, StepTurn } from "../flow/step-kind.ts";
 import { kindOf, type Step } from "../flow/step-kinds.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
-import type { FileAttachment, OutboundMessage } from "../model/outbound-message.ts";
+import { type OrderSnapshot, toMinorUnits } from "../model/order.ts";
+import type { FileAttachment, OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
 import type { EngineTextKey, EngineTexts } from "../texts/engine-texts.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import type { EngineTurn } from "./engine-turn.ts";
@@ -191,6 +192,35 @@ class BoundStepTurn implements StepTurn {
       position,
       pool,
       compose: (code) => turn.message(code === undefined ? fallback : compose(code)),
+    }));
+  }
+  sendWithPayment(
+    request: Omit<PaymentRequest, "amount"> & { amountText: string },
+    compose: (order: OrderSnapshot | undefined) => { text: string; buttons?: OutboundButton[][] },
+  ): void {
+    const { turn, flow } = this;
+    const { amountText, ...rest } = request;
+    const amount = toMinorUnits(amountText, request.currency);
+    if (amount === undefined) {
+      // A price the flow computed wrong is the flow's error: nothing is charged, the customer is told.
+      this.record("payment_failed", {
+        stepId: request.stepId,
+        reason: "bad_amount",
+        message: `amount "${amountText}" is no positive price`,
+      });
+      const { text } = compose(undefined);
+      this.send(text);
+      return;
+    }
+    turn.effect((position) => ({
+      type: "create_payment",
+      flowId: flow.id,
+      position,
+      request: { ...rest, amount },
+      compose: (order) => {
+        const { text, buttons } = compose(order);
+        return turn.message(text, buttons ? { buttons } : {});
+      },
     }));
   }
   record<T extends EventType>(type: T, data: EventData<T>): void {

@@ -1,3 +1,5 @@
+import type { PaymentRequest } from "../flow/step-kind.ts";
+import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 
 /**
@@ -8,7 +10,7 @@ import type { OutboundMessage } from "../model/outbound-message.ts";
  * `compose` function that turns the outcome into the message, sent at `position` among the
  * turn's other messages.
  */
-export type TurnEffect = IssuePromoCode | CreateLinkCode;
+export type TurnEffect = IssuePromoCode | CreateLinkCode | CreatePayment;
 
 interface EffectBase {
   flowId: string | null;
@@ -28,6 +30,17 @@ export interface IssuePromoCode extends EffectBase {
 export interface CreateLinkCode extends EffectBase {
   type: "create_link_code";
   compose: (code: string) => OutboundMessage;
+}
+
+/**
+ * An order for the pay step: the one this step already has while it can still be paid, or a new
+ * one with a payment link from the provider. `compose` gets the order, or undefined when no
+ * payment could be prepared (the provider is away).
+ */
+export interface CreatePayment extends EffectBase {
+  type: "create_payment";
+  request: PaymentRequest;
+  compose: (order: OrderSnapshot | undefined) => OutboundMessage;
 }
 
 export type TurnEffectType = TurnEffect["type"];

@@ -12,6 +12,14 @@ import { stageNames } from "../model/stage.ts";
  */
 const stage = z.enum(stageNames).nullable();
 const channel = z.enum(channelNames);
+/** What every order event says: which order, how much (minor units) in what, through whom. */
+const orderFacts = z.strictObject({
+  orderId: z.string(),
+  stepId: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  provider: z.string(),
+});
 
 const payloads = {
   message_in: z.strictObject({
@@ -71,6 +79,17 @@ const payloads = {
   faq_unanswered: z.strictObject({ question: z.string(), step: z.string().nullable() }),
   handoff_requested: z.strictObject({}),
   promo_issued: z.strictObject({ pool: z.string(), code: z.string() }),
+  order_created: orderFacts,
+  order_reused: z.strictObject({ orderId: z.string(), stepId: z.string() }),
+  order_paid: orderFacts,
+  order_canceled: orderFacts.extend({ reason: z.string().optional() }),
+  order_expired: orderFacts,
+  order_refunded: orderFacts.extend({ refunded: z.number().int(), total_refunded: z.number().int() }),
+  payment_failed: z.strictObject({
+    stepId: z.string(),
+    reason: z.enum(["bad_amount", "provider_error", "no_provider"]),
+    message: z.string().optional(),
+  }),
   promo_pool_exhausted: z.strictObject({ pool: z.string() }),
   channel_blocked: z.strictObject({ channel, externalId: z.string() }),
   channel_unblocked: z.strictObject({ channel, externalId: z.string() }),

@@ -41,8 +41,16 @@ describe("FlowLoader", () => {
   });
 
   it("names an unknown step kind at the step", () => {
+    expect(problemsOf(`${valid}  - id: beam\n    teleport: { to: 1 }\n`)).toEqual([
+      "6:5 steps[1]: unknown step kind (keys: teleport); a step needs one of: ask, consent, branches, set, tag, end, magnet, pay, say, goto",
+    ]);
+  });
+
+  it("names what a pay step lacks, at the step", () => {
     expect(problemsOf(`${valid}  - id: pay\n    pay: { amount: 1 }\n`)).toEqual([
-      "6:5 steps[1]: unknown step kind (keys: pay); a step needs one of: ask, consent, branches, set, tag, end, magnet, say, goto",
+      "7:10 steps[1].pay.title: is required",
+      "7:10 steps[1].pay.say: is required",
+      "7:10 steps[1].pay.paid: is required",
     ]);
   });
 

@@ -2,8 +2,21 @@ import type { z } from "zod";
 import type { EventData, EventType } from "../events/event-catalog.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
-import type { FileAttachment, OutboundMessage } from "../model/outbound-message.ts";
+import type { OrderSnapshot, PaymentProviderName } from "../model/order.ts";
+import type { FileAttachment, OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
 import type { EngineTextKey } from "../texts/engine-texts.ts";
+
+/** What a pay step asks the store for (see core/engine/turn-effect.ts, which the flow model cannot import). */
+export interface PaymentRequest {
+  stepId: string;
+  visit: number;
+  title: string;
+  description?: string | undefined;
+  /** Minor units (kopecks, cents). */
+  amount: number;
+  currency: string;
+  provider: PaymentProviderName | "auto";
+}
 
 export type StepPath = Array<string | number>;
 
@@ -70,6 +83,15 @@ export interface StepTurn {
   send(text: string, extra?: Omit<OutboundMessage, "text" | "format">): void;
   /** A message whose text needs a unique promo code from `pool`; `fallback` is sent when the pool is empty. */
   sendWithPromoCode(pool: string, compose: (code: string) => string, fallback: string): void;
+  /**
+   * A message with the order the store makes (or reuses) for this payment; `amountText` is the
+   * price in major units as the flow gave it, checked here. `compose` gets undefined when no
+   * payment could be prepared.
+   */
+  sendWithPayment(
+    request: Omit<PaymentRequest, "amount"> & { amountText: string },
+    compose: (order: OrderSnapshot | undefined) => { text: string; buttons?: OutboundButton[][] },
+  ): void;
   record<T extends EventType>(type: T, data: EventData<T>): void;
 }
 

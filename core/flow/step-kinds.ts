@@ -7,6 +7,7 @@ import { endStep } from "./steps/end-step.ts";
 import { gotoStep } from "./steps/goto-step.ts";
 import { magnetStep } from "./steps/magnet-step.ts";
 import { messageStep } from "./steps/message-step.ts";
+import { payStep } from "./steps/pay-step.ts";
 import { setStep } from "./steps/set-step.ts";
 import { tagStep } from "./steps/tag-step.ts";
 
@@ -23,6 +24,7 @@ export const stepKinds = {
   tag: tagStep,
   end: endStep,
   magnet: magnetStep,
+  pay: payStep,
   message: messageStep,
   goto: gotoStep,
 } as const;

@@ -14,12 +14,20 @@ export interface ContactView {
   fields: Record<string, unknown>;
   tags: string[];
   optedOut: boolean;
+  /** Purchase facts (kept by the store as orders are paid): paid orders, money paid per currency in major units, when. */
+  orders_count?: number;
+  total_spent?: Record<string, number>;
+  first_order_at?: string | null;
+  last_order_at?: string | null;
 }
 
 export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;
 
-/** `contact.<name>` as templates and conditions see it: a built-in field, the attribution, or a flow's own field. */
+/** Fields the contact has beside the built-in ones, kept by the system: attribution and purchase facts. */
+const systemContactFields = ["first_source", "last_source", "orders_count", "total_spent", "first_order_at", "last_order_at"];
+
+/** `contact.<name>` as templates and conditions see it: a built-in field, a system field, or a flow's own field. */
 export function contactFieldValue(contact: ContactView, name: string): unknown {
-  const onContact = (builtinContactFields as readonly string[]).includes(name) || name === "first_source" || name === "last_source";
+  const onContact = (builtinContactFields as readonly string[]).includes(name) || systemContactFields.includes(name);
   return onContact ? contact[name as keyof ContactView] : contact.fields[name];
 }

@@ -1,3 +1,4 @@
+import type { OrderSnapshot } from "./order.ts";
 import type { Stage } from "./stage.ts";
 
 /** One contact's conversation in one flow, as the engine reads and changes it. */
@@ -15,4 +16,6 @@ export interface ConversationState {
   attempts: number;
   /** The last valid answer, available to conditions as `answer`. */
   answer?: unknown;
+  /** The latest order of a pay step in this conversation (kept by the store; templates read `order.*`). */
+  order?: OrderSnapshot;
 }

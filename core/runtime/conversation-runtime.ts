@@ -11,12 +11,14 @@ import type {
   ChannelAddress,
   ContactProfile,
   ConversationStore,
+  PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
 } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { keepTrying, markSentPatience } from "./keep-trying.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
+import type { PaymentProviders } from "./payment-provider.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
 import { safeEvent, safeProfile } from "./safe-inbound.ts";
@@ -26,6 +28,9 @@ export const rearmPageSize = 1_000;
 /** A pending follow-up this far past its time has lost its timer. */
 const overdueAfterMs = 60_000;
 const timerUpdateTimeoutMs = 5_000;
+/** A pending order not heard of for this long is asked of its provider; so many per sweep at most. */
+export const reconcileAfterMs = 10 * 60_000;
+const reconcilePageSize = 50;
 /** Due follow-ups settled in one batch at most, and how long a batch waits for more to join it. */
 const followUpBatchMax = 100;
 const followUpBatchWindowMs = 5;
@@ -51,6 +56,8 @@ export interface RuntimeDependencies {
   logger: Logger;
   clock?: () => Date;
   sendRetryDelaysMs?: readonly number[];
+  /** The payment providers, asked about pending orders whose news did not come (see `reconcilePayments`). */
+  payments?: PaymentProviders | undefined;
   /** Budgets for link-code attempts, per account and per IP address; without them attempts are not limited. */
   linkCodeAttempts?: { perAccount: AttemptLimiter; perIp: AttemptLimiter };
 }
@@ -166,6 +173,55 @@ export class ConversationRuntime {
   }
 
   /**
+   * News of a payment, confirmed with its provider: settles the order once and runs what the
+   * flow does about it. Returns false when there was nothing to do (news seen before, an order
+   * settled already). A failure (the database away) throws, so the provider is answered with an
+   * error and sends the news again.
+   */
+  async settlePayment(update: PaymentUpdate): Promise<boolean> {
+    const applied = await this.deps.store.applyPayment(update, (context) =>
+      this.deps.engine.settlePayment({ ...context, now: this.clock() }),
+    );
+    if (!applied) return false;
+    await this.afterCommit(applied);
+    return true;
+  }
+
+  /**
+   * A lost notification must never leave a paying customer waiting: pending orders nobody heard
+   * of for `reconcileAfterMs` are asked of their provider, and what it says is settled like a
+   * notification would be (the same idempotency keys, so a late notification does nothing more).
+   * Returns how many orders it settled.
+   */
+  async reconcilePayments(): Promise<number> {
+    const payments = this.deps.payments;
+    if (!payments) return 0;
+    const orders = await this.deps.store.ordersToReconcile(new Date(this.clock().getTime() - reconcileAfterMs), reconcilePageSize);
+    let settled = 0;
+    for (const { orderId, provider: name, providerPaymentId } of orders) {
+      const provider = payments.byName(name);
+      try {
+        if (!provider) throw new Error(`payment provider "${name}" is not configured`);
+        const payment = await provider.fetch(providerPaymentId);
+        if (payment.status === "pending") continue;
+        const update = {
+          key: `${name}:${payment.providerPaymentId}:${payment.status}`,
+          orderId,
+          providerPaymentId,
+          status: payment.status,
+          amount: payment.amount,
+          currency: payment.currency,
+        };
+        if (await this.settlePayment(update)) settled++;
+      } catch (error) {
+        this.deps.logger.warn({ err: error, orderId, provider: name }, "pending order not reconciled; asked again later");
+      }
+    }
+    if (settled > 0) this.deps.logger.info({ settled }, "orders settled by reconciliation (their notifications did not come)");
+    return settled;
+  }
+
+  /**
    * Picks up work that a crash, a Redis outage or a failed send left behind: re-arms follow-ups
    * and sends unsent messages. On start every pending follow-up is re-armed; a periodic sweep
    * re-arms only the overdue ones (their timer was lost).
@@ -193,7 +249,12 @@ export class ConversationRuntime {
   startSweeper(intervalMs = 30_000): () => Promise<void> {
     let running: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
-      running = this.recover("sweep").catch((error: unknown) => this.deps.logger.error({ err: error }, "recovery sweep failed"));
+      running = this.recover("sweep")
+        .then(() => this.reconcilePayments())
+        .then(
+          () => undefined,
+          (error: unknown) => this.deps.logger.error({ err: error }, "recovery sweep failed"),
+        );
     }, intervalMs);
     return async () => {
       clearInterval(timer);

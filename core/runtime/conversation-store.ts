@@ -2,6 +2,7 @@ import type { EngineResult } from "../engine/engine-types.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { OrderSnapshot } from "../model/order.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
 import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
 import type { SendLane } from "./send-pacer.ts";
@@ -57,6 +58,29 @@ export type FollowUpDecision = (
     channel: ChannelName;
   },
 ) => EngineResult & { fired: boolean };
+
+/** What a provider says about a payment, confirmed with the provider itself (notifications are only hints). */
+export interface PaymentUpdate {
+  /** Idempotency key of this news: provider, payment and status; seen before, it is ignored. */
+  key: string;
+  orderId: string;
+  providerPaymentId: string;
+  status: "paid" | "canceled" | "expired";
+  /** What the provider says was paid, in minor units: it must match the order. */
+  amount: number;
+  currency: string;
+}
+
+/** Decides the turn a settled payment brings, on the locked state of the order's conversation. */
+export type PaymentDecision = (
+  context: TurnContext & {
+    conversation: ConversationState;
+    order: OrderSnapshot;
+    visit: number;
+    outcome: PaymentUpdate["status"];
+    channel: ChannelName;
+  },
+) => EngineResult;
 
 /** A malformed platform update: what it was and why it can never be handled. */
 export interface RejectedInboundUpdate {
@@ -120,6 +144,13 @@ export interface ConversationStore {
   applyFollowUps(followUpIds: readonly string[], decide: FollowUpDecision): Promise<Array<AppliedTurn | null | Error>>;
 
   /**
+   * Settles an order once: the first confirmed news of its payment moves it from pending (and
+   * the contact's purchase facts with it) and gets its turn from `decide`; news seen before, of
+   * an order settled already, or whose amount does not match the order's, gives null.
+   */
+  applyPayment(update: PaymentUpdate, decide: PaymentDecision): Promise<AppliedTurn | null>;
+
+  /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after
    * `page.after`, to re-arm timers that Redis lost: the database is the truth.
    */
@@ -147,4 +178,10 @@ export interface ConversationStore {
   markFailed(id: bigint, error: string, retryAt?: Date): Promise<void>;
   /** Contacts with messages to send now, including ones a crash left half-sent and retries that are due. */
   contactsWithUnsent(): Promise<string[]>;
+
+  /**
+   * Pending orders nobody heard of since `untouchedSince` (their notification may be lost), at most
+   * `limit`, marked as looked at now so the next round takes others.
+   */
+  ordersToReconcile(untouchedSince: Date, limit: number): Promise<Array<{ orderId: string; provider: string; providerPaymentId: string }>>;
 }

@@ -9,8 +9,9 @@ import type { AppliedTurn } from "../runtime/conversation-store.ts";
 import { eventRows } from "./event-rows.ts";
 import type { Prisma } from "./generated/client.ts";
 import { mergeContacts } from "./merge-contacts.ts";
-import { prismaEffectResolvers, type StoreEffectContext } from "./prisma-effect-resolvers.ts";
+import { prismaEffectResolvers } from "./prisma-effect-resolvers.ts";
 import { prismaRunner, type SqlRunner } from "./sql-runner.ts";
+import type { StoreEffectContext } from "./store-effect-context.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 import { type TurnRows, type WrittenTurn, writeTurnRows } from "./write-turn-rows.ts";
 
@@ -26,10 +27,12 @@ type Tx = Prisma.TransactionClient;
  * go (the usual case): the runtime sends them without claiming them again.
  */
 export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedTurn> {
-  const { outbound, events, exhaustedPromoPools } = await resolveEffects(tx, turn);
+  const { outbound, events, exhaustedPromoPools, afterWrite } = await resolveEffects(tx, turn);
   const joinsAnother = givesNewPhoneOrEmail(turn);
   // Rows a merge moves to another contact are sent by that contact's drain: not claimed here.
   const applied = await writeTurn(prismaRunner(tx), turn, { outbound, events, claim: !joinsAnother });
+  // Rows that refer to the turn's conversations (orders) go in once those exist.
+  for (const write of afterWrite) await write(tx);
   return {
     ...applied,
     contactId: joinsAnother ? await joinSamePerson(tx, turn) : applied.contactId,
@@ -73,17 +76,29 @@ export async function writeTurns(run: SqlRunner, turns: ReadonlyArray<{ turn: Tu
   });
 }
 
-/** A turn's rows, worked out in memory: new conversations get their ids here. */
-function turnRows(turn: TurnToPersist, extra: TurnExtra): TurnRows {
-  const { contact, result, now } = turn;
+const conversationIdsOfTurn = new WeakMap<TurnToPersist, { idByFlow: Map<string, string>; newConversations: Set<string> }>();
+
+/** The ids of the turn's conversations by flow: new ones get theirs here, once per turn (effects need them before the rows are written). */
+function conversationIds(turn: TurnToPersist) {
+  let ids = conversationIdsOfTurn.get(turn);
+  if (ids) return ids;
   const idByFlow = new Map(turn.conversations.map((c) => [c.flowId, c.id]));
   const newConversations = new Set<string>();
-  for (const state of result.conversations) {
+  for (const state of turn.result.conversations) {
     if (idByFlow.has(state.flowId)) continue;
     const id = randomUUID();
     idByFlow.set(state.flowId, id);
     newConversations.add(id);
   }
+  ids = { idByFlow, newConversations };
+  conversationIdsOfTurn.set(turn, ids);
+  return ids;
+}
+
+/** A turn's rows, worked out in memory. */
+function turnRows(turn: TurnToPersist, extra: TurnExtra): TurnRows {
+  const { contact, result, now } = turn;
+  const { idByFlow, newConversations } = conversationIds(turn);
   const currentId = turn.setCurrent && result.currentFlowId ? (idByFlow.get(result.currentFlowId) ?? null) : contact.currentConversationId;
   const conversationOf = (flowId: string | null | undefined) => (flowId ? (idByFlow.get(flowId) ?? null) : currentId);
   return {
@@ -106,7 +121,15 @@ function turnRows(turn: TurnToPersist, extra: TurnExtra): TurnRows {
 
 /** Performs the turn's effects; returns every message in reading order and the effects' own events. */
 async function resolveEffects(tx: Tx, turn: TurnToPersist) {
-  const context: StoreEffectContext = { tx, contactId: turn.contact.id, now: turn.now, exhaustedPromoPools: [] };
+  const context: StoreEffectContext = {
+    tx,
+    contactId: turn.contact.id,
+    now: turn.now,
+    exhaustedPromoPools: [],
+    turn,
+    conversationIdOf: (flowId) => conversationIds(turn).idByFlow.get(flowId),
+    afterWrite: [],
+  };
   const composed: Array<{ position: number; message: PlannedMessage }> = [];
   const events: DomainEvent[] = [];
   for (const effect of turn.result.effects) {
@@ -118,7 +141,12 @@ async function resolveEffects(tx: Tx, turn: TurnToPersist) {
     // A message an effect composed is logged like the engine's own.
     events.push({ type: "message_out", flowId, data: messageOutData(resolved.message) });
   }
-  return { outbound: messagesInOrder(turn.result.outbound, composed), events, exhaustedPromoPools: context.exhaustedPromoPools };
+  return {
+    outbound: messagesInOrder(turn.result.outbound, composed),
+    events,
+    exhaustedPromoPools: context.exhaustedPromoPools,
+    afterWrite: context.afterWrite,
+  };
 }
 
 /** The follow-ups of the visits the contact is at now (none after /stop), with their deterministic ids. */

@@ -9,10 +9,13 @@ import type {
   ConversationStore,
   FollowUpDecision,
   InboundUnit,
+  PaymentDecision,
+  PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
   TurnContext,
 } from "../runtime/conversation-store.ts";
+import type { PaymentProviders } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
@@ -23,6 +26,7 @@ import { lockInboundContact, lockReturningContact } from "./lock-inbound-contact
 import { isPlainTurn, persistTurn, writeTurn } from "./persist-turn.ts";
 import { inPgTransaction, notPlain } from "./pg-transaction.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
+import { settleOrder } from "./settle-order.ts";
 import { pgRunner, prismaRunner } from "./sql-runner.ts";
 
 /** How much of a rejected update is kept. */
@@ -40,6 +44,8 @@ export interface PrismaConversationStoreOptions {
    * one of its clients directly, without Prisma's interactive transaction (see sql-runner.ts).
    */
   pool?: pg.Pool | undefined;
+  /** Who takes the money when a flow asks for a payment (none: a pay step says payment is unavailable). */
+  payments?: PaymentProviders | undefined;
 }
 
 /**
@@ -52,12 +58,15 @@ export class PrismaConversationStore implements ConversationStore {
 
   private readonly pool: pg.Pool | undefined;
 
+  private readonly payments: PaymentProviders | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
     options: PrismaConversationStoreOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.pool = options.pool;
+    this.payments = options.payments;
   }
 
   async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
@@ -81,7 +90,17 @@ export class PrismaConversationStore implements ConversationStore {
         }
         const { context, conversations } = await loadContactState(prismaRunner(tx), contact);
         const result = unit.decide(linkResult ? { ...context, linkResult } : context);
-        return persistTurn(tx, { contact, conversations, result, from, keyBase: key, setCurrent: true, lane: "reply", now });
+        return persistTurn(tx, {
+          contact,
+          conversations,
+          result,
+          from,
+          keyBase: key,
+          setCurrent: true,
+          lane: "reply",
+          now,
+          payments: this.payments,
+        });
       }, transactionOptions),
     );
   }
@@ -156,8 +175,14 @@ export class PrismaConversationStore implements ConversationStore {
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const turn = await decideFollowUp(prismaRunner(tx), followUpId, decide, this.clock());
-        return turn ? persistTurn(tx, turn) : null;
+        return turn ? persistTurn(tx, { ...turn, payments: this.payments }) : null;
       }, transactionOptions),
+    );
+  }
+
+  async applyPayment(update: PaymentUpdate, decide: PaymentDecision): Promise<AppliedTurn | null> {
+    return retryOnConflict(() =>
+      this.prisma.$transaction((tx) => settleOrder(tx, update, decide, this.clock(), this.payments), transactionOptions),
     );
   }
 
@@ -270,6 +295,14 @@ export class PrismaConversationStore implements ConversationStore {
       where: { id },
       data: { status: retryAt ? "pending" : "failed", nextAttemptAt: retryAt ?? null, lastError: error.slice(0, 2000) },
     });
+  }
+
+  async ordersToReconcile(untouchedSince: Date, limit: number) {
+    return this.prisma.$queryRaw<Array<{ orderId: string; provider: string; providerPaymentId: string }>>`
+      UPDATE "Order" SET "updatedAt" = ${this.clock()}
+      WHERE id IN (SELECT id FROM "Order" WHERE status = 'pending' AND "updatedAt" < ${untouchedSince} AND "providerPaymentId" IS NOT NULL
+                   ORDER BY "updatedAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING id AS "orderId", provider, "providerPaymentId"`;
   }
 
   async contactsWithUnsent(): Promise<string[]> {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { stageSchema } from "../flow/step-fields.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import { minorUnitsPer, orderStatuses } from "../model/order.ts";
 import type { Contact, Conversation } from "./generated/client.ts";
 
 /** The engine's part of Conversation.state, versioned and parsed on read. */
@@ -10,9 +11,25 @@ const conversationStateJson = z.object({
   vars: z.record(z.string(), z.unknown()).default({}),
   attempts: z.number().int().default(0),
   answer: z.unknown().optional(),
+  order: z
+    .object({
+      id: z.string(),
+      stepId: z.string(),
+      status: z.enum(orderStatuses),
+      paid: z.boolean(),
+      title: z.string(),
+      amount: z.number(),
+      currency: z.string(),
+      url: z.string().nullable(),
+      test: z.boolean().optional(),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 const stageJson = stageSchema.nullable().catch(null);
+/** Contact.totalSpent: minor units by currency. */
+const spentJson = z.record(z.string(), z.coerce.number()).catch({});
 /** Contact.fields: the flow's own contact fields, any JSON value each. */
 const contactFieldsJson = z.record(z.string(), z.unknown()).catch({});
 
@@ -34,6 +51,12 @@ export function toContactView(row: Contact): ContactView {
     fields: contactFieldsJson.parse(row.fields ?? {}),
     tags: row.tags,
     optedOut: row.optedOut,
+    orders_count: row.ordersCount ?? 0,
+    total_spent: Object.fromEntries(
+      Object.entries(spentJson.parse(row.totalSpent ?? {})).map(([currency, minor]) => [currency, minor / minorUnitsPer(currency)]),
+    ),
+    first_order_at: row.firstOrderAt?.toISOString() ?? null,
+    last_order_at: row.lastOrderAt?.toISOString() ?? null,
   };
 }
 
@@ -49,5 +72,6 @@ export function toConversationState(row: Conversation): ConversationState {
     vars: state.vars,
     attempts: state.attempts,
     ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
+    ...(state.order ? { order: state.order } : {}),
   };
 }

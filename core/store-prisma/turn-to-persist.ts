@@ -1,5 +1,6 @@
 import type { EngineResult } from "../engine/engine-types.ts";
 import type { ChannelAddress } from "../runtime/conversation-store.ts";
+import type { PaymentProviders } from "../runtime/payment-provider.ts";
 import type { SendLane } from "../runtime/send-pacer.ts";
 import type { Contact, Conversation } from "./generated/client.ts";
 
@@ -18,4 +19,6 @@ export interface TurnToPersist {
   now: Date;
   /** The follow-up this turn fires (or skips), settled with it. */
   settles?: { followUpId: string; status: "fired" | "skipped" };
+  /** Who takes the money when the turn asks for a payment. */
+  payments?: PaymentProviders | undefined;
 }

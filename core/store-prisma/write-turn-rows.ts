@@ -59,7 +59,13 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
       visit: state.visit,
       stage: state.stage,
       status: state.status,
-      state: { v: 1, vars: state.vars, attempts: state.attempts, answer: state.answer ?? null },
+      state: {
+        v: 1,
+        vars: state.vars,
+        attempts: state.attempts,
+        answer: state.answer ?? null,
+        ...(state.order ? { order: state.order } : {}),
+      },
     })),
   );
   const contacts = batch.flatMap(({ turn, contactUpdate }) => (contactUpdate ? [contactRow(turn, contactUpdate.currentId)] : []));

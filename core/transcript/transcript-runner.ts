@@ -84,6 +84,7 @@ class Replay {
     else if ("say" in turn) this.act({ type: "text", text: turn.say });
     else if ("press" in turn) this.press(turn.press);
     else if ("wait" in turn) this.receive(this.harness.advance(turn.wait));
+    else if ("pay" in turn) this.receive(this.harness.settlePayment(turn.pay));
     else if ("bot" in turn) this.expectMessage(turn);
     else if ("silent" in turn) this.expectSilence();
     else this.expectState(turn.expect);

@@ -16,6 +16,11 @@ export const turnSchema = z.union([
   z.strictObject({ say: z.string().min(1).describe("The person writes this") }),
   z.strictObject({ press: z.string().min(1).describe("The person presses the button with this label") }),
   z.strictObject({ wait: durationSchema.describe("Move the clock on; due follow-ups are sent") }),
+  z.strictObject({
+    pay: z
+      .enum(["paid", "canceled", "expired"])
+      .describe("The provider reports the latest pending order: paid, canceled, or expired unpaid (as its notification would)"),
+  }),
   z
     .strictObject({
       bot: textExpectation.describe("The bot's next message contains this text (or matches /regex/)"),

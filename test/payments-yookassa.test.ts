@@ -1,0 +1,184 @@
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { FakeYooKassaApi } from "./fakes/fake-yookassa-api.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+import { waitFor } from "./support/wait-for.ts";
+import { WebChatClient } from "./support/web-chat-client.ts";
+
+const flowsDir = new URL("../flows/", import.meta.url).pathname;
+
+/**
+ * The example course sale (flows/course-sale.yaml) on the web chat, paid through the real
+ * YooKassa client against a fake that enforces YooKassa's contract, with real PostgreSQL and Redis.
+ */
+describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () => {
+  let yookassa: FakeYooKassaApi;
+  let running: TestAppWithDatabase;
+  let app: RunningOrkestr;
+  let db: pg.Client;
+  let webhook: string;
+
+  beforeAll(async () => {
+    yookassa = await new FakeYooKassaApi({ shopId: "555", secretKey: "test_key" }).start();
+    running = await startTestAppWithDatabase({
+      FLOWS_DIR: flowsDir,
+      YOOKASSA_SHOP_ID: "555",
+      YOOKASSA_SECRET_KEY: "test_key",
+      YOOKASSA_API_URL: `${yookassa.url}/v3`,
+      PUBLIC_URL: "https://shop.example",
+    });
+    ({ app, db } = running);
+    webhook = `${app.url}/payments/yookassa`;
+  });
+  afterAll(async () => {
+    await running?.stop();
+    await yookassa?.stop();
+  });
+
+  /** A customer who chose the basic tariff and gave an email: the bot has shown the pay button. */
+  async function customerAtPayStep(email: string) {
+    const chat = new WebChatClient(app.url);
+    await chat.start("course-sale");
+    await chat.waitForBotMessages(1);
+    await chat.press("Базовый — 4 990 ₽");
+    await chat.waitForBotMessages(2);
+    await chat.press("Согласен");
+    await chat.waitForBotMessages(3);
+    await chat.say(email);
+    await chat.waitForBotMessages(4);
+    const [message] = (await chat.history()).filter((m) => m.direction === "out").slice(-1);
+    const url = message?.buttons?.flat().find((b) => b.label === "Оплатить")?.url;
+    const { rows } = await db.query(
+      `SELECT o.* FROM "Order" o JOIN "ChannelIdentity" i ON i."contactId" = o."contactId" WHERE i."externalId" = $1`,
+      [chat.session],
+    );
+    return { chat, url, text: message?.text ?? "", orders: rows as Array<Record<string, unknown>> };
+  }
+
+  const orderOf = async (id: string) => (await db.query(`SELECT * FROM "Order" WHERE id = $1`, [id])).rows[0];
+  const contactOf = async (session: string) =>
+    (await db.query(`SELECT c.* FROM "Contact" c JOIN "ChannelIdentity" i ON i."contactId" = c.id WHERE i."externalId" = $1`, [session]))
+      .rows[0];
+
+  it("sells the course: one payment asked for, the link shown, three notifications give one thank-you", async () => {
+    const { chat, url, text, orders } = await customerAtPayStep("anna@example.com");
+    expect(text).toContain("Тариф «Базовый» — 4990 ₽");
+    expect(orders).toHaveLength(1);
+    const order = orders[0] as { id: string; providerPaymentId: string; amount: number; status: string };
+    expect(order).toMatchObject({ amount: 499000, currency: "RUB", status: "pending", provider: "yookassa" });
+    const payment = yookassa.payment(order.providerPaymentId);
+    expect(payment).toMatchObject({ amount: { value: "4990.00", currency: "RUB" }, metadata: { orderId: order.id } });
+    expect(url).toBe(payment?.confirmation?.confirmation_url);
+    expect(yookassa.calls.find((c) => c.method === "POST")?.idempotenceKey).toBe(order.id);
+
+    yookassa.succeed(order.providerPaymentId);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId));
+    expect(answers).toEqual([200, 200, 200]);
+    const texts = await chat.waitForBotMessages(6);
+    expect(texts.filter((t) => t.includes("Оплата получена"))).toHaveLength(1);
+    expect(await orderOf(order.id)).toMatchObject({ status: "paid" });
+    const contact = await contactOf(chat.session);
+    expect(contact).toMatchObject({ ordersCount: 1, totalSpent: { RUB: 499000 } });
+    expect(contact.tags).toContain("customer");
+    // The abandoned-payment reminders of the pay step are cancelled with the visit.
+    const { rows: reminders } = await db.query(
+      `SELECT f.status FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId" WHERE v."contactId" = $1 AND f."stepId" = 'pay'`,
+      [contact.id],
+    );
+    expect(reminders.map((r) => r.status)).toEqual(["cancelled", "cancelled"]);
+    const { rows: paidEvents } = await db.query(`SELECT data FROM "Event" WHERE "contactId" = $1 AND type = 'order_paid'`, [contact.id]);
+    expect(paidEvents).toEqual([{ data: { orderId: order.id, stepId: "pay", amount: 499000, currency: "RUB", provider: "yookassa" } }]);
+  });
+
+  it("acts on nothing a forged notification says: the payment is asked of YooKassa, which says pending", async () => {
+    const { chat, orders } = await customerAtPayStep("boris@example.com");
+    const order = orders[0] as { id: string; providerPaymentId: string };
+    const forged = {
+      type: "notification",
+      event: "payment.succeeded",
+      object: { id: order.providerPaymentId, status: "succeeded", paid: true },
+    };
+    expect(await yookassa.notifyForged(webhook, forged)).toBe(200);
+    expect(await yookassa.notifyForged(webhook, { ...forged, object: { id: "00000000-0000-0000-0000-000000000000" } })).toBe(200);
+    expect(await yookassa.notifyForged(webhook, { hello: "world" })).toBe(400);
+    expect(await orderOf(order.id)).toMatchObject({ status: "pending" });
+    expect((await chat.botTexts()).some((t) => t.includes("Оплата получена"))).toBe(false);
+  });
+
+  it("asks again with the same idempotence key after a 5xx whose answer was lost: one payment", async () => {
+    const before = yookassa.createdPayments();
+    yookassa.failNextAfterCreate(1);
+    const { url, orders } = await customerAtPayStep("vera@example.com");
+    expect(orders).toHaveLength(1);
+    expect(url).toBe(yookassa.payment((orders[0] as { providerPaymentId: string }).providerPaymentId)?.confirmation?.confirmation_url);
+    expect(yookassa.createdPayments() - before).toBe(1);
+    const keys = yookassa.calls
+      .filter((c) => c.method === "POST" && c.path === "/v3/payments")
+      .slice(-2)
+      .map((c) => c.idempotenceKey);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it("shows the same order again when the customer writes at the pay step, and a fresh one once it expired", async () => {
+    const { chat, url, orders } = await customerAtPayStep("gleb@example.com");
+    const first = orders[0] as { id: string; providerPaymentId: string };
+    await chat.say("не вижу кнопку");
+    await chat.waitForBotMessages(5);
+    const [again] = (await chat.history()).filter((m) => m.direction === "out").slice(-1);
+    expect(again?.buttons?.flat().find((b) => b.label === "Оплатить")?.url).toBe(url);
+    const count = (
+      await db.query(`SELECT count(*)::int AS n FROM "Order" WHERE "contactId" = (SELECT "contactId" FROM "Order" WHERE id = $1)`, [
+        first.id,
+      ])
+    ).rows[0].n;
+    expect(count).toBe(1);
+    yookassa.cancel(first.providerPaymentId, "expired_on_confirmation");
+    expect(await yookassa.notify(webhook, "payment.canceled", first.providerPaymentId)).toBe(200);
+    // `expired: pay` enters the step again: a new order with a new link.
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT status FROM "Order" WHERE "contactId" = (SELECT "contactId" FROM "Order" WHERE id = $1)`, [first.id])).rows,
+      (rows) => rows.length === 2,
+      "a fresh order",
+    );
+    expect(await orderOf(first.id)).toMatchObject({ status: "expired" });
+    const texts = await chat.waitForBotMessages(6);
+    const fresh = (
+      await db.query(`SELECT * FROM "Order" WHERE "contactId" = (SELECT "contactId" FROM "Order" WHERE id = $1) AND status = 'pending'`, [
+        first.id,
+      ])
+    ).rows[0];
+    expect(texts.at(-1)).toContain("Тариф «Базовый»");
+    expect(fresh.paymentUrl).not.toBe((await orderOf(first.id)).paymentUrl);
+  });
+
+  it("settles a paid order whose notification was lost when the reconciliation asks YooKassa; a late notification adds nothing", async () => {
+    const { chat, orders } = await customerAtPayStep("dana@example.com");
+    const order = orders[0] as { id: string; providerPaymentId: string };
+    yookassa.succeed(order.providerPaymentId);
+    // Nothing heard of it for longer than the reconciliation waits.
+    await db.query(`UPDATE "Order" SET "updatedAt" = now() - interval '1 hour' WHERE id = $1`, [order.id]);
+    expect(await app.runtime.reconcilePayments()).toBe(1);
+    expect(await orderOf(order.id)).toMatchObject({ status: "paid" });
+    await chat.waitForBotMessages(6);
+    expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
+    expect(await app.runtime.reconcilePayments()).toBe(0);
+    expect((await chat.botTexts()).filter((t) => t.includes("Оплата получена"))).toHaveLength(1);
+  });
+
+  it("records and answers a payment that comes after the customer moved on to another flow", async () => {
+    const { chat, orders } = await customerAtPayStep("egor@example.com");
+    const order = orders[0] as { id: string; providerPaymentId: string };
+    await chat.start("checklist-funnel");
+    const before = (await chat.waitForBotMessages(5)).length;
+    yookassa.succeed(order.providerPaymentId);
+    expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
+    expect(await orderOf(order.id)).toMatchObject({ status: "paid" });
+    const texts = await chat.waitForBotMessages(before + 2);
+    expect(texts.slice(before).join("\n")).toContain("Оплата получена");
+    // The customer stays in the flow they went to.
+    expect(await chat.state()).toMatchObject({ flowId: "checklist-funnel" });
+  });
+});
