@@ -50,6 +50,11 @@ const configSchema = z.object({
    * a customer are not held to it, only to the chat's own limit.
    */
   TELEGRAM_BULK_RATE: z.coerce.number().int().min(1).max(telegramPaidBulkRate).default(telegramFreeBulkRate),
+  /**
+   * A payment provider connected to the bot in BotFather (Payments): pay steps on Telegram then
+   * take money inside the chat. Telegram Stars (`provider: stars`) need no token.
+   */
+  TELEGRAM_PAYMENT_PROVIDER_TOKEN: z.string().min(1).optional(),
   /** Bulk sends carry `allow_paid_broadcast` (0.1 Star a message from the bot's balance), which allows up to 1000 a second. */
   TELEGRAM_PAID_BROADCAST: z.stringbool().default(false),
   /** Community access token (messages permission); with VK_GROUP_ID it turns the VK channel on. */

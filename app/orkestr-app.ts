@@ -20,9 +20,6 @@ import { Engine } from "../core/engine/engine.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
 import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
-import { PaymentProviderSet } from "../core/payments/payment-provider-set.ts";
-import { TestPaymentProvider } from "../core/payments/test-payment-provider.ts";
-import { YooKassaProvider } from "../core/payments/yookassa-provider.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
@@ -33,6 +30,7 @@ import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-fi
 import { resolveEngineTexts } from "../core/texts/engine-texts.ts";
 import type { Config } from "./config.ts";
 import { loadFlowDirectory } from "./flow-directory.ts";
+import { paymentProviders } from "./payment-providers.ts";
 import { reportErrorsCalmly } from "./report-errors-calmly.ts";
 import { watchFlowDirectory, withVersionsInUse } from "./versioned-flows.ts";
 import { webChatSessionSecret } from "./web-chat-session-secret.ts";
@@ -110,20 +108,9 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       : undefined;
   if (!vk) logger.info("vk channel is off: VK_GROUP_TOKEN and VK_GROUP_ID are not set");
   let publicUrl = config.PUBLIC_URL;
-  const yookassa =
-    config.YOOKASSA_SHOP_ID && config.YOOKASSA_SECRET_KEY && config.PUBLIC_URL
-      ? new YooKassaProvider({
-          shopId: config.YOOKASSA_SHOP_ID,
-          secretKey: config.YOOKASSA_SECRET_KEY,
-          apiUrl: config.YOOKASSA_API_URL,
-          returnUrl: `${config.PUBLIC_URL.replace(/\/$/, "")}/payments/return`,
-          receipt: config.YOOKASSA_RECEIPT_VAT_CODE ? { vatCode: config.YOOKASSA_RECEIPT_VAT_CODE } : undefined,
-        })
-      : undefined;
-  const testPayments = config.PAYMENTS_TEST ? new TestPaymentProvider(() => publicUrl ?? "") : undefined;
-  if (!yookassa && !testPayments)
+  const { payments, yookassa, test: testPayments } = paymentProviders(config, telegram?.bot.api, () => publicUrl ?? "");
+  if (!yookassa && !testPayments && !telegram)
     logger.info("payments are off: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY (or PAYMENTS_TEST=true to try)");
-  const payments = new PaymentProviderSet([...(yookassa ? [yookassa] : []), ...(testPayments ? [testPayments] : [])]);
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
     store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments }),

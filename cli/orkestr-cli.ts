@@ -5,6 +5,7 @@ import { type CliOutput, consoleOutput } from "./cli-output.ts";
 import { faqEvalCommand, faqUnansweredCommand } from "./faq-command.ts";
 import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
+import { type OrdersOptions, ordersCommand, refundCommand } from "./orders-command.ts";
 import { promoImportCommand, promoStatusCommand } from "./promo-command.ts";
 import { type SimulateOptions, simulateCommand } from "./simulate-command.ts";
 import { testCommand } from "./test-command.ts";
@@ -89,6 +90,25 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("[pool]", "one pool only")
     .action(async (pool: string | undefined) => {
       exitCode = await promoStatusCommand(pool, out);
+    });
+
+  const orders = program
+    .command("orders")
+    .description("the latest orders of pay steps, newest first")
+    .option("--status <status>", "only orders in this status (pending, paid, canceled, expired, refunded, partially_refunded)")
+    .option("--flow <id>", "only orders of this flow")
+    .option("--since <date>", "only orders made since then (ISO date, e.g. 2026-12-01)")
+    .option("--limit <n>", "at most this many", "50")
+    .action(async (options: OrdersOptions) => {
+      exitCode = await ordersCommand(options, out);
+    });
+  orders
+    .command("refund")
+    .description("give money back through the order's provider and record it")
+    .argument("<order>", "the order id (see `orkestr orders`)")
+    .argument("[amount]", "how much, in rubles (or Stars); all that is left when omitted")
+    .action(async (orderId: string, amount: string | undefined) => {
+      exitCode = await refundCommand(orderId, amount, out);
     });
 
   const faq = program.command("faq").description("the knowledge base that answers customers' questions");

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeYooKassaApi } from "./fakes/fake-yookassa-api.ts";
+import { orkestr } from "./support/orkestr-cli.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { WebChatClient } from "./support/web-chat-client.ts";
@@ -180,5 +181,40 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
     expect(texts.slice(before).join("\n")).toContain("Оплата получена");
     // The customer stays in the flow they went to.
     expect(await chat.state()).toMatchObject({ flowId: "checklist-funnel" });
+  });
+
+  it("lists orders and refunds one through YooKassa, partly and then the rest, with the CLI", async () => {
+    const { chat, orders } = await customerAtPayStep("zoya@example.com");
+    const order = orders[0] as { id: string; providerPaymentId: string };
+    yookassa.succeed(order.providerPaymentId);
+    expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
+    const env = {
+      DATABASE_URL: running.config.DATABASE_URL as string,
+      YOOKASSA_SHOP_ID: "555",
+      YOOKASSA_SECRET_KEY: "test_key",
+      YOOKASSA_API_URL: `${yookassa.url}/v3`,
+      PUBLIC_URL: "https://shop.example",
+    };
+    const listed = await orkestr(["orders", "--status", "paid"], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${order.id} .* paid +4990\\.00 RUB +yookassa +course-sale/pay +zoya@example\\.com`));
+    const part = await orkestr(["orders", "refund", order.id, "1000"], { env });
+    expect(part.stderr).toBe("");
+    expect(part.stdout).toContain("the order is partially_refunded");
+    expect(yookassa.refunds.map((r) => r.amount.value)).toContain("1000.00");
+    expect(await contactOf(chat.session)).toMatchObject({ ordersCount: 1, totalSpent: { RUB: 399000 } });
+    const rest = await orkestr(["orders", "refund", order.id], { env });
+    expect(rest.stdout).toContain("the order is refunded");
+    expect(await contactOf(chat.session)).toMatchObject({ ordersCount: 0, totalSpent: { RUB: 0 } });
+    const again = await orkestr(["orders", "refund", order.id], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("is refunded, not paid");
+    const { rows } = await db.query(`SELECT data FROM "Event" WHERE type = 'order_refunded' AND data->>'orderId' = $1 ORDER BY id`, [
+      order.id,
+    ]);
+    expect(rows.map((r) => [r.data.refunded, r.data.total_refunded])).toEqual([
+      [100000, 100000],
+      [399000, 499000],
+    ]);
   });
 });

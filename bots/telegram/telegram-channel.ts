@@ -101,13 +101,53 @@ export class TelegramChannel implements ChannelSender {
       if (ctx.chat.type !== "private" || (status !== "kicked" && status !== "member")) return;
       await runtime.setBlocked({ channel: "telegram", externalId: String(ctx.chat.id) }, status === "kicked");
     });
+    // Telegram asks before it charges, and wants the answer within 10 s: answered here, from the
+    // order as it stands, not behind the queue.
+    this.bot.on("pre_checkout_query", async (ctx) => {
+      const query = ctx.preCheckoutQuery;
+      const verdict = await runtime.orderPayable(query.invoice_payload, query.total_amount, query.currency).catch((error: unknown) => {
+        this.options.logger.error({ err: error, orderId: query.invoice_payload }, "pre-checkout query not checked");
+        return "unavailable" as const;
+      });
+      if (verdict === "payable") await ctx.answerPreCheckoutQuery(true);
+      else {
+        this.options.logger.warn({ orderId: query.invoice_payload, verdict }, "pre-checkout query refused");
+        const texts = this.options.texts?.() ?? engineTexts.ru;
+        await ctx.answerPreCheckoutQuery(false, {
+          error_message: verdict === "unavailable" ? texts.paymentUnavailable : texts.paymentNotPayable,
+        });
+      }
+    });
+    // The money is there: the order is settled like any provider's news, once.
+    this.bot.on("message:successful_payment", async (ctx) => {
+      const paid = ctx.message.successful_payment;
+      const handle = async () => {
+        await runtime.settlePayment({
+          key: `telegram:${paid.telegram_payment_charge_id}:paid`,
+          orderId: paid.invoice_payload,
+          providerPaymentId: paid.telegram_payment_charge_id,
+          status: "paid",
+          amount: paid.total_amount,
+          currency: paid.currency,
+        });
+      };
+      if (this.options.webhookUrl) await handle();
+      else
+        await keepTrying(
+          handle,
+          pollingPatience,
+          this.options.logger,
+          { updateId: ctx.update.update_id },
+          "payment not recorded yet; trying again",
+        );
+    });
     this.bot.on("message:contact", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.contact.phone_number }));
     this.bot.on("message:text", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.text }));
     this.bot.catch((error) =>
       this.options.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "telegram update failed"),
     );
     await this.bot.init();
-    const allowed_updates = ["message", "callback_query", "my_chat_member"] as const;
+    const allowed_updates = ["message", "callback_query", "my_chat_member", "pre_checkout_query"] as const;
     const { webhookUrl, webhookSecret } = this.options;
     if (webhookUrl) {
       // grammY answers 401 when the secret header is missing or wrong, before any handling.

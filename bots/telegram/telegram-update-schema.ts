@@ -21,7 +21,18 @@ export const telegramUpdateSchema = z.looseObject({
       from: user.optional(),
       text: z.string().optional(),
       contact: z.looseObject({ phone_number: z.string() }).optional(),
+      successful_payment: z
+        .looseObject({
+          currency: z.string(),
+          total_amount: z.number().int(),
+          invoice_payload: z.string(),
+          telegram_payment_charge_id: z.string(),
+        })
+        .optional(),
     })
+    .optional(),
+  pre_checkout_query: z
+    .looseObject({ id: z.string(), from: user, currency: z.string(), total_amount: z.number().int(), invoice_payload: z.string() })
     .optional(),
   callback_query: z
     .looseObject({

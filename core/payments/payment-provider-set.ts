@@ -3,15 +3,19 @@ import type { PaymentProviderName } from "../model/order.ts";
 import type { PaymentProvider, PaymentProviders } from "../runtime/payment-provider.ts";
 
 /**
- * The providers configured, and the choice for `provider: auto`: YooKassa wherever it is set up
- * (it serves every channel: a link opens in any browser), else the built-in test double.
+ * The providers configured, and the choice for `provider: auto`: on Telegram its own payments
+ * when a provider token is set up (the customer pays without leaving the chat); else YooKassa
+ * wherever it is set up (a link opens in any browser); else the built-in test double. Telegram
+ * Stars are for Telegram only and never chosen by `auto` (prices in Stars are another currency).
  */
 export class PaymentProviderSet implements PaymentProviders {
   constructor(private readonly providers: readonly PaymentProvider[]) {}
 
-  choose(wanted: PaymentProviderName | "auto", _channel: ChannelName): PaymentProvider | undefined {
+  choose(wanted: PaymentProviderName | "auto", channel: ChannelName): PaymentProvider | undefined {
+    const onTelegramOnly = wanted === "telegram" || wanted === "stars";
+    if (onTelegramOnly && channel !== "telegram") return undefined;
     if (wanted !== "auto") return this.byName(wanted);
-    return this.byName("yookassa") ?? this.byName("test");
+    return (channel === "telegram" ? this.byName("telegram") : undefined) ?? this.byName("yookassa") ?? this.byName("test");
   }
 
   byName(name: string): PaymentProvider | undefined {

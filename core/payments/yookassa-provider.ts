@@ -84,6 +84,15 @@ export class YooKassaProvider implements PaymentProvider {
     }
   }
 
+  async refund({
+    providerPaymentId,
+    amount,
+    currency,
+    idempotenceKey,
+  }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<void> {
+    await this.call("POST", "/refunds", { payment_id: providerPaymentId, amount: { value: majorUnits(amount), currency } }, idempotenceKey);
+  }
+
   async fetch(providerPaymentId: string): Promise<ProviderPayment> {
     return toProviderPayment(await this.call<YooKassaPayment>("GET", `/payments/${encodeURIComponent(providerPaymentId)}`));
   }

@@ -187,6 +187,11 @@ export class ConversationRuntime {
     return true;
   }
 
+  /** Whether an order may still be paid for this amount (asked by a provider before it charges). */
+  async orderPayable(orderId: string, amount: number, currency: string): Promise<"payable" | "settled" | "changed" | "unknown"> {
+    return this.deps.store.orderPayable(orderId, amount, currency);
+  }
+
   /**
    * A lost notification must never leave a paying customer waiting: pending orders nobody heard
    * of for `reconcileAfterMs` are asked of their provider, and what it says is settled like a

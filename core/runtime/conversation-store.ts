@@ -151,6 +151,12 @@ export interface ConversationStore {
   applyPayment(update: PaymentUpdate, decide: PaymentDecision): Promise<AppliedTurn | null>;
 
   /**
+   * Whether an order may still be paid for this amount: pending, same amount and currency (a
+   * provider that asks before it charges — Telegram's pre_checkout_query — is answered by it).
+   */
+  orderPayable(orderId: string, amount: number, currency: string): Promise<"payable" | "settled" | "changed" | "unknown">;
+
+  /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after
    * `page.after`, to re-arm timers that Redis lost: the database is the truth.
    */

@@ -39,6 +39,17 @@ export interface PaymentProvider {
   create(payment: NewPayment): Promise<ProviderPayment>;
   /** The payment's status now: notifications are only hints, this is the truth. */
   fetch(providerPaymentId: string): Promise<ProviderPayment>;
+  /**
+   * Gives `amount` (minor units) of a paid payment back; `idempotenceKey` makes a retried refund
+   * the same refund. Absent for providers that cannot refund from here.
+   */
+  refund?(refund: {
+    providerPaymentId: string;
+    amount: number;
+    currency: string;
+    idempotenceKey: string;
+    customerId?: string;
+  }): Promise<void>;
 }
 
 /** The providers this installation has, and which one a pay step gets on a channel. */

@@ -186,6 +186,13 @@ export class PrismaConversationStore implements ConversationStore {
     );
   }
 
+  async orderPayable(orderId: string, amount: number, currency: string) {
+    const order = await this.prisma.order.findUnique({ where: { id: orderId }, select: { status: true, amount: true, currency: true } });
+    if (!order) return "unknown" as const;
+    if (order.status !== "pending") return "settled" as const;
+    return order.amount === amount && order.currency === currency ? ("payable" as const) : ("changed" as const);
+  }
+
   async pendingFollowUps(
     dueBefore: Date | undefined,
     page: { after?: string | undefined; limit: number },

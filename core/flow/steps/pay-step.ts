@@ -60,6 +60,16 @@ export const payStep = defineStepKind({
   key: "pay",
   schema,
   targets: outcomeTargets,
+  // Telegram sells digital goods for Stars (XTR), and only Stars are priced in XTR.
+  check: ({ pay }) =>
+    (pay.provider === "stars") === (pay.currency === "XTR")
+      ? []
+      : [
+          {
+            path: ["pay", pay.provider === "stars" ? "currency" : "provider"],
+            message: "Telegram Stars go together: provider: stars with currency: XTR",
+          },
+        ],
   templates: ({ pay }) => [
     { source: pay.say, path: ["pay", "say"] },
     ...(typeof pay.amount === "string" ? [{ source: pay.amount, path: ["pay", "amount"] }] : []),
