@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
 import { LocalHttpServer } from "./local-http-server.ts";
@@ -28,6 +29,8 @@ class BotApiError extends Error {
  * A local Telegram Bot API server for tests (https://core.telegram.org/bots/api), reached by
  * the real grammY through `client.apiRoot`. It records every call and enforces the limits the
  * project must respect: text 1–4096 characters, callback_data 1–64 bytes, known methods only.
+ * Payments follow the same idea: invoices, pre-checkout answers and Stars refunds are checked
+ * against the Bot API's rules and against the queries and payments the fake itself issued.
  */
 export class FakeTelegramApi extends LocalHttpServer {
   readonly calls: RecordedCall[] = [];
@@ -45,6 +48,16 @@ export class FakeTelegramApi extends LocalHttpServer {
   private nextMessageId = 1;
   private readonly uploads = new Map<string, UploadedDocument>();
   private readonly listeners = new Set<(call: RecordedCall) => void>();
+  /** Invoice links the bot created, in order. */
+  readonly invoices: Invoice[] = [];
+  /** Accepted answers to pre-checkout queries, in order. */
+  readonly preCheckoutAnswers: PreCheckoutAnswer[] = [];
+  /** Accepted refunds of Stars payments, in order. */
+  readonly starRefunds: StarRefund[] = [];
+  /** Pre-checkout queries the fake issued (pushed or built for a webhook), by id. */
+  private readonly preCheckoutQueries = new Map<string, { issuedAt: number; answered: boolean }>();
+  /** Successful payments the fake reported, by telegram_payment_charge_id. */
+  private readonly payments = new Map<string, { userId: number; currency: string; refunded: boolean }>();
 
   /**
    * Calls `listener` with every call (except getUpdates) the moment its body is read, before
@@ -168,6 +181,72 @@ export class FakeTelegramApi extends LocalHttpServer {
     return this.pushCallback(chatId, data, { message_id: 1, date: 0, chat: { id: chatId, type: "private" } });
   }
 
+  /**
+   * The user confirmed the checkout of an invoice: the bot must answer the query within 10
+   * seconds. Returns the update_id and the query id.
+   */
+  pushPreCheckoutQuery(userId: number, order: PreCheckoutOrder): { updateId: number; queryId: string } {
+    const update = this.preCheckoutUpdate(userId, order);
+    return { updateId: this.push(update), queryId: update.pre_checkout_query.id };
+  }
+
+  /**
+   * The body of an update with a pre-checkout query (without update_id). The query counts as
+   * issued now, so that a webhook test can post the body and the bot may answer it.
+   */
+  preCheckoutUpdate(userId: number, order: PreCheckoutOrder): PreCheckoutUpdate {
+    const id = randomBytes(8).readBigUInt64BE().toString();
+    this.preCheckoutQueries.set(id, { issuedAt: Date.now(), answered: false });
+    return {
+      pre_checkout_query: {
+        id,
+        from: { id: userId, is_bot: false, first_name: "Анна" },
+        currency: order.currency,
+        total_amount: order.totalAmount,
+        invoice_payload: order.payload,
+        ...(order.email === undefined ? {} : { order_info: { email: order.email } }),
+      },
+    };
+  }
+
+  /** The service message telling the bot that the user paid. Returns the update_id and the charge id. */
+  pushSuccessfulPayment(userId: number, payment: SuccessfulPaymentDetails): { updateId: number; chargeId: string } {
+    const update = this.successfulPaymentUpdate(userId, payment);
+    return { updateId: this.push(update), chargeId: update.message.successful_payment.telegram_payment_charge_id };
+  }
+
+  /**
+   * The body of an update with a successful payment in a private chat (without update_id). The
+   * payment counts as made now: a Stars payment can be refunded from then on.
+   */
+  successfulPaymentUpdate(userId: number, payment: SuccessfulPaymentDetails): SuccessfulPaymentUpdate {
+    // Random rather than counted: charge ids may be stored, and the database outlives one fake.
+    const chargeId = payment.chargeId ?? `${payment.currency === "XTR" ? "stx" : "tg"}${randomBytes(12).toString("base64url")}`;
+    if (this.payments.has(chargeId)) throw new Error(`Charge ${chargeId} was already reported`);
+    this.payments.set(chargeId, { userId, currency: payment.currency, refunded: false });
+    const from = { id: userId, is_bot: false, first_name: "Анна" };
+    return {
+      message: {
+        message_id: this.nextMessageId++,
+        date: now(),
+        chat: { id: userId, type: "private", first_name: "Анна" },
+        from,
+        successful_payment: {
+          currency: payment.currency,
+          total_amount: payment.totalAmount,
+          invoice_payload: payment.payload,
+          telegram_payment_charge_id: chargeId,
+          provider_payment_charge_id: `provider-${randomBytes(8).toString("hex")}`,
+        },
+      },
+    };
+  }
+
+  /** The bot's accepted answer to this pre-checkout query, if it gave one. */
+  preCheckoutAnswer(id: string): PreCheckoutAnswer | undefined {
+    return this.preCheckoutAnswers.find((answer) => answer.id === id);
+  }
+
   /** Messages the fake accepted for this chat. */
   sent(chatId: number): Array<{ text: string; params: Record<string, unknown> }> {
     return this.calls
@@ -230,6 +309,12 @@ export class FakeTelegramApi extends LocalHttpServer {
         return this.sendMessage(params);
       case "sendDocument":
         return this.sendDocument(params);
+      case "createInvoiceLink":
+        return this.createInvoiceLink(params);
+      case "answerPreCheckoutQuery":
+        return this.answerPreCheckoutQuery(params);
+      case "refundStarPayment":
+        return this.refundStarPayment(params);
       default:
         throw new BotApiError(404, "Not Found: method not found");
     }
@@ -285,6 +370,81 @@ export class FakeTelegramApi extends LocalHttpServer {
     };
   }
 
+  /**
+   * An invoice link (https://core.telegram.org/bots/api#createinvoicelink). Payments in Telegram
+   * Stars (XTR) take no provider token and exactly one price; any other currency needs one.
+   */
+  private createInvoiceLink(params: Record<string, unknown>): string {
+    const title = requiredString(params, "title");
+    if (title.length < 1 || title.length > 32) throw new BotApiError(400, "Bad Request: title must be 1-32 characters");
+    const description = requiredString(params, "description");
+    if (description.length < 1 || description.length > 255) {
+      throw new BotApiError(400, "Bad Request: description must be 1-255 characters");
+    }
+    const payload = requiredString(params, "payload");
+    // Bytes, not characters: Cyrillic takes two bytes each.
+    const payloadBytes = Buffer.byteLength(payload);
+    if (payloadBytes < 1 || payloadBytes > 128) throw new BotApiError(400, "Bad Request: payload must be 1-128 bytes");
+    const currency = requiredString(params, "currency");
+    if (!/^[A-Z]{3}$/.test(currency)) throw new BotApiError(400, "Bad Request: CURRENCY_INVALID");
+    const prices = readPrices(params.prices);
+    const providerToken = params.provider_token ?? "";
+    if (typeof providerToken !== "string") throw new BotApiError(400, "Bad Request: provider_token must be a String");
+    if (currency === "XTR") {
+      if (providerToken !== "") throw new BotApiError(400, "Bad Request: provider_token must be empty for payments in Telegram Stars");
+      if (prices.length !== 1) {
+        throw new BotApiError(400, "Bad Request: prices must contain exactly one item for payments in Telegram Stars");
+      }
+    } else if (providerToken === "") {
+      throw new BotApiError(400, "Bad Request: PAYMENT_PROVIDER_INVALID");
+    }
+    const link = `https://t.me/$${randomBytes(12).toString("base64url")}`;
+    const totalAmount = prices.reduce((sum, price) => sum + price.amount, 0);
+    this.invoices.push({ link, title, description, payload, currency, totalAmount, providerToken });
+    return link;
+  }
+
+  /**
+   * The answer to a pre-checkout query the fake issued: once only, and within 10 seconds of the
+   * query (https://core.telegram.org/bots/api#answerprecheckoutquery).
+   */
+  private answerPreCheckoutQuery(params: Record<string, unknown>): true {
+    const id = requiredString(params, "pre_checkout_query_id");
+    if (params.ok === undefined) throw new BotApiError(400, 'Bad Request: parameter "ok" is required');
+    const ok = readBoolean(params.ok);
+    if (ok === undefined) throw new BotApiError(400, "Bad Request: ok must be a Boolean");
+    const errorMessage = params.error_message;
+    if (errorMessage !== undefined && typeof errorMessage !== "string") {
+      throw new BotApiError(400, "Bad Request: error_message must be a String");
+    }
+    if (!ok && !errorMessage) throw new BotApiError(400, "Bad Request: error_message is required when ok is False");
+    const query = this.preCheckoutQueries.get(id);
+    if (!query) throw new BotApiError(400, "Bad Request: QUERY_ID_INVALID");
+    if (query.answered) throw new BotApiError(400, "Bad Request: the query was already answered");
+    const at = Date.now();
+    if (at - query.issuedAt > 10_000) {
+      throw new BotApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    }
+    query.answered = true;
+    this.preCheckoutAnswers.push({ id, ok, ...(ok ? {} : { errorMessage: errorMessage as string }), at });
+    return true;
+  }
+
+  /** Refunds a Stars payment the fake reported for this user, once (https://core.telegram.org/bots/api#refundstarpayment). */
+  private refundStarPayment(params: Record<string, unknown>): true {
+    if (params.user_id === undefined) throw new BotApiError(400, 'Bad Request: parameter "user_id" is required');
+    const userId = readInteger(params.user_id);
+    if (userId === undefined) throw new BotApiError(400, "Bad Request: user_id must be an Integer");
+    const chargeId = requiredString(params, "telegram_payment_charge_id");
+    const payment = this.payments.get(chargeId);
+    // Only Stars payments of this very user can be refunded by the bot.
+    if (!payment || payment.userId !== userId || payment.currency !== "XTR") throw new BotApiError(400, "Bad Request: CHARGE_NOT_FOUND");
+    if (payment.refunded) throw new BotApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED");
+    payment.refunded = true;
+    this.starRefunds.push({ userId, chargeId, at: Date.now() });
+    return true;
+  }
+
   /** Documents sent to this chat, uploaded or by file_id. */
   documents(chatId: number): Array<{ uploaded: boolean; file: UploadedDocument | undefined; params: Record<string, unknown> }> {
     return this.calls
@@ -338,6 +498,47 @@ export interface UploadedDocument {
   sha256: string;
 }
 
+/** An invoice link the bot created; `totalAmount` is the sum of its prices in the currency's smallest units. */
+export interface Invoice {
+  link: string;
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  totalAmount: number;
+  /** Empty for payments in Telegram Stars. */
+  providerToken: string;
+}
+
+/** What the user is about to pay for, as a pre-checkout query tells the bot. */
+export type PreCheckoutOrder = { payload: string; currency: string; totalAmount: number; email?: string };
+
+/** What the user paid for; `chargeId` is the telegram_payment_charge_id (fresh unless given). */
+export type SuccessfulPaymentDetails = { payload: string; currency: string; totalAmount: number; chargeId?: string };
+
+/** An accepted answerPreCheckoutQuery; `at` is when it arrived (ms since epoch). */
+export interface PreCheckoutAnswer {
+  id: string;
+  ok: boolean;
+  errorMessage?: string;
+  at: number;
+}
+
+/** An accepted refundStarPayment; `at` is when it arrived (ms since epoch). */
+export interface StarRefund {
+  userId: number;
+  chargeId: string;
+  at: number;
+}
+
+/** An update body with a pre-checkout query, typed as far as tests read it. */
+export type PreCheckoutUpdate = { pre_checkout_query: Record<string, unknown> & { id: string } };
+
+/** An update body with a successful payment, typed as far as tests read it. */
+export type SuccessfulPaymentUpdate = {
+  message: Record<string, unknown> & { successful_payment: Record<string, unknown> & { telegram_payment_charge_id: string } };
+};
+
 /**
  * Request parameters as the Bot API reads them: a JSON body, or multipart/form-data (file
  * uploads) where `attach://<part>` names the part holding a file and objects are JSON strings.
@@ -358,6 +559,52 @@ async function readParams(req: IncomingMessage): Promise<Record<string, unknown>
     else params[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;
   }
   return params;
+}
+
+function requiredString(params: Record<string, unknown>, name: string): string {
+  const value = params[name];
+  if (value === undefined) throw new BotApiError(400, `Bad Request: parameter "${name}" is required`);
+  if (typeof value !== "string") throw new BotApiError(400, `Bad Request: ${name} must be a String`);
+  return value;
+}
+
+/** A Boolean from a JSON body, or from a form field where it arrives as text. */
+function readBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  return value === "true" ? true : value === "false" ? false : undefined;
+}
+
+/** An Integer from a JSON body, or from a form field where it arrives as text. */
+function readInteger(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
+  return typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * The price breakdown: a non-empty list of LabeledPrice, as an array in a JSON body or as a
+ * JSON string (a form field, or a client that serializes it itself).
+ */
+function readPrices(value: unknown): Array<{ label: string; amount: number }> {
+  if (value === undefined) throw new BotApiError(400, 'Bad Request: parameter "prices" is required');
+  let prices: unknown = value;
+  if (typeof value === "string") {
+    try {
+      prices = JSON.parse(value);
+    } catch {
+      prices = undefined;
+    }
+  }
+  if (!Array.isArray(prices)) throw new BotApiError(400, "Bad Request: can't parse prices JSON object");
+  if (prices.length === 0) throw new BotApiError(400, "Bad Request: prices must not be empty");
+  for (const price of prices as Array<{ label?: unknown; amount?: unknown }>) {
+    if (typeof price?.label !== "string") throw new BotApiError(400, "Bad Request: price label must be a String");
+    // The spec lists discounts among the components, but a fake stricter than Telegram only
+    // costs a test; one laxer would hide a refused invoice.
+    if (!Number.isInteger(price.amount) || (price.amount as number) <= 0) {
+      throw new BotApiError(400, "Bad Request: price amount must be a positive Integer");
+    }
+  }
+  return prices as Array<{ label: string; amount: number }>;
 }
 
 function checkMarkup(params: Record<string, unknown>) {
