@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { FakeYooKassaApi } from "./fakes/fake-yookassa-api.ts";
 import { orkestr } from "./support/orkestr-cli.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
@@ -15,6 +16,7 @@ const flowsDir = new URL("../flows/", import.meta.url).pathname;
  */
 describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () => {
   let yookassa: FakeYooKassaApi;
+  const vkApi = new FakeVkApi();
   let running: TestAppWithDatabase;
   let app: RunningOrkestr;
   let db: pg.Client;
@@ -22,7 +24,11 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
 
   beforeAll(async () => {
     yookassa = await new FakeYooKassaApi({ shopId: "555", secretKey: "test_key" }).start();
+    await vkApi.start();
     running = await startTestAppWithDatabase({
+      VK_GROUP_TOKEN: "vk1.a.test-token",
+      VK_GROUP_ID: "777",
+      VK_API_BASE_URL: `${vkApi.url}/method`,
       FLOWS_DIR: flowsDir,
       YOOKASSA_SHOP_ID: "555",
       YOOKASSA_SECRET_KEY: "test_key",
@@ -35,6 +41,7 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
   afterAll(async () => {
     await running?.stop();
     await yookassa?.stop();
+    await vkApi.stop();
   });
 
   /** A customer who chose the basic tariff and gave an email: the bot has shown the pay button. */
@@ -216,5 +223,24 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
       [100000, 100000],
       [399000, 499000],
     ]);
+  });
+
+  it("sells the course to a VK customer with the YooKassa link as a link button", async () => {
+    vkApi.pushMessage(701, "курс");
+    await vkApi.waitForSent(701, 1);
+    vkApi.pressButton(701, "Базовый — 4 990 ₽");
+    await vkApi.waitForSent(701, 2);
+    vkApi.pressButton(701, "Согласен");
+    await vkApi.waitForSent(701, 3);
+    vkApi.pushMessage(701, "vk-buyer@example.com");
+    const sent = await vkApi.waitForSent(701, 4);
+    const link = ((sent[3]?.keyboard?.buttons ?? []) as Array<Array<{ action: { type: string; link?: string } }>>).flat()[0]?.action;
+    const [order] = (
+      await db.query(`SELECT o.* FROM "Order" o JOIN "ChannelIdentity" i ON i."contactId" = o."contactId" WHERE i."externalId" = '701'`)
+    ).rows;
+    expect(link).toEqual({ type: "open_link", link: yookassa.payment(order.providerPaymentId)?.confirmation?.confirmation_url, label: "Оплатить" });
+    yookassa.succeed(order.providerPaymentId);
+    expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
+    expect((await vkApi.waitForSent(701, 6)).map((m) => m.text).join("\n")).toContain("Оплата получена");
   });
 });
