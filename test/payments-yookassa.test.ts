@@ -238,7 +238,11 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
     const [order] = (
       await db.query(`SELECT o.* FROM "Order" o JOIN "ChannelIdentity" i ON i."contactId" = o."contactId" WHERE i."externalId" = '701'`)
     ).rows;
-    expect(link).toEqual({ type: "open_link", link: yookassa.payment(order.providerPaymentId)?.confirmation?.confirmation_url, label: "Оплатить" });
+    expect(link).toEqual({
+      type: "open_link",
+      link: yookassa.payment(order.providerPaymentId)?.confirmation?.confirmation_url,
+      label: "Оплатить",
+    });
     yookassa.succeed(order.providerPaymentId);
     expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
     expect((await vkApi.waitForSent(701, 6)).map((m) => m.text).join("\n")).toContain("Оплата получена");
