@@ -74,6 +74,12 @@ const configSchema = z.object({
   YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
   /** 54-FZ receipts: the VAT code (1–6, YooKassa's vat_code) of what is sold; unset: no receipts. */
   YOOKASSA_RECEIPT_VAT_CODE: z.coerce.number().int().min(1).max(6).optional(),
+  /** Stripe Checkout (dashboard → Developers → API keys): with the webhook's signing secret, pay steps can take cards abroad. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** The signing secret of the webhook endpoint PUBLIC_URL/payments/stripe (whsec_…). */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Stripe's API (https://api.stripe.com), or a test fake. */
+  STRIPE_API_URL: z.url().optional(),
   /**
    * The built-in test double takes pay steps' payments when no provider is set up (no money
    * moves; the customer is told). `npm run demo` turns it on.
@@ -104,6 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => Boolean(c.YOOKASSA_SHOP_ID) === Boolean(c.YOOKASSA_SECRET_KEY), {
       message: "set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY together",
       path: ["YOOKASSA_SECRET_KEY"],
+    })
+    .refine((c) => Boolean(c.STRIPE_SECRET_KEY) === Boolean(c.STRIPE_WEBHOOK_SECRET), {
+      message: "set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET together: without the signing secret no payment could be confirmed",
+      path: ["STRIPE_WEBHOOK_SECRET"],
+    })
+    .refine((c) => !c.STRIPE_SECRET_KEY || c.PUBLIC_URL, {
+      message: "set PUBLIC_URL with Stripe: Checkout sends the customer back there, and the webhook is PUBLIC_URL/payments/stripe",
+      path: ["PUBLIC_URL"],
     })
     .refine((c) => !c.YOOKASSA_SHOP_ID || c.PUBLIC_URL, {
       message:

@@ -108,8 +108,8 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       : undefined;
   if (!vk) logger.info("vk channel is off: VK_GROUP_TOKEN and VK_GROUP_ID are not set");
   let publicUrl = config.PUBLIC_URL;
-  const { payments, yookassa, test: testPayments } = paymentProviders(config, telegram?.bot.api, () => publicUrl ?? "");
-  if (!yookassa && !testPayments && !telegram)
+  const { payments, yookassa, stripe, test: testPayments } = paymentProviders(config, telegram?.bot.api, () => publicUrl ?? "");
+  if (!yookassa && !stripe && !testPayments && !telegram)
     logger.info("payments are off: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY (or PAYMENTS_TEST=true to try)");
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
@@ -147,7 +147,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
   http.use("/payments/*", tooLarge(webhookBodyLimitBytes));
-  http.route("/", paymentRoutes({ runtime, yookassa, test: testPayments, logger }));
+  http.route("/", paymentRoutes({ runtime, yookassa, stripe, test: testPayments, logger }));
   if (webChatSessions) {
     http.route(
       "/",

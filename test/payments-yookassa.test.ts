@@ -34,6 +34,8 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
       YOOKASSA_SECRET_KEY: "test_key",
       YOOKASSA_API_URL: `${yookassa.url}/v3`,
       PUBLIC_URL: "https://shop.example",
+      // 54-FZ receipts on: the fake refuses a receipt without the customer's contact or VAT code.
+      YOOKASSA_RECEIPT_VAT_CODE: "1",
     });
     ({ app, db } = running);
     webhook = `${app.url}/payments/yookassa`;
@@ -78,7 +80,21 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
     const payment = yookassa.payment(order.providerPaymentId);
     expect(payment).toMatchObject({ amount: { value: "4990.00", currency: "RUB" }, metadata: { orderId: order.id } });
     expect(url).toBe(payment?.confirmation?.confirmation_url);
-    expect(yookassa.calls.find((c) => c.method === "POST")?.idempotenceKey).toBe(order.id);
+    const create = yookassa.calls.find((c) => c.method === "POST");
+    expect(create?.idempotenceKey).toBe(order.id);
+    expect((create?.body as { receipt?: unknown } | undefined)?.receipt).toEqual({
+      customer: { email: "anna@example.com" },
+      items: [
+        {
+          description: "Курс «Продажи в мессенджерах»",
+          quantity: "1",
+          amount: { value: "4990.00", currency: "RUB" },
+          vat_code: 1,
+          payment_mode: "full_payment",
+          payment_subject: "service",
+        },
+      ],
+    });
 
     yookassa.succeed(order.providerPaymentId);
     const answers = [];

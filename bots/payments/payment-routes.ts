@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { z } from "zod";
+import type { StripeProvider } from "../../core/payments/stripe-provider.ts";
 import type { TestPaymentProvider } from "../../core/payments/test-payment-provider.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import type { PaymentProvider, ProviderPayment } from "../../core/runtime/payment-provider.ts";
 import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
 
 export const yookassaWebhookPath = "/payments/yookassa";
+export const stripeWebhookPath = "/payments/stripe";
 
 /** A YooKassa notification: only what we read of it; the rest is asked of YooKassa itself. */
 const yookassaNotification = z.object({
@@ -18,12 +20,13 @@ const yookassaNotification = z.object({
 export interface PaymentRoutesOptions {
   runtime: ConversationRuntime;
   yookassa?: PaymentProvider | undefined;
+  stripe?: StripeProvider | undefined;
   test?: TestPaymentProvider | undefined;
   logger: Logger;
 }
 
 /**
- * The payment providers' doors into the app: YooKassa's notifications (`POST /payments/yookassa`),
+ * The payment providers' doors into the app: YooKassa's and Stripe's notifications (`POST /payments/yookassa`, `/payments/stripe`),
  * the page a customer returns to after paying, and the built-in test double's checkout page.
  *
  * YooKassa signs nothing, so a notification is only a hint: the payment is asked of YooKassa
@@ -31,7 +34,7 @@ export interface PaymentRoutesOptions {
  * changes nothing. The answer is 200 once the news is handled (or is not ours); an error answers
  * 500, and YooKassa sends the notification again.
  */
-export function paymentRoutes({ runtime, yookassa, test, logger }: PaymentRoutesOptions): Hono {
+export function paymentRoutes({ runtime, yookassa, stripe, test, logger }: PaymentRoutesOptions): Hono {
   const routes = new Hono();
   const settle = async (provider: PaymentProvider, payment: ProviderPayment) => {
     if (!payment.orderId || payment.status === "pending") return false;
@@ -65,6 +68,22 @@ export function paymentRoutes({ runtime, yookassa, test, logger }: PaymentRoutes
     }
     if (!payment.orderId) logger.warn({ paymentId: payment.providerPaymentId }, "yookassa payment without our order id ignored");
     await settle(yookassa, payment);
+    return c.body(null, 200);
+  });
+
+  // Stripe signs its notifications: one whose signature does not verify (forged, another
+  // endpoint's secret, older than 5 minutes) is refused with 400 and nothing is done.
+  routes.post(stripeWebhookPath, async (c) => {
+    if (!stripe) return c.json({ error: "Stripe is not configured" }, 404);
+    const raw = await c.req.text();
+    let payment: ProviderPayment | undefined;
+    try {
+      payment = stripe.paymentOfEvent(raw, c.req.header("stripe-signature") ?? "");
+    } catch (error) {
+      logger.warn({ err: error }, "stripe notification refused: its signature does not verify");
+      return c.json({ error: "signature does not verify" }, 400);
+    }
+    if (payment) await settle(stripe, payment);
     return c.body(null, 200);
   });
 

@@ -3,7 +3,7 @@ export const orderStatuses = ["pending", "paid", "canceled", "expired", "refunde
 export type OrderStatus = (typeof orderStatuses)[number];
 
 /** Payment providers a pay step can name; `auto` picks the best one the channel and configuration allow. */
-export const paymentProviderNames = ["yookassa", "telegram", "stars", "test"] as const;
+export const paymentProviderNames = ["yookassa", "telegram", "stars", "stripe", "test"] as const;
 export type PaymentProviderName = (typeof paymentProviderNames)[number];
 
 /**

@@ -54,6 +54,6 @@ export interface PaymentProvider {
 
 /** The providers this installation has, and which one a pay step gets on a channel. */
 export interface PaymentProviders {
-  choose(wanted: PaymentProviderName | "auto", channel: ChannelName): PaymentProvider | undefined;
+  choose(wanted: PaymentProviderName | "auto", channel: ChannelName, currency: string): PaymentProvider | undefined;
   byName(name: string): PaymentProvider | undefined;
 }

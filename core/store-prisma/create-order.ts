@@ -34,7 +34,7 @@ export async function createOrder(effect: CreatePayment, context: StoreEffectCon
       events: [{ type: "order_reused", data: { orderId: order.id, stepId: request.stepId } }],
     };
   }
-  const provider = turn.payments?.choose(request.provider, turn.from.channel);
+  const provider = turn.payments?.choose(request.provider, turn.from.channel, request.currency);
   const failed = (reason: "no_provider" | "provider_error", message?: string): ResolvedEffect => ({
     flowId,
     message: effect.compose(undefined),
