@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { telegramFreeBulkRate, telegramPaidBulkRate } from "../core/pacing-redis/redis-send-pacer.ts";
 
@@ -72,6 +73,23 @@ const configSchema = z.object({
   YOOKASSA_SHOP_ID: z.string().min(1).optional(),
   YOOKASSA_SECRET_KEY: z.string().min(1).optional(),
   YOOKASSA_API_URL: z.url().default("https://api.yookassa.ru/v3"),
+  /** Refuse YooKassa notifications sent from outside its published networks (with a reverse proxy, set TRUST_PROXY too). */
+  YOOKASSA_CHECK_IP: z.stringbool().default(false),
+  /**
+   * The reverse proxies in front of the app (comma-separated addresses, CIDR ranges, or
+   * loopback/linklocal/uniquelocal): a request from one of them is taken to come from the
+   * address it names in X-Forwarded-For. Unset: the peer's address, whatever the header says.
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine(validProxyList, { message: "list addresses, CIDR ranges, or loopback, linklocal, uniquelocal, separated by commas" })
+    .default([]),
   /** 54-FZ receipts: the VAT code (1–6, YooKassa's vat_code) of what is sold; unset: no receipts. */
   YOOKASSA_RECEIPT_VAT_CODE: z.coerce.number().int().min(1).max(6).optional(),
   /** Stripe Checkout (dashboard → Developers → API keys): with the webhook's signing secret, pay steps can take cards abroad. */
@@ -131,4 +149,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+/** Whether proxy-addr takes the list (it throws on an address it cannot read). */
+function validProxyList(list: string[]): boolean {
+  try {
+    proxyaddr.compile(list);
+    return true;
+  } catch {
+    return false;
+  }
 }

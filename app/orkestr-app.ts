@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { clientAddress } from "../bots/client-address.ts";
 import { paymentRoutes } from "../bots/payments/payment-routes.ts";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
 import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
@@ -147,7 +148,18 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
   http.use("/payments/*", tooLarge(webhookBodyLimitBytes));
-  http.route("/", paymentRoutes({ runtime, yookassa, stripe, test: testPayments, logger }));
+  http.route(
+    "/",
+    paymentRoutes({
+      runtime,
+      yookassa,
+      stripe,
+      test: testPayments,
+      checkYooKassaSender: config.YOOKASSA_CHECK_IP,
+      clientAddress: clientAddress(config.TRUST_PROXY),
+      logger,
+    }),
+  );
   if (webChatSessions) {
     http.route(
       "/",

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { bench, describe } from "vitest";
 import { FakeYooKassaApi } from "../test/fakes/fake-yookassa-api.ts";
+import { courseSaleCustomer } from "../test/support/course-sale-customer.ts";
 import { startTestApp, testConfig } from "../test/support/test-app.ts";
-import { WebChatClient } from "../test/support/web-chat-client.ts";
+import type { WebChatClient } from "../test/support/web-chat-client.ts";
 
 /**
  * A paid webhook turn side by side with an inbound text turn of the same app, in one run
@@ -30,20 +31,7 @@ const app = await startTestApp(
 const webhook = `${app.url}/payments/yookassa`;
 
 /** A web chat customer of the course sale, at the email question (or, with an email, at the pay step). */
-async function customer(email?: string): Promise<WebChatClient> {
-  const chat = new WebChatClient(app.url);
-  await chat.start("course-sale");
-  await chat.waitForBotMessages(1);
-  await chat.press("Базовый — 4 990 ₽");
-  await chat.waitForBotMessages(2);
-  await chat.press("Согласен");
-  await chat.waitForBotMessages(3);
-  if (email) {
-    await chat.say(email);
-    await chat.waitForBotMessages(4);
-  }
-  return chat;
-}
+const customer = async (email?: string) => (await courseSaleCustomer(app.url, email ? { email } : {})).chat;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -98,15 +98,22 @@ export async function refundCommand(orderId: string, amountText: string | undefi
       return 1;
     }
     const identity = await database.prisma.channelIdentity.findFirst({ where: { contactId: check.order.contactId, channel: "telegram" } });
-    await provider.refund({
+    const made = await provider.refund({
       providerPaymentId: check.order.providerPaymentId ?? "",
       amount: refund,
       currency: check.order.currency,
       idempotenceKey: `refund-${orderId}-${check.order.refundedAmount}-${refund}`.slice(0, 64),
       ...(identity ? { customerId: identity.externalId } : {}),
     });
-    const updated = await recordRefund(database.prisma, orderId, refund, new Date());
-    out.log(`${orderId}: refunded ${refund} (minor units) of ${updated.amount} ${updated.currency}; the order is ${updated.status}`);
+    if (made.status === "canceled") {
+      out.error(`the ${check.order.provider} provider refused refund ${made.refundId}: nothing was given back`);
+      return 1;
+    }
+    const { order: updated } = await recordRefund(database.prisma, { orderId, refundId: made.refundId, amount: made.amount }, new Date());
+    const pending = made.status === "pending" ? `; the provider is still sending the money (refund ${made.refundId})` : "";
+    out.log(
+      `${orderId}: refunded ${made.amount} (minor units) of ${updated.amount} ${updated.currency}; the order is ${updated.status}${pending}`,
+    );
     return 0;
   } catch (error) {
     out.error(`refund failed: ${error instanceof Error ? error.message : String(error)}`);

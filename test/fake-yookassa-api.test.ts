@@ -346,6 +346,20 @@ describe("fake YooKassa API v3", () => {
     expect(webhook.received).toEqual([
       { contentType: "application/json", body: { type: "notification", event: "refund.succeeded", object: first.body } },
     ]);
+
+    const asked = await call("GET", `/refunds/${first.body.id}`);
+    expect(asked).toMatchObject({ status: 200, body: first.body });
+    expect((await call("GET", `/refunds/${randomUUID()}`)).body).toMatchObject({ type: "error", code: "not_found" });
+    expect((await call("POST", `/refunds/${first.body.id}`, {})).status).toBe(405);
+  });
+
+  it("refunds by hand in the dashboard: no key, the refund known to GET /v3/refunds/{id} and its notification", async () => {
+    const id = await paidPayment("500.00");
+    const refund = fake.refundInDashboard(id, "200.00");
+    expect(refund).toMatchObject({ payment_id: id, status: "succeeded", amount: { value: "200.00", currency: "RUB" } });
+    expect((await call("GET", `/refunds/${refund.id}`)).body).toEqual(refund);
+    expect(fake.payment(id)).toMatchObject({ refunded_amount: { value: "200.00", currency: "RUB" } });
+    expect(() => fake.refundInDashboard(id, "300.01")).toThrow(/exceeds/);
   });
 
   it("records every API call with its key, body and answer", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
+import { courseSaleCustomer } from "./support/course-sale-customer.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
-import { WebChatClient } from "./support/web-chat-client.ts";
 
 const flowsDir = new URL("../flows/", import.meta.url).pathname;
 
@@ -17,19 +17,10 @@ describe("payments through the built-in test double (as in the demo)", () => {
   afterAll(() => running?.stop());
 
   it("sells the course with a test payment the customer is told about, paid on the app's own page", async () => {
-    const chat = new WebChatClient(app.url);
-    await chat.start("course-sale");
-    await chat.waitForBotMessages(1);
-    await chat.press("С куратором — 9 990 ₽");
-    await chat.waitForBotMessages(2);
-    await chat.press("Согласен");
-    await chat.waitForBotMessages(3);
-    await chat.say("test@example.com");
-    await chat.waitForBotMessages(4);
-    const [offer] = (await chat.history()).filter((m) => m.direction === "out").slice(-1);
-    expect(offer?.text).toContain("9990 ₽");
-    expect(offer?.text).toContain("тестовая оплата");
-    const url = offer?.buttons?.flat().find((b) => b.label === "Оплатить")?.url as string;
+    const { chat, offer, payUrl } = await courseSaleCustomer(app.url, { tariff: "С куратором — 9 990 ₽", email: "test@example.com" });
+    expect(offer).toContain("9990 ₽");
+    expect(offer).toContain("тестовая оплата");
+    const url = payUrl as string;
     expect(url).toMatch(new RegExp(`^${app.url}/payments/test/test-`));
     const page = await fetch(url);
     expect(page.status).toBe(200);

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOrkestr } from "../app/orkestr-app.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
 import { FakeYooKassaApi } from "./fakes/fake-yookassa-api.ts";
+import { courseSaleCustomer } from "./support/course-sale-customer.ts";
 import { orkestr } from "./support/orkestr-cli.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
-import { WebChatClient } from "./support/web-chat-client.ts";
 
 const flowsDir = new URL("../flows/", import.meta.url).pathname;
 
@@ -48,22 +48,12 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
 
   /** A customer who chose the basic tariff and gave an email: the bot has shown the pay button. */
   async function customerAtPayStep(email: string) {
-    const chat = new WebChatClient(app.url);
-    await chat.start("course-sale");
-    await chat.waitForBotMessages(1);
-    await chat.press("Базовый — 4 990 ₽");
-    await chat.waitForBotMessages(2);
-    await chat.press("Согласен");
-    await chat.waitForBotMessages(3);
-    await chat.say(email);
-    await chat.waitForBotMessages(4);
-    const [message] = (await chat.history()).filter((m) => m.direction === "out").slice(-1);
-    const url = message?.buttons?.flat().find((b) => b.label === "Оплатить")?.url;
+    const { chat, offer: text, payUrl: url } = await courseSaleCustomer(app.url, { email });
     const { rows } = await db.query(
       `SELECT o.* FROM "Order" o JOIN "ChannelIdentity" i ON i."contactId" = o."contactId" WHERE i."externalId" = $1`,
       [chat.session],
     );
-    return { chat, url, text: message?.text ?? "", orders: rows as Array<Record<string, unknown>> };
+    return { chat, url, text, orders: rows as Array<Record<string, unknown>> };
   }
 
   const orderOf = async (id: string) => (await db.query(`SELECT * FROM "Order" WHERE id = $1`, [id])).rows[0];
@@ -232,12 +222,48 @@ describe("payments through YooKassa (web chat, real PostgreSQL and Redis)", () =
     const again = await orkestr(["orders", "refund", order.id], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("is refunded, not paid");
+    // YooKassa then notifies of both refunds: they were recorded already, by their ids.
+    for (const refund of yookassa.refunds.filter((r) => r.payment_id === order.providerPaymentId)) {
+      expect(await yookassa.notify(webhook, "refund.succeeded", refund.id)).toBe(200);
+    }
+    expect(await contactOf(chat.session)).toMatchObject({ ordersCount: 0, totalSpent: { RUB: 0 } });
     const { rows } = await db.query(`SELECT data FROM "Event" WHERE type = 'order_refunded' AND data->>'orderId' = $1 ORDER BY id`, [
       order.id,
     ]);
     expect(rows.map((r) => [r.data.refunded, r.data.total_refunded])).toEqual([
       [100000, 100000],
       [399000, 499000],
+    ]);
+  });
+
+  it("records a refund made in YooKassa's dashboard from its notification, confirmed with YooKassa, once", async () => {
+    const { chat, orders } = await customerAtPayStep("lev@example.com");
+    const order = orders[0] as { id: string; providerPaymentId: string };
+    yookassa.succeed(order.providerPaymentId);
+    expect(await yookassa.notify(webhook, "payment.succeeded", order.providerPaymentId)).toBe(200);
+    await chat.waitForBotMessages(6);
+    // A forged refund notification (a refund YooKassa does not know) changes nothing.
+    const forged = { type: "notification", event: "refund.succeeded", object: { id: "2f3a1b9c-000f-5000-9000-1b2c3d4e5f60" } };
+    expect(await yookassa.notifyForged(webhook, forged)).toBe(200);
+    expect(await orderOf(order.id)).toMatchObject({ status: "paid", refundedAmount: 0 });
+
+    const refund = yookassa.refundInDashboard(order.providerPaymentId, "990.00");
+    expect(await yookassa.notify(webhook, "refund.succeeded", refund.id)).toBe(200);
+    expect(await yookassa.notify(webhook, "refund.succeeded", refund.id)).toBe(200);
+    expect(await orderOf(order.id)).toMatchObject({ status: "partially_refunded", refundedAmount: 99000 });
+    expect(await contactOf(chat.session)).toMatchObject({ ordersCount: 1, totalSpent: { RUB: 400000 } });
+    const { rows } = await db.query(`SELECT data FROM "Event" WHERE type = 'order_refunded' AND data->>'orderId' = $1`, [order.id]);
+    expect(rows.map((r) => r.data)).toEqual([
+      {
+        orderId: order.id,
+        stepId: "pay",
+        amount: 499000,
+        currency: "RUB",
+        provider: "yookassa",
+        refund_id: refund.id,
+        refunded: 99000,
+        total_refunded: 99000,
+      },
     ]);
   });
 

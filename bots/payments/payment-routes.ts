@@ -4,8 +4,10 @@ import { z } from "zod";
 import type { StripeProvider } from "../../core/payments/stripe-provider.ts";
 import type { TestPaymentProvider } from "../../core/payments/test-payment-provider.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
-import type { PaymentProvider, ProviderPayment } from "../../core/runtime/payment-provider.ts";
+import type { PaymentProvider, ProviderPayment, ProviderRefund } from "../../core/runtime/payment-provider.ts";
 import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
+import type { ClientAddress } from "../client-address.ts";
+import { yookassaSenders } from "./yookassa-senders.ts";
 
 export const yookassaWebhookPath = "/payments/yookassa";
 export const stripeWebhookPath = "/payments/stripe";
@@ -22,6 +24,9 @@ export interface PaymentRoutesOptions {
   yookassa?: PaymentProvider | undefined;
   stripe?: StripeProvider | undefined;
   test?: TestPaymentProvider | undefined;
+  /** Refuse YooKassa notifications from addresses outside YooKassa's published networks (YOOKASSA_CHECK_IP). */
+  checkYooKassaSender?: boolean;
+  clientAddress: ClientAddress;
   logger: Logger;
 }
 
@@ -30,12 +35,14 @@ export interface PaymentRoutesOptions {
  * the page a customer returns to after paying, and the built-in test double's checkout page.
  *
  * YooKassa signs nothing, so a notification is only a hint: the payment is asked of YooKassa
- * (`GET /v3/payments/{id}`) and only what it says is acted on. A forged notification therefore
- * changes nothing. The answer is 200 once the news is handled (or is not ours); an error answers
- * 500, and YooKassa sends the notification again.
+ * (`GET /v3/payments/{id}`, `GET /v3/refunds/{id}`) and only what it says is acted on. A forged
+ * notification therefore changes nothing. The answer is 200 once the news is handled (or is not
+ * ours); while YooKassa cannot be asked the answer is 503, and YooKassa sends the notification again.
  */
-export function paymentRoutes({ runtime, yookassa, stripe, test, logger }: PaymentRoutesOptions): Hono {
+export function paymentRoutes(options: PaymentRoutesOptions): Hono {
+  const { runtime, yookassa, stripe, test, logger } = options;
   const routes = new Hono();
+  const fromYooKassa = options.checkYooKassaSender ? yookassaSenders() : () => true;
   const settle = async (provider: PaymentProvider, payment: ProviderPayment) => {
     if (!payment.orderId || payment.status === "pending") return false;
     return runtime.settlePayment({
@@ -50,22 +57,36 @@ export function paymentRoutes({ runtime, yookassa, stripe, test, logger }: Payme
 
   routes.post(yookassaWebhookPath, async (c) => {
     if (!yookassa) return c.json({ error: "YooKassa is not configured" }, 404);
+    const sender = options.clientAddress(c);
+    if (!fromYooKassa(sender)) {
+      logger.warn({ sender }, "yookassa notification refused: not sent from YooKassa's networks");
+      return c.json({ error: "not sent from YooKassa's networks" }, 403);
+    }
     const notification = yookassaNotification.safeParse(await c.req.json().catch(() => undefined));
     if (!notification.success) return c.json({ error: "not a YooKassa notification" }, 400);
-    // Refunds are recorded by the refund command, which asked for them.
-    if (!notification.data.event.startsWith("payment.")) return c.body(null, 200);
-    const paymentId = notification.data.object.id;
-    const payment = await yookassa.fetch(paymentId).catch((error: unknown) => error as Error);
-    if (payment instanceof Error) {
-      // YooKassa away: answered with an error, so it sends the notification again. A payment it
+    const { event, object } = notification.data;
+    const refund = event === "refund.succeeded";
+    if (!refund && !event.startsWith("payment.")) return c.body(null, 200);
+    const confirmed = await (refund ? yookassa.fetchRefund?.(object.id) : yookassa.fetch(object.id))?.catch(
+      (error: unknown) => error as Error,
+    );
+    if (confirmed instanceof Error) {
+      // YooKassa away: answered with an error, so it sends the notification again. What it
       // refuses to know (4xx) is a forgery or another shop's: acknowledged, nothing done.
-      const passing = payment instanceof RetryLaterError || payment.name === "TimeoutError" || payment instanceof TypeError;
+      const passing = confirmed instanceof RetryLaterError || confirmed.name === "TimeoutError" || confirmed instanceof TypeError;
       logger.warn(
-        { err: payment, paymentId },
-        passing ? "yookassa notification not confirmed yet" : "yookassa notification for an unknown payment ignored",
+        { err: confirmed, id: object.id, event },
+        passing ? "yookassa notification not confirmed yet" : "yookassa notification of something unknown ignored",
       );
-      return passing ? c.json({ error: "payment not confirmed by YooKassa yet" }, 503) : c.body(null, 200);
+      return passing ? c.json({ error: "not confirmed by YooKassa yet" }, 503) : c.body(null, 200);
     }
+    if (refund) {
+      // Made in the dashboard or by the refund command: recorded once by its id either way.
+      const made = confirmed as ProviderRefund | undefined;
+      if (made?.status === "succeeded") await runtime.recordRefund({ ...made, provider: yookassa.name });
+      return c.body(null, 200);
+    }
+    const payment = confirmed as ProviderPayment;
     if (!payment.orderId) logger.warn({ paymentId: payment.providerPaymentId }, "yookassa payment without our order id ignored");
     await settle(yookassa, payment);
     return c.body(null, 200);

@@ -1,5 +1,5 @@
 import type { Api } from "grammy";
-import type { NewPayment, PaymentProvider, ProviderPayment } from "../../core/runtime/payment-provider.ts";
+import type { NewPayment, PaymentProvider, ProviderPayment, ProviderRefund } from "../../core/runtime/payment-provider.ts";
 
 /** Telegram's limits for invoices (https://core.telegram.org/bots/api#createinvoicelink). */
 const maxTitleLength = 32;
@@ -44,11 +44,17 @@ export class TelegramInvoiceProvider implements PaymentProvider {
   }
 
   /** Stars go back whole (`refundStarPayment`); the bot's payment provider refunds in its own dashboard. */
-  async refund({ providerPaymentId, amount, customerId }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<void> {
+  async refund({
+    providerPaymentId,
+    amount,
+    currency,
+    customerId,
+  }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<ProviderRefund> {
     if (this.name !== "stars") throw new Error("refund Telegram payments of a payment provider in that provider's dashboard");
     if (!customerId) throw new Error("a Stars refund needs the customer's Telegram user id");
-    void amount;
     await this.api.refundStarPayment(Number(customerId), providerPaymentId);
+    // A Stars charge is refunded whole and once, so the charge names its refund.
+    return { refundId: `refund:${providerPaymentId}`, providerPaymentId, status: "succeeded", amount, currency };
   }
 
   async fetch(providerPaymentId: string): Promise<ProviderPayment> {

@@ -84,7 +84,7 @@ const payloads = {
   order_paid: orderFacts,
   order_canceled: orderFacts.extend({ reason: z.string().optional() }),
   order_expired: orderFacts,
-  order_refunded: orderFacts.extend({ refunded: z.number().int(), total_refunded: z.number().int() }),
+  order_refunded: orderFacts.extend({ refund_id: z.string(), refunded: z.number().int(), total_refunded: z.number().int() }),
   payment_failed: z.strictObject({
     stepId: z.string(),
     reason: z.enum(["bad_amount", "provider_error", "no_provider"]),

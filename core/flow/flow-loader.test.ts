@@ -92,6 +92,15 @@ describe("FlowLoader", () => {
     );
   });
 
+  it("refuses writing the facts Orkestr keeps (purchases, attribution) and names the field", () => {
+    const source = `${valid}  - id: fake\n    set: { contact.orders_count: 5, contact.vip: true }\n`;
+    expect(problemsOf(source)).toEqual([
+      expect.stringMatching(/^7:\d+ steps\[1\]\.set\.contact\.orders_count: .*cannot be written by a flow/),
+    ]);
+    const asked = valid.replace("say: Hi", "ask: { type: text, text: Where from?, save: contact.first_source }");
+    expect(problemsOf(asked)).toEqual([expect.stringMatching(/^5:\d+ steps\[0\]\.ask\.save: .*contact\.first_source.*cannot be written/)]);
+  });
+
   it("requires options for a choice question and names the field path", () => {
     const source = valid.replace("say: Hi", "ask: { type: choice, text: Pick, save: vars.pick }");
     expect(problemsOf(source)).toEqual(["5:10 steps[0].ask.options: a choice question needs `options`"]);

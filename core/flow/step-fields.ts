@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { systemContactFields } from "../model/contact-view.ts";
 import { stageNames } from "../model/stage.ts";
 
 /** The building blocks step kinds make their schemas of, so every kind writes ids, templates and durations alike. */
@@ -31,6 +32,10 @@ export const conditionSchema = z.string().min(1).describe("Condition in CEL, e.g
 export const fieldPathSchema = z
   .string()
   .regex(/^(contact|vars)\.[a-z_][a-z0-9_]*$/, "write contact.<field> or vars.<name> (lower-case, digits, '_')")
+  // Attribution and purchase facts are kept by Orkestr from what happened; a flow writing them would lie.
+  .refine((path) => !systemContactFields.some((field) => path === `contact.${field}`), {
+    message: `${systemContactFields.map((f) => `contact.${f}`).join(", ")} are kept by Orkestr and cannot be written by a flow`,
+  })
   .describe("contact.<field> or vars.<name>");
 
 /** A button label: VK allows 40 characters. */

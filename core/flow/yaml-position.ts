@@ -39,6 +39,8 @@ export function describeIssue(issue: z.core.$ZodIssue, path: ReadonlyArray<strin
   if (issue.code === "unrecognized_keys")
     return `${where}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) return `${where}is required`;
+  // A record's key that fails its schema: what the key's schema says, not zod's "Invalid key in record".
+  if (issue.code === "invalid_key" && issue.issues[0]) return `${where}${issue.issues[0].message}`;
   return `${where}${issue.message}`;
 }
 

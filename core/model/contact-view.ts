@@ -24,7 +24,7 @@ export interface ContactView {
 export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;
 
 /** Fields the contact has beside the built-in ones, kept by the system: attribution and purchase facts. */
-const systemContactFields = ["first_source", "last_source", "orders_count", "total_spent", "first_order_at", "last_order_at"];
+export const systemContactFields = ["first_source", "last_source", "orders_count", "total_spent", "first_order_at", "last_order_at"];
 
 /** `contact.<name>` as templates and conditions see it: a built-in field, a system field, or a flow's own field. */
 export function contactFieldValue(contact: ContactView, name: string): unknown {

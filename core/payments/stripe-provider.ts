@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { NewPayment, PaymentProvider, ProviderPayment } from "../runtime/payment-provider.ts";
+import type { NewPayment, PaymentProvider, ProviderPayment, ProviderRefund } from "../runtime/payment-provider.ts";
 
 export interface StripeOptions {
   secretKey: string;
@@ -71,11 +71,24 @@ export class StripeProvider implements PaymentProvider {
     return toProviderPayment(await this.stripe.checkout.sessions.retrieve(providerPaymentId));
   }
 
-  async refund({ providerPaymentId, amount, idempotenceKey }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<void> {
+  async refund({
+    providerPaymentId,
+    amount,
+    idempotenceKey,
+  }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<ProviderRefund> {
     const session = await this.stripe.checkout.sessions.retrieve(providerPaymentId);
     const paymentIntent = typeof session.payment_intent === "string" ? session.payment_intent : session.payment_intent?.id;
     if (!paymentIntent) throw new Error(`Stripe session ${providerPaymentId} has no payment to refund`);
-    await this.stripe.refunds.create({ payment_intent: paymentIntent, amount }, { idempotencyKey: idempotenceKey });
+    const refund = await this.stripe.refunds.create({ payment_intent: paymentIntent, amount }, { idempotencyKey: idempotenceKey });
+    return {
+      refundId: refund.id,
+      providerPaymentId,
+      // A card refund may stay pending for a while; only a failed or canceled one gives nothing back.
+      status:
+        refund.status === "succeeded" ? "succeeded" : refund.status === "failed" || refund.status === "canceled" ? "canceled" : "pending",
+      amount: refund.amount,
+      currency: refund.currency.toUpperCase(),
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { NewPayment, PaymentProvider, ProviderPayment } from "../runtime/payment-provider.ts";
+import type { NewPayment, PaymentProvider, ProviderPayment, ProviderRefund } from "../runtime/payment-provider.ts";
 import { RetryLaterError } from "../runtime/retry-later-error.ts";
 
 export interface YooKassaOptions {
@@ -22,6 +22,13 @@ interface YooKassaPayment {
   metadata?: Record<string, string>;
   expires_at?: string;
   cancellation_details?: { party?: string; reason?: string };
+}
+
+interface YooKassaRefund {
+  id: string;
+  payment_id: string;
+  status: "pending" | "succeeded" | "canceled";
+  amount: { value: string; currency: string };
 }
 
 /** Tries to create a payment, a few hundred milliseconds apart, before the customer is told to try later. */
@@ -89,8 +96,13 @@ export class YooKassaProvider implements PaymentProvider {
     amount,
     currency,
     idempotenceKey,
-  }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<void> {
-    await this.call("POST", "/refunds", { payment_id: providerPaymentId, amount: { value: majorUnits(amount), currency } }, idempotenceKey);
+  }: Parameters<NonNullable<PaymentProvider["refund"]>>[0]): Promise<ProviderRefund> {
+    const body = { payment_id: providerPaymentId, amount: { value: majorUnits(amount), currency } };
+    return toProviderRefund(await this.call<YooKassaRefund>("POST", "/refunds", body, idempotenceKey));
+  }
+
+  async fetchRefund(refundId: string): Promise<ProviderRefund> {
+    return toProviderRefund(await this.call<YooKassaRefund>("GET", `/refunds/${encodeURIComponent(refundId)}`));
   }
 
   async fetch(providerPaymentId: string): Promise<ProviderPayment> {
@@ -123,8 +135,23 @@ function majorUnits(minor: number): string {
   return `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
 }
 
+/** "4990.00" as kopecks. */
+function minorUnits(value: string): number {
+  const [rubles, kopecks = "0"] = value.split(".");
+  return Number(rubles) * 100 + Number(kopecks.padEnd(2, "0").slice(0, 2));
+}
+
+function toProviderRefund(refund: YooKassaRefund): ProviderRefund {
+  return {
+    refundId: refund.id,
+    providerPaymentId: refund.payment_id,
+    status: refund.status,
+    amount: minorUnits(refund.amount.value),
+    currency: refund.amount.currency,
+  };
+}
+
 function toProviderPayment(payment: YooKassaPayment): ProviderPayment {
-  const [rubles, kopecks = "0"] = payment.amount.value.split(".");
   const reason = payment.cancellation_details?.reason;
   return {
     providerPaymentId: payment.id,
@@ -137,7 +164,7 @@ function toProviderPayment(payment: YooKassaPayment): ProviderPayment {
             ? "expired"
             : "canceled"
           : "pending",
-    amount: Number(rubles) * 100 + Number(kopecks.padEnd(2, "0").slice(0, 2)),
+    amount: minorUnits(payment.amount.value),
     currency: payment.amount.currency,
     url: payment.confirmation?.confirmation_url ?? null,
     expiresAt: payment.expires_at ? new Date(payment.expires_at) : undefined,

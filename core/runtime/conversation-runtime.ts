@@ -18,7 +18,7 @@ import type {
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { keepTrying, markSentPatience } from "./keep-trying.ts";
 import { MessageRejectedError } from "./message-rejected-error.ts";
-import type { PaymentProviders } from "./payment-provider.ts";
+import type { PaymentProviders, ProviderRefund } from "./payment-provider.ts";
 import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
 import { safeEvent, safeProfile } from "./safe-inbound.ts";
@@ -185,6 +185,11 @@ export class ConversationRuntime {
     if (!applied) return false;
     await this.afterCommit(applied);
     return true;
+  }
+
+  /** Records a refund its provider confirmed (see ConversationStore.recordRefund). */
+  async recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean> {
+    return this.deps.store.recordRefund(refund);
   }
 
   /** Whether an order may still be paid for this amount (asked by a provider before it charges). */

@@ -5,6 +5,7 @@ import type { ConversationState } from "../model/conversation-state.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
 import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
+import type { ProviderRefund } from "./payment-provider.ts";
 import type { SendLane } from "./send-pacer.ts";
 
 /** Who wrote, as the channel knows them. */
@@ -155,6 +156,13 @@ export interface ConversationStore {
    * provider that asks before it charges — Telegram's pre_checkout_query — is answered by it).
    */
   orderPayable(orderId: string, amount: number, currency: string): Promise<"payable" | "settled" | "changed" | "unknown">;
+
+  /**
+   * Records a refund a provider confirmed (one made in its dashboard, or by the refund command)
+   * on the order of its payment, once per refund id. False when it was recorded before or the
+   * payment is no order of ours.
+   */
+  recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean>;
 
   /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after

@@ -49,7 +49,20 @@ export interface PaymentProvider {
     currency: string;
     idempotenceKey: string;
     customerId?: string;
-  }): Promise<void>;
+  }): Promise<ProviderRefund>;
+  /** A refund as the provider reports it now (its notification is only a hint); for providers that notify of refunds. */
+  fetchRefund?(refundId: string): Promise<ProviderRefund>;
+}
+
+/** A refund as the provider reports it. */
+export interface ProviderRefund {
+  /** The provider's id of the refund: it is recorded once, whoever reports it (the refund command, a notification). */
+  refundId: string;
+  providerPaymentId: string;
+  status: "pending" | "succeeded" | "canceled";
+  /** Minor units. */
+  amount: number;
+  currency: string;
 }
 
 /** The providers this installation has, and which one a pay step gets on a channel. */

@@ -15,7 +15,7 @@ import type {
   RejectedInboundUpdate,
   TurnContext,
 } from "../runtime/conversation-store.ts";
-import type { PaymentProviders } from "../runtime/payment-provider.ts";
+import type { PaymentProviders, ProviderRefund } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
@@ -25,6 +25,7 @@ import { Prisma, type PrismaClient } from "./generated/client.ts";
 import { lockInboundContact, lockReturningContact } from "./lock-inbound-contact.ts";
 import { isPlainTurn, persistTurn, writeTurn } from "./persist-turn.ts";
 import { inPgTransaction, notPlain } from "./pg-transaction.ts";
+import { recordRefund } from "./record-refund.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { settleOrder } from "./settle-order.ts";
 import { pgRunner, prismaRunner } from "./sql-runner.ts";
@@ -191,6 +192,23 @@ export class PrismaConversationStore implements ConversationStore {
     if (!order) return "unknown" as const;
     if (order.status !== "pending") return "settled" as const;
     return order.amount === amount && order.currency === currency ? ("payable" as const) : ("changed" as const);
+  }
+
+  async recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean> {
+    const order = await this.prisma.order.findFirst({
+      where: { provider: refund.provider, providerPaymentId: refund.providerPaymentId },
+      select: { id: true, currency: true },
+    });
+    if (!order) return false;
+    if (order.currency !== refund.currency) {
+      throw new Error(`refund ${refund.refundId} is in ${refund.currency}, order ${order.id} was paid in ${order.currency}`);
+    }
+    const { recorded } = await recordRefund(
+      this.prisma,
+      { orderId: order.id, refundId: refund.refundId, amount: refund.amount },
+      this.clock(),
+    );
+    return recorded;
   }
 
   async pendingFollowUps(

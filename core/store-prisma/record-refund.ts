@@ -19,17 +19,29 @@ export async function checkRefund(prisma: PrismaClient, orderId: string, amount:
 }
 
 /**
- * Records a refund the provider made, in one transaction under the contact's lock: the order's
+ * Records a refund the provider made, once per refund id (the refund command and the provider's
+ * notification both report it), in one transaction under the contact's lock: the order's
  * refunded amount and status, the contact's purchase facts (money spent less; a fully refunded
- * order no longer counts), and the event `order_refunded`.
+ * order no longer counts), and the event `order_refunded`. Returns the order and whether this
+ * call recorded the refund (false: it was recorded before).
  */
-export async function recordRefund(prisma: PrismaClient, orderId: string, amount: number, now: Date): Promise<Order> {
+export async function recordRefund(
+  prisma: PrismaClient,
+  refund: { orderId: string; refundId: string; amount: number },
+  now: Date,
+): Promise<{ order: Order; recorded: boolean }> {
+  const { orderId, refundId } = refund;
   return prisma.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM "Contact" WHERE id = (SELECT "contactId" FROM "Order" WHERE id = ${orderId}) FOR UPDATE`;
     const order = await tx.order.findUniqueOrThrow({ where: { id: orderId } });
-    if (!locked || order.amount - order.refundedAmount < amount)
-      throw new Error(`order ${orderId} cannot take a refund of ${amount} any more`);
+    const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`
+      INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${`${order.provider}:refund:${refundId}`}, 'payment', ${now})
+      ON CONFLICT DO NOTHING RETURNING key`;
+    if (!fresh) return { order, recorded: false };
+    if (!locked || order.amount - order.refundedAmount < refund.amount)
+      throw new Error(`order ${orderId} cannot take a refund of ${refund.amount} any more`);
+    const amount = refund.amount;
     const refunded = order.refundedAmount + amount;
     const whole = refunded === order.amount;
     const updated = await tx.order.update({
@@ -41,14 +53,13 @@ export async function recordRefund(prisma: PrismaClient, orderId: string, amount
         "totalSpent" = jsonb_set("totalSpent", ARRAY[${order.currency}], to_jsonb(GREATEST(coalesce(("totalSpent" ->> ${order.currency})::bigint, 0) - ${amount}, 0)))
       WHERE id = ${order.contactId}::uuid`;
     const facts = { orderId, stepId: order.stepId, amount: order.amount, currency: order.currency, provider: order.provider };
-    const conversationId = order.conversationId;
     await writeEvent(
       tx,
       order.contactId,
-      { type: "order_refunded", flowId: order.flowId, data: { ...facts, refunded: amount, total_refunded: refunded } },
+      { type: "order_refunded", flowId: order.flowId, data: { ...facts, refund_id: refundId, refunded: amount, total_refunded: refunded } },
       now,
-      conversationId,
+      order.conversationId,
     );
-    return updated;
+    return { order: updated, recorded: true };
   });
 }

@@ -169,22 +169,25 @@ export class FakeYooKassaApi extends LocalHttpServer {
    * or for refund.succeeded the refund (by refund id, or the latest refund of a payment id).
    * Refuses events the object's state does not justify; use `notifyForged` for lies. Returns the HTTP status.
    */
-  async notify(webhookUrl: string, event: YooKassaEvent, id: string): Promise<number> {
+  async notify(webhookUrl: string, event: YooKassaEvent, id: string, headers: Record<string, string> = {}): Promise<number> {
     if (event === "refund.succeeded") {
       const refund = this.storedRefunds.get(id) ?? this.refunds.findLast((r) => r.payment_id === id);
       if (!refund) throw new Error(`No refund ${id} and no refund of payment ${id}`);
-      return this.notifyForged(webhookUrl, { type: "notification", event, object: refund });
+      return this.notifyForged(webhookUrl, { type: "notification", event, object: refund }, headers);
     }
     const payment = this.mustFind(id).object;
     if (`payment.${payment.status}` !== event) throw new Error(`Payment ${id} is ${payment.status}, YooKassa would not send ${event}`);
-    return this.notifyForged(webhookUrl, { type: "notification", event, object: payment });
+    return this.notifyForged(webhookUrl, { type: "notification", event, object: payment }, headers);
   }
 
-  /** Posts any body to the webhook (forged or malformed notifications); returns the HTTP status. */
-  async notifyForged(webhookUrl: string, body: unknown): Promise<number> {
+  /**
+   * Posts any body to the webhook (forged or malformed notifications); `headers` stand for what a
+   * reverse proxy adds (X-Forwarded-For). Returns the HTTP status.
+   */
+  async notifyForged(webhookUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<number> {
     const response = await fetch(webhookUrl, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
     await response.arrayBuffer();
@@ -229,6 +232,13 @@ export class FakeYooKassaApi extends LocalHttpServer {
     this.authenticate(req.headers.authorization);
     const method = req.method ?? "GET";
     const paymentPath = /^\/v3\/payments\/([^/]+)(\/cancel)?$/.exec(path);
+    const refundPath = /^\/v3\/refunds\/([^/]+)$/.exec(path);
+    if (refundPath) {
+      if (method !== "GET") throw new YooKassaError(405, "invalid_request", `Method ${method} is not allowed for ${path}`);
+      const refund = this.storedRefunds.get(refundPath[1] ?? "");
+      if (!refund) throw new YooKassaError(404, "not_found", `Refund ${refundPath[1]} not found`);
+      return refund;
+    }
     const route =
       path === "/v3/payments"
         ? "create"
@@ -357,6 +367,13 @@ export class FakeYooKassaApi extends LocalHttpServer {
     };
     this.storedRefunds.set(refund.id, refund);
     return refund.id;
+  }
+
+  /** A refund made by hand in the shop's dashboard (not through the API): the app hears of it by notification only. */
+  refundInDashboard(paymentId: string, value: string): YooKassaRefund {
+    const payment = this.mustFind(paymentId).object;
+    const id = this.createRefund({ payment_id: paymentId, amount: { value, currency: payment.amount.currency } });
+    return structuredClone(this.storedRefunds.get(id) as YooKassaRefund);
   }
 
   private cancelByMerchant(paymentId: string): string {
