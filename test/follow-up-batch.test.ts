@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadFlowDirectory } from "../app/flow-directory.ts";
 import { Engine } from "../core/engine/engine.ts";
@@ -11,6 +11,7 @@ import { PrismaClient } from "../core/store-prisma/generated/client.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
 import { freshDatabase } from "./support/fresh-database.ts";
+import { statementCountingPool } from "./support/statement-counting-pool.ts";
 
 /** A flow whose first step waits for a button press and follows up with `says`, an hour later each. */
 const reminderFlow = (id: string, says: string[]) => `id: ${id}
@@ -32,7 +33,7 @@ ${says.map((say) => `      - { after: 1h, say: "${say}" }`).join("\n")}
  * one at a time gives.
  */
 describe("follow-ups due together (real PostgreSQL)", () => {
-  const statements: string[] = [];
+  let statements: string[] = [];
   const sent: Array<{ to: string; text: string }> = [];
   let now = new Date("2026-03-02T10:00:00Z");
   const clock = () => now;
@@ -46,15 +47,9 @@ describe("follow-ups due together (real PostgreSQL)", () => {
     const flowsDir = await mkdtemp(join(tmpdir(), "batch-flows-"));
     await writeFile(join(flowsDir, "once.yaml"), reminderFlow("once", ["Reminder for {{ contact.first_name }}"]));
     await writeFile(join(flowsDir, "twice.yaml"), reminderFlow("twice", ["First", "Second"]));
-    pool = new pg.Pool({ connectionString: databaseUrl, pipeline: true });
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        statements.push((typeof first === "string" ? first : first.text).trim());
-        return query(...args);
-      };
-    });
+    const counting = statementCountingPool(databaseUrl);
+    pool = counting.pool;
+    statements = counting.statements;
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     runtime = new ConversationRuntime({
       engine: new Engine(await loadFlowDirectory(flowsDir)),

@@ -57,15 +57,20 @@ describe("payments in Telegram (invoices and Stars)", () => {
     return markup?.inline_keyboard?.flat().find((b) => b.text === "Оплатить")?.url;
   };
 
+  /** A Telegram customer of the course sale walked to the pay step: tariff, consent, email. */
+  const toPayStep = async (chatId: number, tariff: string, email: string) => {
+    api.pushText(chatId, "/start course");
+    await api.waitForSent(chatId, 1);
+    api.pressButton(chatId, tariff);
+    await api.waitForSent(chatId, 2);
+    api.pressButton(chatId, "Согласен");
+    await api.waitForSent(chatId, 3);
+    api.pushText(chatId, email);
+    await api.waitForSent(chatId, 4);
+  };
+
   it("sells the course with an invoice: answered pre-checkout, one thank-you for a payment reported twice", async () => {
-    api.pushText(100, "/start course");
-    await api.waitForSent(100, 1);
-    api.pressButton(100, "Базовый — 4 990 ₽");
-    await api.waitForSent(100, 2);
-    api.pressButton(100, "Согласен");
-    await api.waitForSent(100, 3);
-    api.pushText(100, "anna@example.com");
-    await api.waitForSent(100, 4);
+    await toPayStep(100, "Базовый — 4 990 ₽", "anna@example.com");
     const [order] = await orderOf(100);
     expect(order).toMatchObject({ provider: "telegram", amount: 499000, currency: "RUB", status: "pending" });
     const invoice = api.invoices.find((i) => i.payload === order?.id);
@@ -96,14 +101,7 @@ describe("payments in Telegram (invoices and Stars)", () => {
   });
 
   it("refuses a pre-checkout query for another amount, an order it does not know, or one already paid, with a clear message", async () => {
-    api.pushText(101, "/start course");
-    await api.waitForSent(101, 1);
-    api.pressButton(101, "С куратором — 9 990 ₽");
-    await api.waitForSent(101, 2);
-    api.pressButton(101, "Согласен");
-    await api.waitForSent(101, 3);
-    api.pushText(101, "boris@example.com");
-    await api.waitForSent(101, 4);
+    await toPayStep(101, "С куратором — 9 990 ₽", "boris@example.com");
     const [order] = await orderOf(101);
     const changed = api.pushPreCheckoutQuery(101, { payload: order?.id as string, currency: "RUB", totalAmount: 100 });
     const unknown = api.pushPreCheckoutQuery(101, { payload: "no-such-order", currency: "RUB", totalAmount: 999000 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadFlowDirectory } from "../app/flow-directory.ts";
 import { Engine } from "../core/engine/engine.ts";
@@ -10,6 +10,7 @@ import { PrismaClient } from "../core/store-prisma/generated/client.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
 import { freshDatabase } from "./support/fresh-database.ts";
+import { type StatementCountingPool, statementCountingPool } from "./support/statement-counting-pool.ts";
 import { fixtureFlowsDir } from "./support/test-app.ts";
 
 /**
@@ -17,10 +18,7 @@ import { fixtureFlowsDir } from "./support/test-app.ts";
  * every statement sent is a round trip; a commit is a COMMIT or a write outside a transaction.
  */
 describe("the cost of a returning customer's turn (real PostgreSQL)", () => {
-  const statements: string[] = [];
-  /** Round trips: a statement sent while none is waiting for its answer starts one (pipelined statements share it). */
-  let roundTrips = 0;
-  let inFlight = 0;
+  let counting: StatementCountingPool;
   let pool: pg.Pool;
   let prisma: PrismaClient;
   let runtime: ConversationRuntime;
@@ -29,20 +27,8 @@ describe("the cost of a returning customer's turn (real PostgreSQL)", () => {
   beforeAll(async () => {
     const databaseUrl = await freshDatabase(inject("databaseUrl"));
     await (await openDatabase({ databaseUrl, dataDir: "" })).close(); // migrates
-    pool = new pg.Pool({ connectionString: databaseUrl, pipeline: true });
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        statements.push((typeof first === "string" ? first : first.text).trim());
-        if (inFlight++ === 0) roundTrips++;
-        const answered = () => void inFlight--;
-        const result = query(...args);
-        if (result instanceof Promise) result.then(answered, answered);
-        else answered(); // a query with a callback (none on the hot path) is not counted apart
-        return result;
-      };
-    });
+    counting = statementCountingPool(databaseUrl);
+    pool = counting.pool;
     prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     runtime = new ConversationRuntime({
       engine: new Engine(await loadFlowDirectory(fixtureFlowsDir)),
@@ -77,14 +63,14 @@ describe("the cost of a returning customer's turn (real PostgreSQL)", () => {
     await runtime.receive(`${session}-1`, from, {}, { type: "start", flowId: "counter" });
     await runtime.receive(`${session}-2`, from, {}, { type: "text", text: "first" });
     const repliesBefore = sent.length;
-    statements.length = 0;
-    roundTrips = 0;
+    counting.reset();
     await runtime.receive(`${session}-3`, from, {}, { type: "text", text: "again" });
     await runtime.idle();
     expect(sent.slice(repliesBefore).map((m) => m.text)).toEqual(["Send anything"]);
+    const { statements } = counting;
     expect(statements.length, statements.join("\n---\n")).toBeLessThanOrEqual(6);
     // BEGIN goes out with the lock and the read of the conversations, COMMIT with the write.
-    expect(roundTrips, statements.join("\n---\n")).toBeLessThanOrEqual(3);
+    expect(counting.roundTrips(), statements.join("\n---\n")).toBeLessThanOrEqual(3);
     expect(commitsIn(statements), statements.join("\n---\n")).toBeLessThanOrEqual(2);
   });
 });

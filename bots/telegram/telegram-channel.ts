@@ -121,8 +121,8 @@ export class TelegramChannel implements ChannelSender {
     // The money is there: the order is settled like any provider's news, once.
     this.bot.on("message:successful_payment", async (ctx) => {
       const paid = ctx.message.successful_payment;
-      const handle = async () => {
-        await runtime.settlePayment({
+      const handle = () =>
+        runtime.settlePayment({
           key: `telegram:${paid.telegram_payment_charge_id}:paid`,
           orderId: paid.invoice_payload,
           providerPaymentId: paid.telegram_payment_charge_id,
@@ -130,16 +130,7 @@ export class TelegramChannel implements ChannelSender {
           amount: paid.total_amount,
           currency: paid.currency,
         });
-      };
-      if (this.options.webhookUrl) await handle();
-      else
-        await keepTrying(
-          handle,
-          pollingPatience,
-          this.options.logger,
-          { updateId: ctx.update.update_id },
-          "payment not recorded yet; trying again",
-        );
+      await this.handleUpdate(ctx, handle, "payment not recorded yet; trying again");
     });
     this.bot.on("message:contact", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.contact.phone_number }));
     this.bot.on("message:text", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.text }));
@@ -254,17 +245,16 @@ export class TelegramChannel implements ChannelSender {
         { first_name: from?.first_name, last_name: from?.last_name, username: from?.username },
         event,
       );
-    // A webhook update that fails is answered 500 and delivered again by Telegram; one taken by
-    // long polling would be lost (the runner moves on), so it is tried again here.
+    await this.handleUpdate(ctx, handle, "update not handled yet; trying again");
+  }
+
+  /**
+   * A webhook update that fails is answered 500 and delivered again by Telegram; one taken by
+   * long polling would be lost (the runner moves on), so it is tried again here.
+   */
+  private async handleUpdate(ctx: Context, handle: () => Promise<unknown>, retrying: string): Promise<void> {
     if (this.options.webhookUrl) await handle();
-    else
-      await keepTrying(
-        handle,
-        pollingPatience,
-        this.options.logger,
-        { updateId: ctx.update.update_id },
-        "update not handled yet; trying again",
-      );
+    else await keepTrying(handle, pollingPatience, this.options.logger, { updateId: ctx.update.update_id }, retrying);
   }
 }
 
