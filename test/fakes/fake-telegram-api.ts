@@ -15,15 +15,52 @@ export interface RecordedCall {
 
 type Update = Record<string, unknown> & { update_id: number };
 
-/** Answered with Telegram's error shape when a request breaks a documented limit. */
+/**
+ * Answered with Telegram's error shape when a request breaks a documented limit. A 429 may carry
+ * its own `retryAfter`: a sliding window knows how long this very caller must wait, which the
+ * one value set by `rateLimitNext` cannot say.
+ */
 class BotApiError extends Error {
   constructor(
     readonly code: number,
     description: string,
+    readonly retryAfter?: number,
   ) {
     super(description);
   }
 }
+
+/** The bot itself, as getMe answers it and as it appears in members and in the messages it sends. */
+const BOT = { id: 123, is_bot: true, first_name: "Orkestr Test", username: "orkestr_test_bot" };
+
+/**
+ * The six colours createForumTopic accepts (https://core.telegram.org/bots/api#createforumtopic);
+ * the first is the one a topic gets when none is asked for.
+ */
+const TOPIC_ICON_COLORS = [0x6fb9f0, 0xffd67e, 0xcb86db, 0x8eee98, 0xff93b2, 0xfb6f5f];
+
+/**
+ * Message fields copyMessage carries over. A message with none of them is a service message
+ * (topic created, payment received, ...), which Telegram refuses to copy.
+ */
+const COPIED_FIELDS = [
+  "text",
+  "entities",
+  "photo",
+  "document",
+  "voice",
+  "sticker",
+  "video",
+  "audio",
+  "animation",
+  "video_note",
+  "location",
+  "contact",
+  "venue",
+  "dice",
+  "caption",
+  "caption_entities",
+];
 
 /**
  * A local Telegram Bot API server for tests (https://core.telegram.org/bots/api), reached by
@@ -31,6 +68,9 @@ class BotApiError extends Error {
  * project must respect: text 1–4096 characters, callback_data 1–64 bytes, known methods only.
  * Payments follow the same idea: invoices, pre-checkout answers and Stars refunds are checked
  * against the Bot API's rules and against the queries and payments the fake itself issued.
+ * A support desk in a forum supergroup too: topics are created, renamed, closed and reopened
+ * only with the rights Telegram asks for, posts go only into open topics of that chat, and
+ * copyMessage copies only messages the fake knows (pushed to the bot, or sent by it).
  */
 export class FakeTelegramApi extends LocalHttpServer {
   readonly calls: RecordedCall[] = [];
@@ -58,6 +98,24 @@ export class FakeTelegramApi extends LocalHttpServer {
   private readonly preCheckoutQueries = new Map<string, { issuedAt: number; answered: boolean }>();
   /** Successful payments the fake reported, by telegram_payment_charge_id. */
   private readonly payments = new Map<string, { userId: number; currency: string; refunded: boolean }>();
+  /** Supergroups registered by `addSupergroup`, by chat id. */
+  private readonly supergroups = new Map<number, Supergroup>();
+  /**
+   * Every message the fake knows, pushed to the bot or sent by it, by `chat/message_id`:
+   * copyMessage copies only these, as Telegram copies only messages that exist.
+   */
+  private readonly messages = new Map<string, Record<string, unknown>>();
+  /** Users met in pushed updates, so that getChatMember can name them. */
+  private readonly users = new Map<number, TelegramUser>();
+  /** Private chats met in pushed updates, which getChat may describe. */
+  private readonly privateChats = new Map<number, { first_name?: string; last_name?: string; username?: string }>();
+  /** Photos the fake issued (pushed by a user or uploaded by the bot): each size's file_id leads to all sizes. */
+  private readonly photos = new Map<string, PhotoSize[]>();
+  private nextFileNumber = 1;
+  /** The bot's successful posts in each topic, by `chat/thread`. */
+  private readonly postsInTopics = new Map<string, TopicPost[]>();
+  /** Messages the bot may post to one supergroup within a window (unset: no cap). */
+  private groupCap: { perWindow: number; windowMs: number } | undefined;
 
   /**
    * Calls `listener` with every call (except getUpdates) the moment its body is read, before
@@ -70,6 +128,7 @@ export class FakeTelegramApi extends LocalHttpServer {
 
   /** Queues an update for getUpdates; returns its update_id. */
   push(update: Record<string, unknown>): number {
+    this.remember(update);
     const update_id = this.nextUpdateId++;
     this.updates.push({ update_id, ...update });
     this.wakePollers();
@@ -142,12 +201,123 @@ export class FakeTelegramApi extends LocalHttpServer {
     return this.push(this.textMessage(userId, text, firstName));
   }
 
-  /** The body of an update with a private text message (without update_id). */
+  /**
+   * The body of an update with a private text message (without update_id). The message counts
+   * as existing from now on, so that a webhook test can post the body and the bot copy it.
+   */
   textMessage(userId: number, text: string, firstName = "Анна"): Record<string, unknown> {
-    const from = { id: userId, is_bot: false, first_name: firstName };
-    return {
-      message: { message_id: this.nextMessageId++, date: now(), chat: { id: userId, type: "private", first_name: firstName }, from, text },
+    const update = { message: { ...this.privateMessageBase(userId, firstName), text } };
+    this.remember(update);
+    return update;
+  }
+
+  /** A private photo from user `userId`, in the three sizes Telegram makes of a camera shot. */
+  pushPhoto(userId: number, caption?: string): number {
+    return this.push({
+      message: { ...this.privateMessageBase(userId), photo: this.issuePhoto(1280, 960), ...(caption ? { caption } : {}) },
+    });
+  }
+
+  /**
+   * A private document from user `userId`. Its file_id works in sendDocument, as a user's file
+   * does in Telegram: the bot may hand it on without downloading it.
+   */
+  pushDocument(userId: number, fileName: string, caption?: string): number {
+    return this.push({
+      message: { ...this.privateMessageBase(userId), document: this.issueDocument(fileName), ...(caption ? { caption } : {}) },
+    });
+  }
+
+  /** A private voice message from user `userId`: Opus in Ogg, as Telegram's apps record it. */
+  pushVoice(userId: number, duration = 4): number {
+    const voice = { ...this.issueFile("voice"), duration, mime_type: "audio/ogg", file_size: duration * 4000 };
+    return this.push({ message: { ...this.privateMessageBase(userId), voice } });
+  }
+
+  /** A private sticker from user `userId`: a static 512×512 one, the most common kind. */
+  pushSticker(userId: number, emoji: string): number {
+    const sticker = {
+      ...this.issueFile("sticker"),
+      type: "regular",
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji,
+      file_size: 24_576,
     };
+    return this.push({ message: { ...this.privateMessageBase(userId), sticker } });
+  }
+
+  /**
+   * A staff member writes in a topic of a registered supergroup. As in Telegram, a message in a
+   * topic that answers nothing in particular replies to the topic's creation service message.
+   * A closed topic is not refused: support staff are administrators, whom Telegram lets write there.
+   */
+  pushTopicMessage(chatId: number, threadId: number, staff: Staff, text: string): number {
+    return this.push({ message: { ...this.topicMessageBase(chatId, threadId, staff), text } });
+  }
+
+  /** A staff member posts a photo in a topic (see `pushTopicMessage`). */
+  pushTopicPhoto(chatId: number, threadId: number, staff: Staff, caption?: string): number {
+    const base = this.topicMessageBase(chatId, threadId, staff);
+    return this.push({ message: { ...base, photo: this.issuePhoto(1280, 960), ...(caption ? { caption } : {}) } });
+  }
+
+  /** A staff member posts a document in a topic (see `pushTopicMessage`). */
+  pushTopicDocument(chatId: number, threadId: number, staff: Staff, fileName: string, caption?: string): number {
+    const base = this.topicMessageBase(chatId, threadId, staff);
+    return this.push({ message: { ...base, document: this.issueDocument(fileName), ...(caption ? { caption } : {}) } });
+  }
+
+  /**
+   * Registers a supergroup the bot is in; ids of supergroups are negative (-100…). A forum by
+   * default with the bot an administrator that may manage topics, as a support desk needs.
+   * Registering a chat again changes its settings (what is left out takes the defaults) and
+   * keeps its topics, so that a test can take the bot's rights away mid-conversation.
+   */
+  addSupergroup(chatId: number, options: SupergroupOptions = {}): void {
+    // Telegram gives supergroups -100 followed by the channel id; a positive id is a user.
+    if (!Number.isSafeInteger(chatId) || chatId > -1_000_000_000_000) {
+      throw new Error(`${chatId} is not a supergroup id (those look like -1001234567890)`);
+    }
+    const known = this.supergroups.get(chatId);
+    this.supergroups.set(chatId, {
+      id: chatId,
+      title: options.title ?? "Поддержка",
+      isForum: options.isForum ?? true,
+      botStatus: options.botStatus ?? "administrator",
+      canManageTopics: options.canManageTopics ?? true,
+      topics: known?.topics ?? new Map(),
+      postedAt: known?.postedAt ?? [],
+    });
+  }
+
+  /**
+   * From now on the bot may post at most `perWindow` messages (send*, copyMessage) to one
+   * supergroup within any `windowMs`; beyond that a post answers 429 with retry_after the whole
+   * seconds until a slot frees. Telegram's FAQ (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)
+   * allows 20 messages a minute in a group. Each supergroup has its own window; private chats
+   * are not counted.
+   */
+  capGroupPosts(perWindow = 20, windowMs = 60_000): void {
+    this.groupCap = { perWindow, windowMs };
+    for (const group of this.supergroups.values()) group.postedAt.length = 0;
+  }
+
+  /** The topics of a registered supergroup, in the order they were created. */
+  topics(chatId: number): Array<{ threadId: number; name: string; closed: boolean; iconColor: number }> {
+    return [...this.registeredSupergroup(chatId).topics.values()].map((topic) => ({
+      threadId: topic.threadId,
+      name: topic.name,
+      closed: topic.closed,
+      iconColor: topic.iconColor,
+    }));
+  }
+
+  /** What the bot posted in this topic, in order, successful calls only. */
+  topicPosts(chatId: number, threadId: number): TopicPost[] {
+    return [...(this.postsInTopics.get(`${chatId}/${threadId}`) ?? [])];
   }
 
   /** A press on an inline button of a message the bot sent. */
@@ -290,7 +460,7 @@ export class FakeTelegramApi extends LocalHttpServer {
     } catch (error) {
       const e = error as BotApiError;
       call.status = e.code ?? 500;
-      const parameters = e.code === 429 ? { parameters: { retry_after: this.retryAfter } } : {};
+      const parameters = e.code === 429 ? { parameters: { retry_after: e.retryAfter ?? this.retryAfter } } : {};
       reply(call.status, { ok: false, error_code: call.status, description: e.message, ...parameters });
     }
   }
@@ -298,7 +468,7 @@ export class FakeTelegramApi extends LocalHttpServer {
   private async answer(method: string, params: Record<string, unknown>): Promise<unknown> {
     switch (method) {
       case "getMe":
-        return { id: 123, is_bot: true, first_name: "Orkestr Test", username: "orkestr_test_bot" };
+        return { ...BOT };
       case "deleteWebhook":
       case "setWebhook":
       case "answerCallbackQuery":
@@ -309,6 +479,22 @@ export class FakeTelegramApi extends LocalHttpServer {
         return this.sendMessage(params);
       case "sendDocument":
         return this.sendDocument(params);
+      case "sendPhoto":
+        return this.sendPhoto(params);
+      case "copyMessage":
+        return this.copyMessage(params);
+      case "getChat":
+        return this.getChat(params);
+      case "getChatMember":
+        return this.getChatMember(params);
+      case "createForumTopic":
+        return this.createForumTopic(params);
+      case "editForumTopic":
+        return this.editForumTopic(params);
+      case "closeForumTopic":
+        return this.setTopicClosed(params, true);
+      case "reopenForumTopic":
+        return this.setTopicClosed(params, false);
       case "createInvoiceLink":
         return this.createInvoiceLink(params);
       case "answerPreCheckoutQuery":
@@ -331,13 +517,23 @@ export class FakeTelegramApi extends LocalHttpServer {
     return this.updates.filter((u) => u.update_id >= offset);
   }
 
+  /** A text message; to a registered supergroup see `checkGroupPost`, anything else is a private chat. */
   private sendMessage(params: Record<string, unknown>): unknown {
     this.checkRecipient(params);
+    const group = this.supergroup(params.chat_id);
+    const topic = group && this.checkGroupPost(group, params);
     const text = String(params.text ?? "");
     if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
     if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
     const markup = checkMarkup(params);
-    return { message_id: this.nextMessageId++, date: now(), chat: { id: params.chat_id, type: "private" }, text, reply_markup: markup };
+    if (group) return this.postInGroup(group, topic, "sendMessage", params, { text, reply_markup: markup });
+    return this.sentPrivately(params, {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: params.chat_id, type: "private" },
+      text,
+      reply_markup: markup,
+    });
   }
 
   /**
@@ -346,6 +542,8 @@ export class FakeTelegramApi extends LocalHttpServer {
    */
   private sendDocument(params: Record<string, unknown>): unknown {
     this.checkRecipient(params);
+    const group = this.supergroup(params.chat_id);
+    const topic = group && this.checkGroupPost(group, params);
     const document = params.document;
     let file: UploadedDocument | undefined;
     if (document instanceof Object && "sha256" in document) {
@@ -356,18 +554,292 @@ export class FakeTelegramApi extends LocalHttpServer {
       file = this.uploads.get(String(document));
       if (!file) throw new BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified");
     }
-    const caption = String(params.caption ?? "");
-    const visible = params.parse_mode === "HTML" ? caption.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot);/g, "x") : caption;
-    if (visible.length > 1024) throw new BotApiError(400, "Bad Request: message caption is too long");
+    const caption = checkCaption(params);
     const markup = checkMarkup(params);
-    return {
-      message_id: this.nextMessageId++,
-      date: now(),
-      chat: { id: Number(params.chat_id), type: "private" },
+    const content = {
       document: { file_id: file.file_id, file_unique_id: file.sha256.slice(0, 16), file_name: file.file_name, file_size: file.size },
       ...(caption ? { caption } : {}),
       reply_markup: markup,
     };
+    if (group) return this.postInGroup(group, topic, "sendDocument", params, content);
+    return this.sentPrivately(params, {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: Number(params.chat_id), type: "private" },
+      ...content,
+    });
+  }
+
+  /**
+   * A photo is uploaded (multipart; the fake issues its sizes) or sent by a file_id the fake
+   * issued, as sendDocument. The fake does not decode images, so an upload gets nominal sizes.
+   */
+  private sendPhoto(params: Record<string, unknown>): unknown {
+    this.checkRecipient(params);
+    const group = this.supergroup(params.chat_id);
+    const topic = group && this.checkGroupPost(group, params);
+    const photo = params.photo;
+    let sizes: PhotoSize[] | undefined;
+    if (photo instanceof Object && "sha256" in photo) {
+      sizes = this.issuePhoto(800, 600);
+      // The recorded call shows the file_id the upload got, as for documents.
+      Object.assign(photo, { file_id: sizes.at(-1)?.file_id });
+    } else {
+      sizes = this.photos.get(String(photo));
+      if (!sizes) throw new BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified");
+    }
+    const caption = checkCaption(params);
+    const markup = checkMarkup(params);
+    const content = { photo: sizes, ...(caption ? { caption } : {}), reply_markup: markup };
+    if (group) return this.postInGroup(group, topic, "sendPhoto", params, content);
+    return this.sentPrivately(params, {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: Number(params.chat_id), type: "private" },
+      ...content,
+    });
+  }
+
+  /**
+   * Copies a message the fake knows in from_chat_id (pushed to the bot, or sent by it), with a
+   * new caption if one is given, and answers only the new MessageId
+   * (https://core.telegram.org/bots/api#copymessage). Service messages cannot be copied.
+   */
+  private copyMessage(params: Record<string, unknown>): { message_id: number } {
+    this.checkRecipient(params);
+    const group = this.supergroup(params.chat_id);
+    const topic = group && this.checkGroupPost(group, params);
+    const messageId = readInteger(params.message_id);
+    const source = messageId === undefined ? undefined : this.messages.get(`${String(params.from_chat_id)}/${messageId}`);
+    if (!source) throw new BotApiError(400, "Bad Request: message to copy not found");
+    const content: Record<string, unknown> = {};
+    for (const field of COPIED_FIELDS) if (source[field] !== undefined) content[field] = source[field];
+    if (Object.keys(content).length === 0) throw new BotApiError(400, "Bad Request: message can't be copied");
+    // A new caption replaces the old one on media; text and stickers have no caption to replace.
+    if (params.caption !== undefined && !("text" in content) && !("sticker" in content)) {
+      const caption = checkCaption(params);
+      delete content.caption_entities;
+      if (caption) content.caption = caption;
+      else delete content.caption;
+    }
+    content.reply_markup = checkMarkup(params);
+    const copy = group
+      ? this.postInGroup(group, topic, "copyMessage", params, content, source)
+      : this.sentPrivately(params, {
+          message_id: this.nextMessageId++,
+          date: now(),
+          chat: { id: Number(params.chat_id), type: "private" },
+          ...content,
+        });
+    return { message_id: copy.message_id as number };
+  }
+
+  /**
+   * A supergroup answers as one (ChatFullInfo, https://core.telegram.org/bots/api#chatfullinfo),
+   * a private chat the fake met in an update as a private chat; any other id is not found.
+   */
+  private getChat(params: Record<string, unknown>): Record<string, unknown> {
+    const group = this.supergroup(params.chat_id);
+    const id = readInteger(params.chat_id);
+    const person = id === undefined ? undefined : this.privateChats.get(id);
+    if (!group && (id === undefined || !person)) throw new BotApiError(400, "Bad Request: chat not found");
+    const chatId = group?.id ?? (id as number);
+    // Fields the spec requires of every ChatFullInfo: Telegram derives the default accent
+    // colour from the id, allows 11 reactions a message without boosts, and lets gifts be
+    // sent to users but not to supergroups.
+    const required = {
+      accent_color_id: Math.abs(chatId) % 7,
+      max_reaction_count: 11,
+      accepted_gift_types: {
+        unlimited_gifts: !group,
+        limited_gifts: !group,
+        unique_gifts: !group,
+        premium_subscription: !group,
+        gifts_from_channels: !group,
+      },
+    };
+    if (group) return { ...chatOf(group), ...required };
+    return { id: chatId, type: "private", ...person, ...required };
+  }
+
+  /**
+   * The bot answers as its status in a registered supergroup says; everyone else (and the bot
+   * in a private chat) is a plain member. Users the fake never met get a placeholder name.
+   */
+  private getChatMember(params: Record<string, unknown>): Record<string, unknown> {
+    if (params.user_id === undefined) throw new BotApiError(400, 'Bad Request: parameter "user_id" is required');
+    const userId = readInteger(params.user_id);
+    if (userId === undefined) throw new BotApiError(400, "Bad Request: user_id must be an Integer");
+    const group = this.supergroup(params.chat_id);
+    const chatId = readInteger(params.chat_id);
+    if (!group && (chatId === undefined || !this.privateChats.has(chatId))) throw new BotApiError(400, "Bad Request: chat not found");
+    if (userId !== BOT.id || !group) {
+      const user = this.users.get(userId) ?? (userId === BOT.id ? BOT : { id: userId, is_bot: false, first_name: `User ${userId}` });
+      return { status: "member", user: { ...user } };
+    }
+    if (group.botStatus !== "administrator") return { status: group.botStatus, user: { ...BOT } };
+    // What a support bot is given: managing the chat, deleting messages, inviting and, unless
+    // the test says otherwise, managing topics; every right the spec requires is spelled out.
+    return {
+      status: "administrator",
+      user: { ...BOT },
+      can_be_edited: false,
+      is_anonymous: false,
+      can_manage_chat: true,
+      can_delete_messages: true,
+      can_manage_video_chats: false,
+      can_restrict_members: false,
+      can_promote_members: false,
+      can_change_info: false,
+      can_invite_users: true,
+      can_post_stories: false,
+      can_edit_stories: false,
+      can_delete_stories: false,
+      can_manage_topics: group.canManageTopics,
+    };
+  }
+
+  /**
+   * A new topic with a fresh thread id: in Telegram that is the message id of the topic's
+   * creation service message, so it comes from the fake's message id counter. The name counts
+   * as JavaScript string length (UTF-16 units), which equals characters for Cyrillic and Latin.
+   */
+  private createForumTopic(params: Record<string, unknown>): Record<string, unknown> {
+    const group = this.forumWithRights(params, "Bad Request: not enough rights to create a topic");
+    const name = requiredString(params, "name");
+    if (name.length < 1 || name.length > 128) throw new BotApiError(400, "Bad Request: TOPIC_NAME_INVALID");
+    let iconColor = TOPIC_ICON_COLORS[0] as number;
+    if (params.icon_color !== undefined) {
+      const asked = readInteger(params.icon_color);
+      // Telegram's wording for another colour is not documented; the rule is.
+      if (asked === undefined || !TOPIC_ICON_COLORS.includes(asked)) {
+        throw new BotApiError(400, "Bad Request: icon_color must be one of the six colors createForumTopic documents");
+      }
+      iconColor = asked;
+    }
+    const emoji = optionalString(params, "icon_custom_emoji_id");
+    const threadId = this.nextMessageId++;
+    const created = {
+      message_id: threadId,
+      message_thread_id: threadId,
+      from: { ...BOT },
+      date: now(),
+      chat: chatOf(group),
+      forum_topic_created: { name, icon_color: iconColor, ...(emoji ? { icon_custom_emoji_id: emoji } : {}) },
+      is_topic_message: true,
+    };
+    this.messages.set(`${group.id}/${threadId}`, created);
+    group.topics.set(threadId, { threadId, name, iconColor, iconCustomEmojiId: emoji || undefined, closed: false, created });
+    return { message_thread_id: threadId, name, icon_color: iconColor, ...(emoji ? { icon_custom_emoji_id: emoji } : {}) };
+  }
+
+  /**
+   * Renames a topic or changes its icon (https://core.telegram.org/bots/api#editforumtopic): an
+   * empty or missing name keeps the old one, and an edit that changes nothing is refused.
+   */
+  private editForumTopic(params: Record<string, unknown>): true {
+    const group = this.forumWithRights(params, "Bad Request: not enough rights to manage chat topics");
+    const topic = topicOf(group, params);
+    const name = optionalString(params, "name") ?? "";
+    if (name.length > 128) throw new BotApiError(400, "Bad Request: TOPIC_NAME_INVALID");
+    const emoji = optionalString(params, "icon_custom_emoji_id");
+    const newName = name || topic.name;
+    // An empty icon_custom_emoji_id removes the icon; a missing one keeps it.
+    const newEmoji = emoji === undefined ? topic.iconCustomEmojiId : emoji || undefined;
+    if (newName === topic.name && newEmoji === topic.iconCustomEmojiId) throw new BotApiError(400, "Bad Request: TOPIC_NOT_MODIFIED");
+    topic.name = newName;
+    topic.iconCustomEmojiId = newEmoji;
+    return true;
+  }
+
+  /** closeForumTopic and reopenForumTopic: closing a closed or reopening an open topic changes nothing and is refused. */
+  private setTopicClosed(params: Record<string, unknown>, closed: boolean): true {
+    const group = this.forumWithRights(params, "Bad Request: not enough rights to manage chat topics");
+    const topic = topicOf(group, params);
+    if (topic.closed === closed) throw new BotApiError(400, "Bad Request: TOPIC_NOT_MODIFIED");
+    topic.closed = closed;
+    return true;
+  }
+
+  /**
+   * The forum supergroup a topic method names, if the bot may manage its topics. Telegram lets
+   * the creator of a topic edit, close and reopen it without can_manage_topics; the fake asks
+   * for the right every time, because a stricter fake only costs a test while a laxer one would
+   * hide a bot that breaks once an administrator trims its rights.
+   */
+  private forumWithRights(params: Record<string, unknown>, refusal: string): Supergroup {
+    const group = this.supergroup(params.chat_id);
+    if (!group?.isForum) throw new BotApiError(400, "Bad Request: the chat is not a forum");
+    if (group.botStatus === "left") throw new BotApiError(403, "Forbidden: bot is not a member of the supergroup chat");
+    if (group.botStatus !== "administrator" || !group.canManageTopics) throw new BotApiError(400, refusal);
+    return group;
+  }
+
+  /**
+   * The checks of a post to a supergroup, before the message is built: the bot must be in the
+   * chat, message_thread_id must be an open topic of this very chat, and the group cap must
+   * leave a slot. Telegram lets some administrators write into a closed topic; the fake refuses
+   * the bot always, as a support bot should reopen a topic before writing into it.
+   */
+  private checkGroupPost(group: Supergroup, params: Record<string, unknown>): Topic | undefined {
+    if (group.botStatus === "left") throw new BotApiError(403, "Forbidden: bot is not a member of the supergroup chat");
+    let topic: Topic | undefined;
+    if (params.message_thread_id !== undefined) {
+      const threadId = readInteger(params.message_thread_id);
+      topic = threadId === undefined ? undefined : group.topics.get(threadId);
+      if (!topic) throw new BotApiError(400, "Bad Request: message thread not found");
+      if (topic.closed) throw new BotApiError(400, "Bad Request: TOPIC_CLOSED");
+    }
+    if (this.groupCap) {
+      const at = Date.now();
+      const { perWindow, windowMs } = this.groupCap;
+      while (group.postedAt.length > 0 && (group.postedAt[0] as number) <= at - windowMs) group.postedAt.shift();
+      if (group.postedAt.length >= perWindow) {
+        // A slot frees when the oldest of the last `perWindow` posts leaves the window.
+        const freesAt = (group.postedAt[group.postedAt.length - perWindow] as number) + windowMs;
+        const retryAfter = Math.max(1, Math.ceil((freesAt - at) / 1000));
+        throw new BotApiError(429, `Too Many Requests: retry after ${retryAfter}`, retryAfter);
+      }
+    }
+    return topic;
+  }
+
+  /**
+   * The message the bot posted to a supergroup, once every check passed: it takes a slot of
+   * the group cap, can be copied, and shows in `topicPosts` when it went into a topic.
+   */
+  private postInGroup(
+    group: Supergroup,
+    topic: Topic | undefined,
+    method: string,
+    params: Record<string, unknown>,
+    content: Record<string, unknown>,
+    copied?: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const message = {
+      message_id: this.nextMessageId++,
+      ...(topic ? { message_thread_id: topic.threadId } : {}),
+      from: { ...BOT },
+      date: now(),
+      chat: chatOf(group),
+      ...(topic ? { reply_to_message: topic.created, is_topic_message: true } : {}),
+      ...content,
+    };
+    if (this.groupCap) group.postedAt.push(Date.now());
+    this.messages.set(`${group.id}/${message.message_id}`, message);
+    if (topic) {
+      const key = `${group.id}/${topic.threadId}`;
+      const text = (content.text ?? content.caption) as string | undefined;
+      const post: TopicPost = { method, ...(text === undefined ? {} : { text }), params, ...(copied ? { copied } : {}) };
+      this.postsInTopics.set(key, [...(this.postsInTopics.get(key) ?? []), post]);
+    }
+    return message;
+  }
+
+  /** A message the bot sent to a private chat, remembered so that it can be copied. */
+  private sentPrivately(params: Record<string, unknown>, message: Record<string, unknown> & { message_id: number }) {
+    this.messages.set(`${String(params.chat_id)}/${message.message_id}`, message);
+    return message;
   }
 
   /**
@@ -460,6 +932,96 @@ export class FakeTelegramApi extends LocalHttpServer {
   /** Forgets every file_id it issued, as when a file_id stops being valid. */
   expireFileIds(): void {
     this.uploads.clear();
+    this.photos.clear();
+  }
+
+  /** A registered supergroup, for the test controls: a chat never registered is a mistake in the test. */
+  private registeredSupergroup(chatId: number): Supergroup {
+    const group = this.supergroups.get(chatId);
+    if (!group) throw new Error(`Chat ${chatId} is not a registered supergroup: call addSupergroup first`);
+    return group;
+  }
+
+  /** The registered supergroup a chat_id names, if any (a JSON number or a form field's text). */
+  private supergroup(chatId: unknown): Supergroup | undefined {
+    const id = readInteger(chatId);
+    return id === undefined ? undefined : this.supergroups.get(id);
+  }
+
+  /** Notes the messages, users and private chats an update shows, for copyMessage, getChat and getChatMember. */
+  private remember(update: Record<string, unknown>): void {
+    const message = update.message as (Record<string, unknown> & { chat?: Record<string, unknown> }) | undefined;
+    if (message?.chat && message.message_id !== undefined) {
+      this.messages.set(`${String(message.chat.id)}/${String(message.message_id)}`, message);
+      if (message.chat.type === "private") {
+        const { first_name, last_name, username } = message.chat as { first_name?: string; last_name?: string; username?: string };
+        this.privateChats.set(Number(message.chat.id), {
+          ...(first_name ? { first_name } : {}),
+          ...(last_name ? { last_name } : {}),
+          ...(username ? { username } : {}),
+        });
+      }
+    }
+    for (const part of [update.message, update.callback_query, update.pre_checkout_query]) {
+      const from = (part as { from?: TelegramUser } | undefined)?.from;
+      if (from?.id !== undefined) this.users.set(from.id, from);
+    }
+  }
+
+  /** What every private message from user `userId` has: a fresh id, the time, the chat and the sender. */
+  private privateMessageBase(userId: number, firstName = "Анна") {
+    return {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: userId, type: "private", first_name: firstName },
+      from: { id: userId, is_bot: false, first_name: firstName },
+    };
+  }
+
+  /** What every staff message in a topic has; the topic must exist. */
+  private topicMessageBase(chatId: number, threadId: number, staff: Staff) {
+    const group = this.registeredSupergroup(chatId);
+    const topic = group.topics.get(threadId);
+    if (!topic) throw new Error(`Chat ${chatId} has no topic ${threadId}`);
+    return {
+      message_id: this.nextMessageId++,
+      message_thread_id: threadId,
+      from: { is_bot: false, ...staff },
+      date: now(),
+      chat: chatOf(group),
+      reply_to_message: topic.created,
+      is_topic_message: true,
+    };
+  }
+
+  /** A fresh file_id and file_unique_id; `kind` only makes ids readable in a failing test. */
+  private issueFile(kind: string): { file_id: string; file_unique_id: string } {
+    return { file_id: `${kind}-${this.nextFileNumber++}`, file_unique_id: randomBytes(8).toString("base64url") };
+  }
+
+  /**
+   * The sizes Telegram makes of a photo, largest last: a 90 px thumbnail and a 320 px preview
+   * (longer side, aspect ratio kept) where the original is larger, and the original.
+   */
+  private issuePhoto(width: number, height: number): PhotoSize[] {
+    const longest = Math.max(width, height);
+    const sides = [...[90, 320].filter((side) => side < longest), longest];
+    const sizes = sides.map((side) => {
+      const w = Math.round((width * side) / longest);
+      const h = Math.round((height * side) / longest);
+      return { ...this.issueFile("photo"), width: w, height: h, file_size: Math.round(w * h * 0.15) };
+    });
+    for (const size of sizes) this.photos.set(size.file_id, sizes);
+    return sizes;
+  }
+
+  /** A document a user sent: its file_id is one the fake issued, so sendDocument accepts it. */
+  private issueDocument(fileName: string): Record<string, unknown> {
+    const file = this.issueFile("user-doc");
+    const size = 48_213;
+    this.uploads.set(file.file_id, { file_id: file.file_id, file_name: fileName, size, sha256: randomBytes(32).toString("hex") });
+    const mimeType = fileName.toLowerCase().endsWith(".pdf") ? "application/pdf" : "application/octet-stream";
+    return { ...file, file_name: fileName, mime_type: mimeType, file_size: size };
   }
 
   private checkRecipient(params: Record<string, unknown>): void {
@@ -489,6 +1051,70 @@ export class FakeTelegramApi extends LocalHttpServer {
     sent.push(at);
   }
 }
+
+/** A supergroup as `addSupergroup` registered it. */
+interface Supergroup {
+  id: number;
+  title: string;
+  isForum: boolean;
+  botStatus: "administrator" | "member" | "left";
+  canManageTopics: boolean;
+  topics: Map<number, Topic>;
+  /** When the bot's posts arrived (ms since epoch), while `capGroupPosts` is on. */
+  postedAt: number[];
+}
+
+/** A forum topic; `created` is its creation service message, which topic messages reply to. */
+interface Topic {
+  threadId: number;
+  name: string;
+  iconColor: number;
+  iconCustomEmojiId: string | undefined;
+  closed: boolean;
+  created: Record<string, unknown>;
+}
+
+/** How `addSupergroup` sets a chat up. */
+export interface SupergroupOptions {
+  /** Topics enabled (default true). */
+  isForum?: boolean;
+  title?: string;
+  /** The bot's membership (default "administrator"). */
+  botStatus?: "administrator" | "member" | "left";
+  /** The administrator right to create, rename, close and reopen topics (default true). */
+  canManageTopics?: boolean;
+}
+
+/** A staff member writing in a topic. */
+export interface Staff {
+  id: number;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+}
+
+/**
+ * A successful post of the bot in a topic: `text` is its text or caption, `copied` the original
+ * message when the post was a copyMessage.
+ */
+export interface TopicPost {
+  method: string;
+  text?: string;
+  params: Record<string, unknown>;
+  copied?: Record<string, unknown>;
+}
+
+/** One size of a photo, as in Message.photo. */
+export interface PhotoSize {
+  file_id: string;
+  file_unique_id: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+/** A Telegram User, as far as the fake keeps them. */
+type TelegramUser = { id: number; is_bot: boolean; first_name: string; last_name?: string; username?: string };
 
 /** A file the fake received by upload. */
 export interface UploadedDocument {
@@ -559,6 +1185,34 @@ async function readParams(req: IncomingMessage): Promise<Record<string, unknown>
     else params[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;
   }
   return params;
+}
+
+/** The Chat object of a supergroup, as messages carry it; is_forum only when true, as Telegram omits it. */
+function chatOf(group: Supergroup): Record<string, unknown> {
+  return { id: group.id, type: "supergroup", title: group.title, ...(group.isForum ? { is_forum: true } : {}) };
+}
+
+/** The topic a message_thread_id names in this forum. */
+function topicOf(group: Supergroup, params: Record<string, unknown>): Topic {
+  if (params.message_thread_id === undefined) throw new BotApiError(400, 'Bad Request: parameter "message_thread_id" is required');
+  const threadId = readInteger(params.message_thread_id);
+  const topic = threadId === undefined ? undefined : group.topics.get(threadId);
+  if (!topic) throw new BotApiError(400, "Bad Request: TOPIC_ID_INVALID");
+  return topic;
+}
+
+/** A caption as Telegram counts it: without its HTML tags, at most 1024 characters. */
+function checkCaption(params: Record<string, unknown>): string {
+  const caption = String(params.caption ?? "");
+  const visible = params.parse_mode === "HTML" ? caption.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot);/g, "x") : caption;
+  if (visible.length > 1024) throw new BotApiError(400, "Bad Request: message caption is too long");
+  return caption;
+}
+
+function optionalString(params: Record<string, unknown>, name: string): string | undefined {
+  const value = params[name];
+  if (value !== undefined && typeof value !== "string") throw new BotApiError(400, `Bad Request: ${name} must be a String`);
+  return value;
 }
 
 function requiredString(params: Record<string, unknown>, name: string): string {
