@@ -2,6 +2,15 @@ import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { telegramFreeBulkRate, telegramPaidBulkRate } from "../core/pacing-redis/redis-send-pacer.ts";
 
+/** A list in one variable: `a, b,c` → ["a", "b", "c"]. */
+const commaSeparated = () =>
+  z.string().transform((list) =>
+    list
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  );
+
 /** Environment configuration; `.env.example` documents every variable. */
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -80,14 +89,7 @@ const configSchema = z.object({
    * loopback/linklocal/uniquelocal): a request from one of them is taken to come from the
    * address it names in X-Forwarded-For. Unset: the peer's address, whatever the header says.
    */
-  TRUST_PROXY: z
-    .string()
-    .transform((list) =>
-      list
-        .split(",")
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    )
+  TRUST_PROXY: commaSeparated()
     .refine(validProxyList, { message: "list addresses, CIDR ranges, or loopback, linklocal, uniquelocal, separated by commas" })
     .default([]),
   /** 54-FZ receipts: the VAT code (1–6, YooKassa's vat_code) of what is sold; unset: no receipts. */
@@ -103,6 +105,19 @@ const configSchema = z.object({
    * moves; the customer is told). `npm run demo` turns it on.
    */
   PAYMENTS_TEST: z.stringbool().default(false),
+  /**
+   * The support group (a Telegram supergroup with topics, the bot an admin allowed to manage
+   * topics): handoffs open a topic per customer there. Needs TELEGRAM_BOT_TOKEN. Unset: a handoff
+   * is only stored and the customer told it was passed on.
+   */
+  SUPPORT_CHAT_ID: z
+    .string()
+    .regex(/^-100\d{5,}$/, "a supergroup's id starts with -100 (forward a message of the group to @userinfobot, or see docs/support.md)")
+    .optional(),
+  /** When support answers, as customers read it after «Мы отвечаем»: «пн–пт с 9:00 до 18:00 (МСК)». */
+  SUPPORT_HOURS_TEXT: z.string().min(1).max(200).optional(),
+  /** What customers type to ask for a person, comma-separated (replaces the default list; /operator always works). */
+  SUPPORT_KEYWORDS: commaSeparated().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -120,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => c.TELEGRAM_PAID_BROADCAST || c.TELEGRAM_BULK_RATE <= telegramFreeBulkRate, {
       message: `Telegram takes at most ${telegramFreeBulkRate} bulk messages a second; set TELEGRAM_PAID_BROADCAST=true (paid in Stars) for up to ${telegramPaidBulkRate}`,
       path: ["TELEGRAM_BULK_RATE"],
+    })
+    .refine((c) => !c.SUPPORT_CHAT_ID || c.TELEGRAM_BOT_TOKEN, {
+      message: "the support group is served by the Telegram bot: set TELEGRAM_BOT_TOKEN with SUPPORT_CHAT_ID",
+      path: ["SUPPORT_CHAT_ID"],
     })
     .refine((c) => !c.VK_CONFIRMATION_CODE || c.VK_CALLBACK_SECRET, {
       message: "set VK_CALLBACK_SECRET with VK_CONFIRMATION_CODE, so forged callbacks are refused",

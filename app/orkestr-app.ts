@@ -11,6 +11,7 @@ import { ZodError } from "zod";
 import { clientAddress } from "../bots/client-address.ts";
 import { paymentRoutes } from "../bots/payments/payment-routes.ts";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
+import { TelegramSupportDesk } from "../bots/telegram/telegram-support-desk.ts";
 import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
 import { perIpRateLimit } from "../bots/webchat/per-ip-rate-limit.ts";
 import { RedisWebChatRelay } from "../bots/webchat/redis-web-chat-relay.ts";
@@ -20,13 +21,14 @@ import { WebChatSessions } from "../bots/webchat/web-chat-sessions.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
-import { RedisSendPacer, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
+import { RedisSendPacer, telegramGroupPacing, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
 import { PrismaFlowVersionStore } from "../core/store-prisma/prisma-flow-version-store.ts";
+import { PrismaSupportThreads } from "../core/store-prisma/prisma-support-threads.ts";
 import { PrismaUploadedFileCache } from "../core/store-prisma/prisma-uploaded-file-cache.ts";
 import { resolveEngineTexts } from "../core/texts/engine-texts.ts";
 import type { Config } from "./config.ts";
@@ -92,6 +94,27 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       })
     : undefined;
   if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");
+  const supportDesk =
+    telegram && config.SUPPORT_CHAT_ID
+      ? new TelegramSupportDesk({
+          api: telegram.bot.api,
+          chatId: config.SUPPORT_CHAT_ID,
+          threads: new PrismaSupportThreads(database.prisma),
+          pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:support`, telegramGroupPacing),
+          logger,
+        })
+      : undefined;
+  if (supportDesk && telegram) {
+    // A support group that cannot serve is said at start, in plain words, not at the first handoff.
+    await supportDesk.check(Number(telegram.botId)).catch(async (error: unknown) => {
+      webChatRelay.close();
+      await queue.close();
+      redis.disconnect();
+      await database.close();
+      throw error;
+    });
+    telegram.attachSupportDesk(supportDesk);
+  } else logger.info("support desk is off: handoffs are stored only (set SUPPORT_CHAT_ID, see docs/support.md)");
   const vk =
     config.VK_GROUP_TOKEN && config.VK_GROUP_ID
       ? new VkChannel({
@@ -113,10 +136,14 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   if (!yookassa && !stripe && !testPayments && !telegram)
     logger.info("payments are off: set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY (or PAYMENTS_TEST=true to try)");
   const runtime = new ConversationRuntime({
-    engine: new Engine(flows, { defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode }),
-    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments }),
+    engine: new Engine(flows, {
+      defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode,
+      support: { desk: supportDesk !== undefined, hours: config.SUPPORT_HOURS_TEXT },
+      handoffPhrases: config.SUPPORT_KEYWORDS,
+    }),
+    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments, supportDesk: supportDesk !== undefined }),
     scheduler: queue,
-    senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : [])],
+    senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : []), ...(supportDesk ? [supportDesk] : [])],
     payments,
     logger,
     // A person needs one or two tries; a script guessing codes gets a handful an hour.

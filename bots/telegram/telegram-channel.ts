@@ -16,6 +16,7 @@ import type { SendPacer } from "../../core/runtime/send-pacer.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { type EngineTexts, engineTexts } from "../../core/texts/engine-texts.ts";
 import { splitText } from "./split-text.ts";
+import type { TelegramSupportDesk } from "./telegram-support-desk.ts";
 import { telegramUpdateProblem } from "./telegram-update-schema.ts";
 
 /** Telegram's limits (https://core.telegram.org/bots/api#sendmessage, #inlinekeyboardbutton). */
@@ -54,14 +55,21 @@ export const telegramWebhookPath = "/telegram/webhook";
 export class TelegramChannel implements ChannelSender {
   readonly channel = "telegram" as const;
   readonly bot: Bot;
-  private readonly botId: string;
+  /** The bot's own user id: the part of the token before the colon. */
+  readonly botId: string;
   private runner: RunnerHandle | undefined;
+  private supportDesk: TelegramSupportDesk | undefined;
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot } } : {});
     this.botId = options.token.split(":")[0] ?? "bot";
     // 429 is retried after its retry_after, 5xx and network errors with backoff; 4xx never.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  }
+
+  /** The support group's updates go to the desk (set before `start`); the customers' chats stay here. */
+  attachSupportDesk(desk: TelegramSupportDesk): void {
+    this.supportDesk = desk;
   }
 
   /**
@@ -87,6 +95,13 @@ export class TelegramChannel implements ChannelSender {
     // The runner handles updates concurrently; updates of one chat still run one at a time.
     // Only the kinds this channel reads are checked above: another kind's chat may have no id.
     this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id?.toString()));
+    const desk = this.supportDesk;
+    if (desk) {
+      this.bot.on("message", async (ctx, next) => {
+        if (String(ctx.chat.id) !== desk.chatId) return next();
+        await this.handleUpdate(ctx, () => desk.receive(ctx, runtime), "staff message not handled yet; trying again");
+      });
+    }
     this.bot.on("callback_query:data", async (ctx) => {
       const data = ctx.callbackQuery.data;
       const label = ctx.callbackQuery.message?.reply_markup?.inline_keyboard

@@ -120,6 +120,18 @@ export class EngineTurn {
     this.record("message_out", flowId, messageOutData(message));
   }
 
+  /** Text as a person wrote it (staff in the support group): sent without markup. */
+  plain(text: string): OutboundMessage {
+    return { text, format: "plain" };
+  }
+
+  /** Queues what a person wrote, as they wrote it. */
+  sendPlain(flowId: string | null, text: string): void {
+    const message = this.plain(text);
+    this.outbound.push({ flowId, message });
+    this.record("message_out", flowId, messageOutData(message));
+  }
+
   /** Text the engine says on its own behalf (no template data involved). */
   say(flowId: string | null, text: string, buttons?: OutboundButton[][]): void {
     this.send(flowId, text, buttons ? { buttons } : {});
@@ -141,7 +153,7 @@ export class EngineTurn {
     this.record("field_set", conversation.flowId, { field: name, value });
   }
 
-  addTag(tag: string, flowId: string): void {
+  addTag(tag: string, flowId: string | null): void {
     if (this.contact.tags.includes(tag)) return;
     this.contact.tags.push(tag);
     this.contactChanged = true;

@@ -12,35 +12,59 @@ import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { EngineResult } from "./engine-types.ts";
 import { FaqResponder } from "./faq-responder.ts";
+import type { SupportSettings } from "./hand-off.ts";
 import { accountLinkHandler } from "./inbound/account-link-handler.ts";
 import { fallbackHandler } from "./inbound/fallback-handler.ts";
 import { faqButtonHandler } from "./inbound/faq-button-handler.ts";
 import { faqQuestionHandler } from "./inbound/faq-question-handler.ts";
+import { handoffKeywordHandler } from "./inbound/handoff-keyword-handler.ts";
+import { humanModeHandler } from "./inbound/human-mode-handler.ts";
 import type { HandleInput, InboundContext, InboundHandler, Position } from "./inbound/inbound-handler.ts";
 import { keywordHandler } from "./inbound/keyword-handler.ts";
 import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
 import { resumeConversation } from "./resume-conversation.ts";
+import { type StaffInput, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
 
 export type { HandleInput };
 
+/** What customers type to ask for a person, besides `/operator` (compared without case and punctuation). */
+export const defaultHandoffPhrases = [
+  "оператор",
+  "позовите человека",
+  "позвать человека",
+  "позовите менеджера",
+  "позвать менеджера",
+  "менеджер",
+  "живой человек",
+  "operator",
+  "human",
+  "talk to a person",
+];
+
 /**
  * The inbound pipeline, in order: the first handler that takes the event ends the turn.
- * Stop and account linking work anywhere; start and keywords switch flows; the knowledge base
- * answers before a text is taken as the step's reply; the fallback handles the rest.
+ * Stop works anywhere; while support staff have the conversation nothing else of the bot
+ * answers; account linking works anywhere; start and keywords switch flows; asking for a person
+ * beats the knowledge base; the knowledge base answers before a text is taken as the step's
+ * reply; the fallback handles the rest.
  */
-export const inboundPipeline: readonly InboundHandler[] = [
-  stopHandler,
-  accountLinkHandler,
-  startHandler,
-  keywordHandler,
-  faqButtonHandler,
-  faqQuestionHandler,
-  stepReplyHandler,
-  fallbackHandler,
-];
+function inboundPipeline(handoffPhrases: readonly string[]): InboundHandler[] {
+  return [
+    stopHandler,
+    humanModeHandler,
+    accountLinkHandler,
+    startHandler,
+    handoffKeywordHandler(handoffPhrases),
+    keywordHandler,
+    faqButtonHandler,
+    faqQuestionHandler,
+    stepReplyHandler,
+    fallbackHandler,
+  ];
+}
 
 export interface FollowUpInput {
   contact: ContactView;
@@ -66,6 +90,10 @@ export interface PaymentSettlementInput {
 export interface EngineOptions {
   /** Region of phone numbers written without a country code. */
   defaultRegion?: CountryCode;
+  /** Whether support staff take handoffs (a support desk is set up), and when they answer. */
+  support?: SupportSettings | undefined;
+  /** What customers type to ask for a person (default `defaultHandoffPhrases`). */
+  handoffPhrases?: readonly string[] | undefined;
 }
 
 /**
@@ -83,16 +111,28 @@ export class Engine {
   private readonly tools = { templates: new TemplateRenderer(), conditions: new ConditionEvaluator() };
   private readonly faq = new FaqResponder();
   private readonly textsCache = new WeakMap<object, Map<Flow | null, EngineTexts>>();
+  private readonly pipeline: readonly InboundHandler[];
+  private readonly support: SupportSettings;
 
   constructor(
     readonly flows: FlowCatalog,
     private readonly options: EngineOptions = {},
-  ) {}
+  ) {
+    this.pipeline = inboundPipeline(options.handoffPhrases ?? defaultHandoffPhrases);
+    this.support = options.support ?? { desk: false };
+  }
 
   handle(input: HandleInput): EngineResult {
     const context = this.inboundContext(input);
-    for (const handler of inboundPipeline) if (handler.handle(context)) break;
+    for (const handler of this.pipeline) if (handler.handle(context)) break;
     return context.turn.result();
+  }
+
+  /** What staff wrote in the customer's topic in the support group (see staff-reply.ts). */
+  handleStaff(input: StaffInput): EngineResult {
+    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    staffReply({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) }, input);
+    return turn.result();
   }
 
   /** The turn an inbound starts, with the message recorded, as every handler of the pipeline sees it. */
@@ -121,6 +161,7 @@ export class Engine {
       },
       matcher: () => this.flows.faqFor(context.position()?.flow),
       textsOf: (flow) => this.textsOf(flow),
+      support: this.support,
     };
     return context;
   }
@@ -194,7 +235,7 @@ export class Engine {
   }
 
   private runner(turn: EngineTurn): StepRunner {
-    return new StepRunner(turn, (flow) => this.textsOf(flow), this.options.defaultRegion ?? "RU");
+    return new StepRunner(turn, (flow) => this.textsOf(flow), this.options.defaultRegion ?? "RU", this.support);
   }
 
   /**

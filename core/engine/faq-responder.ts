@@ -10,7 +10,7 @@ import type { EngineTurn } from "./engine-turn.ts";
 
 /** Button payloads of the knowledge base: an entry («did you mean») or the offer of a human. */
 const entryPayload = (id: string) => `f|${id}`;
-const humanPayload = "h|";
+export const faqHumanPayload = "h|";
 
 export type FaqOutcome = "answered" | "suggested" | "unanswered" | "none";
 
@@ -20,14 +20,9 @@ export type FaqOutcome = "answered" | "suggested" | "unanswered" | "none";
  * is recorded for the marketers (`orkestr faq unanswered`) and a human is offered.
  */
 export class FaqResponder {
-  /** Handles a press on one of its own buttons; false when the payload is not one. */
-  pressed(turn: EngineTurn, matcher: FaqMatcher | undefined, event: InboundEvent, flowId: string | null, texts: EngineTexts): boolean {
+  /** Handles a press on a «did you mean» button; false when the payload is not one («talk to a person» is the handoff's). */
+  pressed(turn: EngineTurn, matcher: FaqMatcher | undefined, event: InboundEvent, flowId: string | null): boolean {
     if (event.type !== "button") return false;
-    if (event.payload === humanPayload) {
-      turn.record("handoff_requested", flowId, {});
-      turn.say(flowId, texts.faqHumanRequested);
-      return true;
-    }
     if (!event.payload.startsWith("f|")) return false;
     const entry = matcher?.entries.find((e) => `f|${e.id}` === event.payload);
     if (!entry) return false;
@@ -60,13 +55,13 @@ export class FaqResponder {
       turn.record("faq_suggested", flowId, { question: text, entries: likely.map((m) => m.entry.id) });
       turn.say(flowId, texts.faqDidYouMean, [
         ...likely.map((m) => [{ label: shortLabel(m.entry.questions[0] as string), payload: entryPayload(m.entry.id) }]),
-        [{ label: texts.faqAskHuman, payload: humanPayload }],
+        [{ label: texts.faqAskHuman, payload: faqHumanPayload }],
       ]);
       return "suggested";
     }
     if (!looksLikeQuestion(text)) return "none";
     turn.record("faq_unanswered", flowId, { question: text, step: where.stepId });
-    turn.say(flowId, texts.faqNotFound, [[{ label: texts.faqAskHuman, payload: humanPayload }]]);
+    turn.say(flowId, texts.faqNotFound, [[{ label: texts.faqAskHuman, payload: faqHumanPayload }]]);
     return "unanswered";
   }
 

@@ -35,8 +35,16 @@ export class FlowHarness {
   private linkCodes = 0;
   /** Orders the pay steps made, as the store keeps them (newest last). */
   private readonly orders: Array<{ flowId: string; visit: number; minor: number; snapshot: OrderSnapshot }> = [];
-  /** The harness's resolvers: the same effects the store performs, in memory. */
-  private readonly resolvers: EffectResolvers<void, OutboundMessage> = {
+  /**
+   * The harness's resolvers: the same effects the store performs, in memory. Its engine has no
+   * support desk (a handoff is a stored request, as without SUPPORT_CHAT_ID), so the support
+   * effects never come; a staff turn's (see `Engine.handleStaff`) are taken as done.
+   */
+  private readonly resolvers: EffectResolvers<void, OutboundMessage | undefined> = {
+    open_handoff: (effect) => effect.compose(),
+    close_handoff: () => undefined,
+    post_to_support: () => undefined,
+    stop_follow_ups: () => undefined,
     issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
     create_link_code: (effect) => effect.compose(`link-TEST${String(++this.linkCodes).padStart(2, "0")}`),
     create_payment: (effect) => {
@@ -188,10 +196,10 @@ export class FlowHarness {
     if (this.contact.optedOut) this.pending = [];
     this.pending.push(...result.followUps.filter((f) => this.conversation(f.flowId)?.visit === f.visit));
     this.events.push(...result.events);
-    const composed = result.effects.map((effect) => ({
-      position: effect.position,
-      message: resolveEffect(this.resolvers, effect, undefined),
-    }));
+    const composed = result.effects.flatMap((effect) => {
+      const message = resolveEffect(this.resolvers, effect, undefined);
+      return message ? [{ position: effect.position, message }] : [];
+    });
     for (const { message } of composed) this.events.push({ type: "message_out", data: messageOutData(message) });
     return messagesInOrder(
       result.outbound.map((o) => o.message),

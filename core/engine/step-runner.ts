@@ -9,6 +9,7 @@ import type { FileAttachment, OutboundButton, OutboundMessage } from "../model/o
 import type { EngineTextKey, EngineTexts } from "../texts/engine-texts.ts";
 import { decodeButtonPayload, encodeButtonPayload, stepTag } from "./button-payload.ts";
 import type { EngineTurn } from "./engine-turn.ts";
+import { handOff, type SupportSettings } from "./hand-off.ts";
 
 /** A flow that jumps around without ever waiting is a bug; stop it instead of looping forever. */
 const maxStepsPerTurn = 50;
@@ -23,6 +24,7 @@ export class StepRunner {
     private readonly turn: EngineTurn,
     private readonly textsOf: (flow: Flow | null) => EngineTexts,
     private readonly defaultRegion: string,
+    private readonly support: SupportSettings,
   ) {}
 
   /** (Re)starts a flow from its first step; variables start empty, visits keep counting. */
@@ -116,7 +118,7 @@ export class StepRunner {
 
   /** What a step kind may do in this turn, bound to its flow, conversation and step visit. */
   private stepTurn(flow: Flow, conversation: ConversationState, step: Step): StepTurn {
-    return new BoundStepTurn(this.turn, flow, conversation, step, this.textsOf(flow), this.defaultRegion);
+    return new BoundStepTurn(this.turn, flow, conversation, step, this.textsOf(flow), this.defaultRegion, this.support);
   }
 }
 
@@ -138,6 +140,7 @@ class BoundStepTurn implements StepTurn {
     step: Step,
     private readonly texts: EngineTexts,
     readonly defaultRegion: string,
+    private readonly support: SupportSettings,
   ) {
     this.contact = turn.contact;
     this.nextStepId = flow.steps[flow.steps.indexOf(step) + 1]?.id ?? null;
@@ -183,6 +186,20 @@ class BoundStepTurn implements StepTurn {
   }
   send(text: string, extra?: Omit<OutboundMessage, "text" | "format">): void {
     this.turn.send(this.flow.id, text, extra);
+  }
+  handOff(request: { reason: string; stepId: string; say?: string | undefined; resume?: string | undefined }): void {
+    const { flow } = this;
+    handOff(
+      this.turn,
+      {
+        ...request,
+        flowId: flow.id,
+        via: "step",
+        resume: request.resume ? { flowId: flow.id, stepId: request.resume } : undefined,
+        texts: this.texts,
+      },
+      this.support,
+    );
   }
   sendWithPromoCode(pool: string, compose: (code: string) => string, fallback: string): void {
     const { turn, flow } = this;

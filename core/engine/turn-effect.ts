@@ -10,7 +10,7 @@ import type { OutboundMessage } from "../model/outbound-message.ts";
  * `compose` function that turns the outcome into the message, sent at `position` among the
  * turn's other messages.
  */
-export type TurnEffect = IssuePromoCode | CreateLinkCode | CreatePayment;
+export type TurnEffect = IssuePromoCode | CreateLinkCode | CreatePayment | OpenHandoff | CloseHandoff | PostToSupport | StopFollowUps;
 
 interface EffectBase {
   flowId: string | null;
@@ -41,6 +41,42 @@ export interface CreatePayment extends EffectBase {
   type: "create_payment";
   request: PaymentRequest;
   compose: (order: OrderSnapshot | undefined) => OutboundMessage;
+}
+
+/**
+ * Gives the conversation to support staff: the store opens (or reopens) the contact's support
+ * thread, stops the bot answering (human mode) and puts the customer's card in the support
+ * topic. Only asked for where a support desk takes handoffs (see hand-off.ts).
+ */
+export interface OpenHandoff extends EffectBase {
+  type: "open_handoff";
+  reason: string;
+  via: "step" | "faq" | "keyword" | "staff";
+  stepId?: string | undefined;
+  /** Where the flow goes on once staff hand the conversation back. */
+  resume?: { flowId: string; stepId: string } | undefined;
+  /** The word to the customer; none when staff took the conversation by writing first. */
+  compose: () => OutboundMessage | undefined;
+}
+
+/** Staff hand the conversation back to the bot: human mode ends, held follow-ups are due again, the topic is closed. */
+export interface CloseHandoff extends EffectBase {
+  type: "close_handoff";
+}
+
+/**
+ * Something for the contact's topic in the support group: what the customer wrote while staff
+ * have the conversation, the card again, or the bot's word to staff.
+ */
+export interface PostToSupport extends EffectBase {
+  type: "post_to_support";
+  /** What the customer wrote, the bot's answer to a staff command, or the card. */
+  post: { kind: "customer" | "bot"; message: OutboundMessage } | { kind: "card" };
+}
+
+/** Staff asked (/stop_followups): the contact's pending and held follow-ups are cancelled. */
+export interface StopFollowUps extends EffectBase {
+  type: "stop_follow_ups";
 }
 
 export type TurnEffectType = TurnEffect["type"];

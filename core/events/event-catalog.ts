@@ -12,6 +12,8 @@ import { stageNames } from "../model/stage.ts";
  */
 const stage = z.enum(stageNames).nullable();
 const channel = z.enum(channelNames);
+/** What started a handoff: a flow's handoff step, the knowledge base's «talk to a person», a word the customer typed, or staff writing first. */
+const handoffVia = z.enum(["step", "faq", "keyword", "staff"]);
 /** What every order event says: which order, how much (minor units) in what, through whom. */
 const orderFacts = z.strictObject({
   orderId: z.string(),
@@ -33,7 +35,7 @@ const payloads = {
   }),
   message_out: z.strictObject({ text: z.string(), buttons: z.array(z.string()).optional(), file: z.string().optional() }),
   conversation_started: z.strictObject({ version: z.string() }),
-  conversation_ended: z.strictObject({ reason: z.enum(["finished", "switched"]), to: z.string().optional() }),
+  conversation_ended: z.strictObject({ reason: z.enum(["finished", "switched", "handed_back"]), to: z.string().optional() }),
   step_entered: z.strictObject({ stepId: z.string(), visit: z.number().int() }),
   stage_changed: z.strictObject({ from: stage, to: z.enum(stageNames), stepId: z.string() }),
   field_set: z.strictObject({ field: z.string(), value: z.unknown() }),
@@ -77,7 +79,22 @@ const payloads = {
   }),
   faq_suggested: z.strictObject({ question: z.string(), entries: z.array(z.string()) }),
   faq_unanswered: z.strictObject({ question: z.string(), step: z.string().nullable() }),
-  handoff_requested: z.strictObject({}),
+  /** A person asked for; without a support desk the request is only stored (older rows carry nothing). */
+  handoff_requested: z.strictObject({ reason: z.string().optional(), via: handoffVia.optional() }),
+  handoff_started: z.strictObject({ reason: z.string(), via: handoffVia, stepId: z.string().optional() }),
+  handoff_ended: z.strictObject({
+    by: z.enum(["staff", "timeout"]),
+    staffId: z.string().optional(),
+    staffName: z.string().optional(),
+    resumeStepId: z.string().optional(),
+  }),
+  /** What a staff member wrote to the customer from the support topic. */
+  staff_message: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string() }),
+  /** An internal note in the topic (`//` or /note): never sent to the customer. */
+  staff_note: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string() }),
+  /** A command staff gave in the customer's topic (/close, /resume, /info, /tag, /stop_followups, or one we do not know). */
+  staff_command: z.strictObject({ staffId: z.string(), staffName: z.string(), command: z.string(), argument: z.string().optional() }),
+  followup_held: z.strictObject({ visit: z.number().int(), stepId: z.string(), index: z.number().int() }),
   promo_issued: z.strictObject({ pool: z.string(), code: z.string() }),
   order_created: orderFacts,
   order_reused: z.strictObject({ orderId: z.string(), stepId: z.string() }),

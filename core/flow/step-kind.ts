@@ -93,6 +93,8 @@ export interface StepTurn {
     compose: (order: OrderSnapshot | undefined) => { text: string; buttons?: OutboundButton[][] },
   ): void;
   record<T extends EventType>(type: T, data: EventData<T>): void;
+  /** Asks for support staff to take the conversation; `say` (rendered) replaces the bot's own word to the customer. */
+  handOff(request: { reason: string; stepId: string; say?: string | undefined; resume?: string | undefined }): void;
 }
 
 /** `prefix` comes first (a retry text); `repeat`: shown again after an FAQ answer, without its file. */

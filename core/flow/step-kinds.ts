@@ -5,6 +5,7 @@ import { branchStep } from "./steps/branch-step.ts";
 import { consentStep } from "./steps/consent-step.ts";
 import { endStep } from "./steps/end-step.ts";
 import { gotoStep } from "./steps/goto-step.ts";
+import { handoffStep } from "./steps/handoff-step.ts";
 import { magnetStep } from "./steps/magnet-step.ts";
 import { messageStep } from "./steps/message-step.ts";
 import { payStep } from "./steps/pay-step.ts";
@@ -25,6 +26,7 @@ export const stepKinds = {
   end: endStep,
   magnet: magnetStep,
   pay: payStep,
+  handoff: handoffStep,
   message: messageStep,
   goto: gotoStep,
 } as const;

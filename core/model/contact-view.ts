@@ -19,12 +19,22 @@ export interface ContactView {
   total_spent?: Record<string, number>;
   first_order_at?: string | null;
   last_order_at?: string | null;
+  /** Since when support staff have the conversation (human mode: the bot keeps quiet); null when the bot has it. */
+  handed_off_at?: string | null;
 }
 
 export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;
 
 /** Fields the contact has beside the built-in ones, kept by the system: attribution and purchase facts. */
-export const systemContactFields = ["first_source", "last_source", "orders_count", "total_spent", "first_order_at", "last_order_at"];
+export const systemContactFields = [
+  "first_source",
+  "last_source",
+  "orders_count",
+  "total_spent",
+  "first_order_at",
+  "last_order_at",
+  "handed_off_at",
+];
 
 /** `contact.<name>` as templates and conditions see it: a built-in field, a system field, or a flow's own field. */
 export function contactFieldValue(contact: ContactView, name: string): unknown {

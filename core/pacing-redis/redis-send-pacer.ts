@@ -41,6 +41,12 @@ export function telegramPacing(bulkPerSecond: number): PacingRule[] {
 }
 
 /**
+ * A Telegram group takes about 20 messages a minute from a bot (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+ * the support desk's posts, shared by all processes. Replies and bulk alike.
+ */
+export const telegramGroupPacing: PacingRule[] = [{ scope: "recipient", points: 20, windowSeconds: 60, lanes: ["reply", "bulk"] }];
+
+/**
  * VK: 20 API requests per second per community token (https://dev.vk.com/ru/reference/roadmap#limits),
  * shared by both lanes; bulk never takes the last quarter of a second's budget, so a reply
  * finds room while follow-ups go out at full speed.

@@ -2,8 +2,15 @@ import type { ChannelName } from "../model/channel-name.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import type { SendLane } from "./send-pacer.ts";
 
+/** Outbox rows for the contact's topic in the support group (staff's side of a handoff) carry this channel. */
+export const supportChannel = "support";
+
+/** Where an outbox row goes: the customer's channel, or their topic in the support group. */
+export type OutboxChannel = ChannelName | typeof supportChannel;
+
 /** Where one outbox message goes, and what it is. */
 export interface SendTarget {
+  /** The chat on the channel; for the support channel, the contact whose topic it is. */
   externalId: string;
   /** Absent for a word to someone who is no contact (a refused link-code guess): nothing is stored. */
   contactId?: string;
@@ -19,6 +26,6 @@ export interface SendTarget {
 
 /** Delivers messages on one channel; implemented by the adapters in bots/. */
 export interface ChannelSender {
-  readonly channel: ChannelName;
+  readonly channel: OutboxChannel;
   send(to: SendTarget, message: OutboundMessage): Promise<void>;
 }

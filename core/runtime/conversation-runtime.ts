@@ -1,11 +1,13 @@
 import DataLoader from "dataloader";
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { StaffMember } from "../engine/staff-reply.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
+import { safeText } from "../model/safe-text.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { AttemptLimiter } from "./attempt-limiter.ts";
-import type { ChannelSender } from "./channel-sender.ts";
+import { type ChannelSender, supportChannel } from "./channel-sender.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
@@ -14,6 +16,7 @@ import type {
   PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
+  SupportTopic,
 } from "./conversation-store.ts";
 import type { FollowUpScheduler } from "./follow-up-scheduler.ts";
 import { keepTrying, markSentPatience } from "./keep-trying.ts";
@@ -40,6 +43,11 @@ const followUpBatchWindowMs = 5;
  * Retries are picked up by the sweep, so they happen up to a sweep interval later.
  */
 export const defaultSendRetryDelaysMs = [15_000, 60_000, 5 * 60_000, 30 * 60_000, 2 * 60 * 60_000];
+
+/** What the support topic says under a message the customer could not get. */
+function unreachableNote(channel: string, text: string): string {
+  return `⚠️ Не доставлено (${channel}): клиент заблокировал бота или закрыл сообщения. «${text.slice(0, 200)}»`;
+}
 
 /** The subset of pino's logger the runtime uses. */
 export interface Logger {
@@ -183,6 +191,28 @@ export class ConversationRuntime {
       this.deps.engine.settlePayment({ ...context, now: this.clock() }),
     );
     if (!applied) return false;
+    await this.afterCommit(applied);
+    return true;
+  }
+
+  /**
+   * What staff wrote in a customer's topic of the support group: answered to the customer, kept
+   * as a note, or a command (see Engine.handleStaff). Returns false for a redelivery and for a
+   * topic that is no customer's. A failure (the database away) throws, so the channel tries again.
+   */
+  async receiveFromStaff(key: string, topic: SupportTopic, staff: StaffMember, text: string): Promise<boolean> {
+    const applied = await this.deps.store.applyStaffMessage({
+      key,
+      topic,
+      decide: (context) => this.deps.engine.handleStaff({ ...context, staff, text: safeText(text), now: this.clock() }),
+    });
+    if (applied === "duplicate" || applied === "unknown_topic") {
+      this.deps.logger.info(
+        { key, topicId: topic.topicId },
+        applied === "duplicate" ? "duplicate staff message ignored" : "staff message in a topic of no customer ignored",
+      );
+      return false;
+    }
     await this.afterCommit(applied);
     return true;
   }
@@ -393,7 +423,13 @@ export class ConversationRuntime {
       { outboxId: String(next.id) },
       "send failed, but not yet noted; trying again",
     );
-    if (unreachable) await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
+    if (unreachable && next.channel !== supportChannel) {
+      await this.setBlocked({ channel: next.channel, externalId: next.externalId }, true);
+      // Staff answering in the customer's topic see at once that it did not arrive.
+      await this.deps.store
+        .noteInSupport(contactId, unreachableNote(next.channel, next.message.text), `${next.dedupeKey}#unreachable`)
+        .catch((e: unknown) => this.deps.logger.warn({ err: e, contactId }, "support topic not told of the undelivered message"));
+    }
     // The contact's later messages wait for this one, to keep their order. Flood control is
     // waited out to the second here, not at the next sweep.
     if (error instanceof RetryLaterError) {

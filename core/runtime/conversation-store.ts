@@ -4,6 +4,7 @@ import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
+import type { OutboxChannel } from "./channel-sender.ts";
 import type { ScheduledFollowUp } from "./follow-up-scheduler.ts";
 import type { ProviderRefund } from "./payment-provider.ts";
 import type { SendLane } from "./send-pacer.ts";
@@ -83,6 +84,30 @@ export type PaymentDecision = (
   },
 ) => EngineResult;
 
+/** What staff wrote in a customer's topic of the support group, as a unit of work like an inbound. */
+export interface StaffUnit {
+  /** The platform's id of the staff message: seen before, it is ignored. */
+  key: string;
+  /** The support group and the topic: they name the customer. */
+  topic: SupportTopic;
+  decide: StaffDecision;
+}
+
+/** A forum topic of the support group. */
+export interface SupportTopic {
+  chatId: string;
+  topicId: number;
+}
+
+/** Decides the turn of a staff message on the locked state of the topic's contact. */
+export type StaffDecision = (
+  context: TurnContext & {
+    /** The customer's channel, where an answer goes: the one they wrote from last. */
+    channel: ChannelName;
+    resume?: { flowId: string; stepId: string } | undefined;
+  },
+) => EngineResult;
+
 /** A malformed platform update: what it was and why it can never be handled. */
 export interface RejectedInboundUpdate {
   channel: ChannelName;
@@ -109,7 +134,7 @@ export interface AppliedTurn {
 export interface PendingOutbound {
   id: bigint;
   contactId: string;
-  channel: ChannelName;
+  channel: OutboxChannel;
   externalId: string;
   message: StoredMessage;
   dedupeKey: string;
@@ -150,6 +175,19 @@ export interface ConversationStore {
    * an order settled already, or whose amount does not match the order's, gives null.
    */
   applyPayment(update: PaymentUpdate, decide: PaymentDecision): Promise<AppliedTurn | null>;
+
+  /**
+   * Applies what staff wrote in a topic to the topic's contact, once per key; "duplicate" for a
+   * key seen before, "unknown_topic" for a topic that is no customer's (the General topic, one
+   * made by hand).
+   */
+  applyStaffMessage(unit: StaffUnit): Promise<AppliedTurn | "duplicate" | "unknown_topic">;
+
+  /**
+   * A word for staff in the contact's topic (a reply could not be delivered), queued in the
+   * contact's outbox when they have a support thread; false when they have none.
+   */
+  noteInSupport(contactId: string, text: string, dedupeKey: string): Promise<boolean>;
 
   /**
    * Whether an order may still be paid for this amount: pending, same amount and currency (a

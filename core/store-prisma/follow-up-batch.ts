@@ -1,6 +1,6 @@
 import type { AppliedTurn, FollowUpDecision } from "../runtime/conversation-store.ts";
 import { contactState } from "./contact-state.ts";
-import { type DueFollowUp, followUpTurn, skipUnreachable } from "./follow-up-turn.ts";
+import { type DueFollowUp, followUpTurn, holdFollowUps, skipUnreachable } from "./follow-up-turn.ts";
 import { type Contact, type Conversation, Prisma } from "./generated/client.ts";
 import { isPlainTurn, writeTurns } from "./persist-turn.ts";
 import type { PgTransaction } from "./pg-transaction.ts";
@@ -42,6 +42,7 @@ export async function applyFollowUpBatch(
   const contactById = new Map(contacts.map((c) => [c.id, c]));
   const settled = new Map<string, AppliedTurn | null>();
   const unreachable: string[] = [];
+  const held: Array<DueFollowUp & { contactId: string }> = [];
   const turns: TurnToPersist[] = [];
   const taken = new Set<string>();
   for (const id of ids) {
@@ -64,14 +65,16 @@ export async function applyFollowUpBatch(
       decide,
       now,
     );
-    if (turn === null || turn === "unreachable") {
+    if (turn === null || turn === "unreachable" || turn === "held") {
       if (turn === "unreachable") unreachable.push(id);
+      if (turn === "held") held.push(followUp);
       settled.set(id, null);
     } else if (isPlainTurn(turn)) turns.push(turn);
   }
-  // The skips, the turns and COMMIT in one round trip.
-  const [, applied] = await Promise.all([
+  // The skips, the holds, the turns and COMMIT in one round trip.
+  const [, , applied] = await Promise.all([
     skipUnreachable(run, unreachable, now),
+    holdFollowUps(run, held, now),
     writeTurns(
       commitWith,
       turns.map((turn) => ({ turn })),

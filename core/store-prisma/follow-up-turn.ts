@@ -1,6 +1,7 @@
 import type { ChannelName } from "../model/channel-name.ts";
 import type { FollowUpDecision } from "../runtime/conversation-store.ts";
 import { type ContactState, loadContactState } from "./contact-state.ts";
+import { eventRows } from "./event-rows.ts";
 import { type Contact, Prisma } from "./generated/client.ts";
 import { toConversationState } from "./row-mappers.ts";
 import type { SqlRunner } from "./sql-runner.ts";
@@ -45,12 +46,14 @@ export async function decideFollowUp(
   if (!followUp) return null;
   const turn = followUpTurn(contact, state, followUp, decide, now);
   if (turn === "unreachable") await skipUnreachable(run, [followUpId], now);
-  return turn === "unreachable" ? null : turn;
+  if (turn === "held") await holdFollowUps(run, [{ ...followUp, contactId: contact.id }], now);
+  return turn === "unreachable" || turn === "held" ? null : turn;
 }
 
 /**
  * The turn of a due follow-up, decided on its contact's locked state; it goes where the person
- * wrote last. "unreachable" when no channel reaches them any more (the follow-up is skipped).
+ * wrote last. "unreachable" when no channel reaches them any more (the follow-up is skipped);
+ * "held" while support staff have the conversation (it goes out once they hand it back).
  */
 export function followUpTurn(
   contact: Contact,
@@ -58,9 +61,10 @@ export function followUpTurn(
   followUp: DueFollowUp,
   decide: FollowUpDecision,
   now: Date,
-): TurnToPersist | "unreachable" | null {
+): TurnToPersist | "unreachable" | "held" | null {
   const row = conversations.find((c) => c.id === followUp.conversationId);
   if (!row) return null;
+  if (contact.handedOffAt) return "held";
   if (!followUp.channel || !followUp.externalId) return "unreachable";
   const channel = followUp.channel as ChannelName;
   const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
@@ -81,4 +85,25 @@ export function followUpTurn(
 export async function skipUnreachable(run: SqlRunner, followUpIds: string[], now: Date): Promise<void> {
   if (followUpIds.length === 0) return;
   await run(Prisma.sql`UPDATE "FollowUp" SET status = 'skipped', "settledAt" = ${now} WHERE id = ANY(${followUpIds}::text[])`);
+}
+
+/**
+ * Follow-ups that came due while staff had the conversation wait, held, until it is handed back
+ * (then they are due again, see support-handoff.ts); each hold is in the event log.
+ */
+export async function holdFollowUps(run: SqlRunner, held: Array<DueFollowUp & { contactId: string }>, now: Date): Promise<void> {
+  if (held.length === 0) return;
+  const events = held.map((f) => ({
+    ...(eventRows(
+      f.contactId,
+      [{ type: "followup_held", data: { visit: f.visit, stepId: f.stepId, index: f.index } }],
+      () => f.conversationId,
+      now,
+    )[0] as object),
+  }));
+  await run(Prisma.sql`
+    WITH held AS (UPDATE "FollowUp" SET status = 'held' WHERE id = ANY(${held.map((f) => f.id)}::text[]) AND status = 'pending' RETURNING id)
+    INSERT INTO "Event" ("contactId", "conversationId", type, version, data, "createdAt")
+    SELECT e."contactId", e."conversationId", e.type, e.version, e.data, e."createdAt"
+    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS e("contactId" uuid, "conversationId" uuid, type text, version int, data jsonb, "createdAt" timestamp(3))`);
 }

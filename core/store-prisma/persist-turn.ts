@@ -27,7 +27,7 @@ type Tx = Prisma.TransactionClient;
  * go (the usual case): the runtime sends them without claiming them again.
  */
 export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedTurn> {
-  const { outbound, events, exhaustedPromoPools, afterWrite } = await resolveEffects(tx, turn);
+  const { outbound, events, exhaustedPromoPools, afterWrite, rearm, cancelled } = await resolveEffects(tx, turn);
   const joinsAnother = givesNewPhoneOrEmail(turn);
   // Rows a merge moves to another contact are sent by that contact's drain: not claimed here.
   const applied = await writeTurn(prismaRunner(tx), turn, { outbound, events, claim: !joinsAnother });
@@ -35,6 +35,8 @@ export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedT
   for (const write of afterWrite) await write(tx);
   return {
     ...applied,
+    schedule: [...applied.schedule, ...rearm],
+    cancel: [...applied.cancel, ...cancelled],
     contactId: joinsAnother ? await joinSamePerson(tx, turn) : applied.contactId,
     ...(exhaustedPromoPools.length ? { exhaustedPromoPools } : {}),
   };
@@ -129,6 +131,9 @@ async function resolveEffects(tx: Tx, turn: TurnToPersist) {
     turn,
     conversationIdOf: (flowId) => conversationIds(turn).idByFlow.get(flowId),
     afterWrite: [],
+    rearm: [],
+    cancelled: [],
+    supportPosts: 0,
   };
   const composed: Array<{ position: number; message: PlannedMessage }> = [];
   const events: DomainEvent[] = [];
@@ -146,6 +151,8 @@ async function resolveEffects(tx: Tx, turn: TurnToPersist) {
     events,
     exhaustedPromoPools: context.exhaustedPromoPools,
     afterWrite: context.afterWrite,
+    rearm: context.rearm,
+    cancelled: context.cancelled,
   };
 }
 

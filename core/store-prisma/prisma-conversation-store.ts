@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { z } from "zod";
-import type { ChannelName } from "../model/channel-name.ts";
 import { safeText } from "../model/safe-text.ts";
-import { storedMessageSchema } from "../model/stored-message.ts";
+import { storedMessageSchema, toStoredMessage } from "../model/stored-message.ts";
+import { type OutboxChannel, supportChannel } from "../runtime/channel-sender.ts";
 import type {
   AppliedTurn,
   ChannelAddress,
@@ -13,10 +13,12 @@ import type {
   PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
+  StaffUnit,
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import type { PaymentProviders, ProviderRefund } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
+import { applyStaffMessage } from "./apply-staff-message.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
 import { applyFollowUpBatch } from "./follow-up-batch.ts";
@@ -47,6 +49,8 @@ export interface PrismaConversationStoreOptions {
   pool?: pg.Pool | undefined;
   /** Who takes the money when a flow asks for a payment (none: a pay step says payment is unavailable). */
   payments?: PaymentProviders | undefined;
+  /** Whether support staff take handoffs in a support group (SUPPORT_CHAT_ID); without it a handoff is only stored. */
+  supportDesk?: boolean | undefined;
 }
 
 /**
@@ -61,6 +65,8 @@ export class PrismaConversationStore implements ConversationStore {
 
   private readonly payments: PaymentProviders | undefined;
 
+  private readonly supportDesk: boolean;
+
   constructor(
     private readonly prisma: PrismaClient,
     options: PrismaConversationStoreOptions = {},
@@ -68,6 +74,7 @@ export class PrismaConversationStore implements ConversationStore {
     this.clock = options.clock ?? (() => new Date());
     this.pool = options.pool;
     this.payments = options.payments;
+    this.supportDesk = options.supportDesk ?? false;
   }
 
   async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
@@ -101,6 +108,7 @@ export class PrismaConversationStore implements ConversationStore {
           lane: "reply",
           now,
           payments: this.payments,
+          supportDesk: this.supportDesk,
         });
       }, transactionOptions),
     );
@@ -176,7 +184,7 @@ export class PrismaConversationStore implements ConversationStore {
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const turn = await decideFollowUp(prismaRunner(tx), followUpId, decide, this.clock());
-        return turn ? persistTurn(tx, { ...turn, payments: this.payments }) : null;
+        return turn ? persistTurn(tx, { ...turn, payments: this.payments, supportDesk: this.supportDesk }) : null;
       }, transactionOptions),
     );
   }
@@ -185,6 +193,22 @@ export class PrismaConversationStore implements ConversationStore {
     return retryOnConflict(() =>
       this.prisma.$transaction((tx) => settleOrder(tx, update, decide, this.clock(), this.payments), transactionOptions),
     );
+  }
+
+  async applyStaffMessage(unit: StaffUnit): Promise<AppliedTurn | "duplicate" | "unknown_topic"> {
+    return retryOnConflict(() =>
+      this.prisma.$transaction((tx) => applyStaffMessage(tx, unit, this.clock(), this.payments), transactionOptions),
+    );
+  }
+
+  async noteInSupport(contactId: string, text: string, dedupeKey: string): Promise<boolean> {
+    const payload = JSON.stringify(toStoredMessage({ text, format: "plain" }));
+    const inserted = await this.prisma.$executeRaw`
+      INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", channel, "externalId", payload, lane, status, attempts, "createdAt")
+      SELECT ${dedupeKey}, ${contactId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${this.clock()}
+      WHERE EXISTS (SELECT 1 FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid)
+      ON CONFLICT ("dedupeKey") DO NOTHING`;
+    return inserted > 0;
   }
 
   async orderPayable(orderId: string, amount: number, currency: string) {
@@ -260,7 +284,7 @@ export class PrismaConversationStore implements ConversationStore {
       if (message.success)
         return {
           ...claimed,
-          channel: claimed.channel as ChannelName,
+          channel: claimed.channel as OutboxChannel,
           lane: claimed.lane === "bulk" ? "bulk" : "reply",
           message: message.data,
         };

@@ -57,6 +57,7 @@ export function toContactView(row: Contact): ContactView {
     ),
     first_order_at: row.firstOrderAt?.toISOString() ?? null,
     last_order_at: row.lastOrderAt?.toISOString() ?? null,
+    handed_off_at: row.handedOffAt?.toISOString() ?? null,
   };
 }
 

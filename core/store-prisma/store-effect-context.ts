@@ -1,5 +1,6 @@
 import type { DomainEvent } from "../events/event-catalog.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
+import type { ScheduledFollowUp } from "../runtime/follow-up-scheduler.ts";
 import type { Prisma } from "./generated/client.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 
@@ -16,6 +17,12 @@ export interface StoreEffectContext {
   conversationIdOf(flowId: string): string | undefined;
   /** Writes to do once the turn's rows exist (an order refers to its conversation). */
   afterWrite: Array<(tx: Prisma.TransactionClient) => Promise<void>>;
+  /** Follow-ups an effect made due again (held during a handoff), for the runtime to arm. */
+  rearm: ScheduledFollowUp[];
+  /** Follow-ups an effect cancelled, for the runtime to remove their timers. */
+  cancelled: string[];
+  /** Messages for the support topic queued so far in this turn (each gets its own key). */
+  supportPosts: number;
 }
 
 /**

@@ -21,4 +21,6 @@ export interface TurnToPersist {
   settles?: { followUpId: string; status: "fired" | "skipped" };
   /** Who takes the money when the turn asks for a payment. */
   payments?: PaymentProviders | undefined;
+  /** Whether a support desk (SUPPORT_CHAT_ID) takes handoffs; without one a handoff is only a stored request. */
+  supportDesk?: boolean | undefined;
 }

@@ -31,6 +31,15 @@ const ru = {
   faqNotFound: "Не нашёл готового ответа на этот вопрос.",
   faqAskHuman: "Позвать менеджера",
   faqHumanRequested: "Передал ваш вопрос менеджеру — он ответит здесь же в рабочее время.",
+  handoffStarted: "Передаю разговор менеджеру — он ответит здесь же. Пока с вами общается человек, бот не вмешивается.",
+  supportHours: "Мы отвечаем",
+  handoffEnded: "Менеджер завершил разговор. Если появятся вопросы — просто напишите.",
+  staffHelp:
+    "Всё, что вы пишете в этой теме, получает клиент. Команды: /close — вернуть разговор боту; /resume <шаг> — вернуть и продолжить сценарий с шага; /info — карточка клиента; /tag <метка> — добавить метку; /stop_followups — отменить напоминания; // или /note — заметка для своих, клиент её не видит.",
+  staffClosed: "Разговор возвращён боту.",
+  staffNoStep: "В сценарии нет такого шага:",
+  staffTagged: "Метка добавлена:",
+  staffFollowUpsStopped: "Напоминания клиенту отменены.",
   sharePhone: "📱 Отправить мой номер",
 };
 
@@ -64,6 +73,15 @@ const en: EngineTexts = {
   faqNotFound: "I could not find a ready answer to this question.",
   faqAskHuman: "Talk to a person",
   faqHumanRequested: "I have passed your question to a manager, who will answer here during working hours.",
+  handoffStarted: "I am passing the conversation to a manager, who will answer here. While a person talks with you, the bot keeps quiet.",
+  supportHours: "We answer",
+  handoffEnded: "The manager has closed the conversation. If you have more questions, just write.",
+  staffHelp:
+    "The customer gets everything you write in this topic. Commands: /close — hand the conversation back to the bot; /resume <step> — hand it back and go on with the flow at that step; /info — the customer's card; /tag <tag> — add a tag; /stop_followups — cancel the reminders; // or /note — a note for the team that the customer never sees.",
+  staffClosed: "The conversation is back with the bot.",
+  staffNoStep: "The flow has no such step:",
+  staffTagged: "Tag added:",
+  staffFollowUpsStopped: "The customer's reminders are cancelled.",
   sharePhone: "📱 Share my number",
 };
 

@@ -9,6 +9,7 @@ import type { InboundEvent } from "../../model/inbound-event.ts";
 import type { EngineTexts } from "../../texts/engine-texts.ts";
 import type { EngineTurn } from "../engine-turn.ts";
 import type { FaqResponder } from "../faq-responder.ts";
+import type { SupportSettings } from "../hand-off.ts";
 import type { StepRunner } from "../step-runner.ts";
 
 export interface HandleInput {
@@ -49,6 +50,8 @@ export interface InboundContext {
   /** The knowledge base that answers here: the flow's own entries first when in a flow. */
   matcher(): FaqMatcher | undefined;
   textsOf(flow: Flow | null): EngineTexts;
+  /** Whether support staff take handoffs here, and when they answer. */
+  readonly support: SupportSettings;
 }
 
 /**

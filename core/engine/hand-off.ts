@@ -1,0 +1,51 @@
+import type { EngineTexts } from "../texts/engine-texts.ts";
+import type { EngineTurn } from "./engine-turn.ts";
+import type { OpenHandoff } from "./turn-effect.ts";
+
+/** A request for a person: why, what asked for it, and what the customer is told. */
+export interface HandoffRequest {
+  flowId: string | null;
+  reason: string;
+  via: OpenHandoff["via"];
+  stepId?: string | undefined;
+  resume?: OpenHandoff["resume"];
+  /** The flow's own words to the customer (else the bot's `handoffStarted`). */
+  say?: string | undefined;
+  texts: EngineTexts;
+}
+
+/** Where support staff are: whether a support desk takes handoffs, and when it answers. */
+export interface SupportSettings {
+  desk: boolean;
+  /** As the installation says it (SUPPORT_HOURS_TEXT), added to the word to the customer. */
+  hours?: string | undefined;
+}
+
+/**
+ * Asks for support staff to take the conversation (a handoff step, «talk to a person», a word
+ * the customer typed). With a support desk the store hands it over (see OpenHandoff) and the
+ * customer is told a person will answer; without one the request is only recorded, the customer
+ * told it was passed on, and the bot goes on. Returns whether staff take the conversation.
+ */
+export function handOff(turn: EngineTurn, request: HandoffRequest, support: SupportSettings): boolean {
+  const { texts } = request;
+  const facts = { reason: request.reason, via: request.via, ...(request.stepId ? { stepId: request.stepId } : {}) };
+  if (!support.desk) {
+    turn.record("handoff_requested", request.flowId, facts);
+    turn.say(request.flowId, texts.faqHumanRequested);
+    return false;
+  }
+  const hours = support.hours ? ` ${texts.supportHours} ${support.hours}.` : "";
+  const started = `${request.say ?? texts.handoffStarted}${hours}`;
+  turn.effect((position) => ({
+    type: "open_handoff",
+    flowId: request.flowId,
+    position,
+    reason: request.reason,
+    via: request.via,
+    stepId: request.stepId,
+    resume: request.resume,
+    compose: () => turn.message(started),
+  }));
+  return true;
+}

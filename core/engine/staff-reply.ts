@@ -1,0 +1,154 @@
+import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import type { Flow } from "../flow/flow-schema.ts";
+import type { ChannelName } from "../model/channel-name.ts";
+import type { ContactView } from "../model/contact-view.ts";
+import type { ConversationState } from "../model/conversation-state.ts";
+import type { EngineTexts } from "../texts/engine-texts.ts";
+import type { EngineTurn } from "./engine-turn.ts";
+import type { StepRunner } from "./step-runner.ts";
+import type { OpenHandoff } from "./turn-effect.ts";
+
+/** A staff member as Telegram names them in the support group. */
+export interface StaffMember {
+  /** Their Telegram user id. */
+  id: string;
+  name: string;
+}
+
+/** What staff wrote in a customer's topic, with the contact as it stands. */
+export interface StaffInput {
+  contact: ContactView;
+  conversations: ConversationState[];
+  currentFlowId: string | null;
+  /** The customer's channel: where an answer goes. */
+  channel: ChannelName;
+  staff: StaffMember;
+  text: string;
+  /** Where the latest handoff said the flow goes on once it is handed back. */
+  resume?: OpenHandoff["resume"];
+  now: Date;
+}
+
+/** What a staff turn is built with: its turn, the steps' runner, the flows and the texts. */
+export interface StaffTurnParts {
+  turn: EngineTurn;
+  runner: StepRunner;
+  flows: FlowCatalog;
+  texts: (flow: Flow | null) => EngineTexts;
+}
+
+/** `/close`, `/resume@orkestr_bot step` … : a command, its name and what follows it. */
+const commandPattern = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
+/** Tags as a flow writes them: no spaces, at most 40 characters. */
+const tagPattern = /^[\p{L}\p{N}_-]{1,40}$/u;
+
+/**
+ * Staff write in the customer's topic: plain text goes to the customer as written (and staff
+ * take the conversation if the bot had it); `//` or `/note` stays a note for the team; a command
+ * hands the conversation back, shows the card, tags the contact or stops the reminders.
+ * Whatever the bot says back to staff goes into the topic.
+ */
+export function staffReply({ turn, runner, flows, texts: textsOf }: StaffTurnParts, input: StaffInput): void {
+  const { staff, text } = input;
+  const flowId = input.currentFlowId;
+  const texts = textsOf(flowId ? (flows.get(flowId) ?? null) : null);
+  const who = { staffId: staff.id, staffName: staff.name };
+  const toTopic = (words: string) =>
+    turn.effect((position) => ({ type: "post_to_support", flowId, position, post: { kind: "bot", message: turn.plain(words) } }));
+
+  if (text.startsWith("//")) {
+    turn.record("staff_note", flowId, { ...who, text: text.slice(2).trim() });
+    return;
+  }
+  const command = commandPattern.exec(text);
+  if (!command) {
+    if (!input.contact.handed_off_at) {
+      // Staff wrote first: a person talks with the customer now, so the bot keeps quiet.
+      turn.effect((position) => ({ type: "open_handoff", flowId, position, reason: "staff", via: "staff", compose: () => undefined }));
+    }
+    turn.sendPlain(flowId, text);
+    turn.record("staff_message", flowId, { ...who, text });
+    return;
+  }
+  const name = (command[1] as string).toLowerCase();
+  const argument = command[2]?.trim() || undefined;
+  if (name === "note") {
+    turn.record("staff_note", flowId, { ...who, text: argument ?? "" });
+    return;
+  }
+  turn.record("staff_command", flowId, { ...who, command: name, ...(argument ? { argument } : {}) });
+  switch (name) {
+    case "close":
+      handBack({ turn, runner, flows, texts: textsOf }, input, input.resume, texts);
+      toTopic(texts.staffClosed);
+      return;
+    case "resume": {
+      const at = resumeTarget(flows, input, argument);
+      if (!at) {
+        toTopic(`${texts.staffNoStep} ${argument ?? "—"}\n\n${texts.staffHelp}`);
+        return;
+      }
+      handBack({ turn, runner, flows, texts: textsOf }, input, at, texts);
+      toTopic(texts.staffClosed);
+      return;
+    }
+    case "info":
+      turn.effect((position) => ({ type: "post_to_support", flowId, position, post: { kind: "card" } }));
+      return;
+    case "tag":
+      if (!argument || !tagPattern.test(argument)) {
+        toTopic(texts.staffHelp);
+        return;
+      }
+      turn.addTag(argument, flowId);
+      toTopic(`${texts.staffTagged} ${argument}`);
+      return;
+    case "stop_followups":
+      turn.effect((position) => ({ type: "stop_follow_ups", flowId, position }));
+      toTopic(texts.staffFollowUpsStopped);
+      return;
+    default:
+      toTopic(texts.staffHelp);
+  }
+}
+
+/**
+ * The conversation goes back to the bot: the customer is told, the handoff ends, and the flow
+ * goes on at `resume`; without one a conversation resting on its handoff step ends, so the
+ * customer simply chats with the bot again.
+ */
+function handBack({ turn, runner, flows }: StaffTurnParts, input: StaffInput, resume: OpenHandoff["resume"], texts: EngineTexts): void {
+  const flowId = resume?.flowId ?? input.currentFlowId;
+  turn.record("handoff_ended", flowId, {
+    by: "staff",
+    staffId: input.staff.id,
+    staffName: input.staff.name,
+    ...(resume ? { resumeStepId: resume.stepId } : {}),
+  });
+  turn.effect((position) => ({ type: "close_handoff", flowId, position }));
+  turn.say(flowId, texts.handoffEnded);
+  const conversation = input.conversations.find((c) => c.flowId === flowId);
+  const flow = conversation ? (flows.version(conversation.flowId, conversation.flowVersion) ?? flows.get(conversation.flowId)) : undefined;
+  if (!conversation || !flow) return;
+  const state = turn.touch(conversation);
+  if (resume && flow.steps.some((s) => s.id === resume.stepId)) {
+    state.status = "active";
+    turn.currentFlowId = flow.id;
+    runner.runFrom(flow, state, resume.stepId);
+    return;
+  }
+  const restsOnHandoff = state.status === "active" && flow.steps.find((s) => s.id === state.stepId)?.kind === "handoff";
+  if (restsOnHandoff) {
+    Object.assign(state, { status: "ended", stepId: null });
+    turn.record("conversation_ended", flow.id, { reason: "handed_back" });
+  }
+}
+
+/** `/resume <step>`: a step of the contact's current flow (or of the flow the handoff came from). */
+function resumeTarget(flows: FlowCatalog, input: StaffInput, stepId: string | undefined): OpenHandoff["resume"] {
+  const flowId = input.currentFlowId ?? input.resume?.flowId;
+  if (!stepId || !flowId) return undefined;
+  const conversation = input.conversations.find((c) => c.flowId === flowId);
+  const flow = conversation ? (flows.version(flowId, conversation.flowVersion) ?? flows.get(flowId)) : flows.get(flowId);
+  return flow?.steps.some((s) => s.id === stepId) ? { flowId, stepId } : undefined;
+}

@@ -1,0 +1,91 @@
+import type { CloseHandoff, OpenHandoff, PostToSupport, StopFollowUps } from "../engine/turn-effect.ts";
+import type { DomainEvent } from "../events/event-catalog.ts";
+import type { OutboundMessage } from "../model/outbound-message.ts";
+import { toStoredMessage } from "../model/stored-message.ts";
+import { supportChannel } from "../runtime/channel-sender.ts";
+import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
+import { supportCard, topicTitle } from "./support-card.ts";
+
+/**
+ * Gives the conversation to staff, in the turn's transaction: the contact goes into human mode,
+ * their support thread is opened (made on the first handoff, reused after) and the card goes to
+ * their topic. Without a support desk nobody could answer there, so the request is only stored.
+ */
+export async function openHandoff(effect: OpenHandoff, context: StoreEffectContext): Promise<ResolvedEffect> {
+  const { tx, contactId, now, turn } = context;
+  const started = { reason: effect.reason, via: effect.via, ...(effect.stepId ? { stepId: effect.stepId } : {}) };
+  // The engine asks only where a desk is set up; a store without one keeps the request, as the engine would.
+  if (!turn.supportDesk) return { flowId: effect.flowId, events: [{ type: "handoff_requested", data: started }] };
+  const alreadyOpen = turn.contact.handedOffAt !== null;
+  await tx.$executeRaw`UPDATE "Contact" SET "handedOffAt" = coalesce("handedOffAt", ${now}) WHERE id = ${contactId}::uuid`;
+  const title = topicTitle(turn.result.contact, turn.from.channel);
+  // The number staff call the customer by («#12») is part of the topic's name, so both come from one sequence value.
+  await tx.$executeRaw`
+    WITH n AS (SELECT nextval(pg_get_serial_sequence('"SupportThread"', 'number')) AS v)
+    INSERT INTO "SupportThread" (id, "contactId", number, title, status, reason, "resumeFlowId", "resumeStepId", "openedAt", "updatedAt")
+    SELECT gen_random_uuid(), ${contactId}::uuid, n.v, ${title} || ' · #' || n.v, 'open', ${effect.reason}, ${effect.resume?.flowId ?? null},
+           ${effect.resume?.stepId ?? null}, ${now}, ${now} FROM n
+    ON CONFLICT ("contactId") DO UPDATE SET status = 'open', reason = excluded.reason, "resumeFlowId" = excluded."resumeFlowId",
+      "resumeStepId" = excluded."resumeStepId", "openedAt" = CASE WHEN "SupportThread".status = 'open' THEN "SupportThread"."openedAt" ELSE excluded."openedAt" END,
+      "closedAt" = NULL, "updatedAt" = excluded."updatedAt"`;
+  const events: DomainEvent[] = alreadyOpen ? [] : [{ type: "handoff_started", data: started }];
+  // Asked again while staff have it: the customer is answered, the card is not sent twice.
+  if (!alreadyOpen) queueSupportPost(context, effect.flowId, await supportCard(tx, contactId, effect.reason, turn.result));
+  const message = effect.compose();
+  return { flowId: effect.flowId, ...(message ? { message } : {}), events };
+}
+
+/** Staff handed the conversation back: human mode ends, follow-ups held meanwhile are due again, the topic will be closed. */
+export async function closeHandoff(effect: CloseHandoff, context: StoreEffectContext): Promise<ResolvedEffect> {
+  const { tx, contactId, now } = context;
+  await tx.$executeRaw`UPDATE "Contact" SET "handedOffAt" = NULL WHERE id = ${contactId}::uuid`;
+  await tx.$executeRaw`
+    UPDATE "SupportThread" SET status = 'closed', "closedAt" = ${now}, "updatedAt" = ${now} WHERE "contactId" = ${contactId}::uuid`;
+  // Held follow-ups go out now (or when they were due, if later): their timers are armed again.
+  const rearmed = await tx.$queryRaw<Array<{ id: string; dueAt: Date }>>`
+    UPDATE "FollowUp" f SET status = 'pending', "settledAt" = NULL, "dueAt" = greatest(f."dueAt", ${now})
+    FROM "Conversation" v WHERE v.id = f."conversationId" AND v."contactId" = ${contactId}::uuid AND f.status = 'held'
+    RETURNING f.id, f."dueAt"`;
+  context.rearm.push(...rearmed);
+  return { flowId: effect.flowId, events: [] };
+}
+
+/** What goes into the contact's topic: a message of the customer's or the bot's word to staff, or the card again. */
+export async function postToSupport(effect: PostToSupport, context: StoreEffectContext): Promise<ResolvedEffect> {
+  if (!context.turn.supportDesk) return { flowId: effect.flowId, events: [] };
+  const { tx, contactId, turn } = context;
+  const message = effect.post.kind === "card" ? await supportCard(tx, contactId, undefined, turn.result) : effect.post.message;
+  queueSupportPost(context, effect.flowId, message);
+  if (effect.post.kind === "customer") {
+    await tx.$executeRaw`
+      UPDATE "SupportThread" SET "lastCustomerAt" = ${context.now}, "updatedAt" = ${context.now} WHERE "contactId" = ${contactId}::uuid`;
+  }
+  return { flowId: effect.flowId, events: [] };
+}
+
+/** `/stop_followups`: the contact's pending and held follow-ups are cancelled, and their timers removed. */
+export async function stopFollowUps(effect: StopFollowUps, context: StoreEffectContext): Promise<ResolvedEffect> {
+  const cancelled = await context.tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = ${context.now}
+    FROM "Conversation" v WHERE v.id = f."conversationId" AND v."contactId" = ${context.contactId}::uuid AND f.status IN ('pending', 'held')
+    RETURNING f.id`;
+  context.cancelled.push(...cancelled.map((row) => row.id));
+  return { flowId: effect.flowId, events: [] };
+}
+
+/**
+ * A message for the support topic goes through the contact's outbox like any other: after the
+ * turn's own messages, retried, sent once. Its key follows the turn's, so a turn written twice posts once.
+ */
+function queueSupportPost(context: StoreEffectContext, flowId: string | null, message: OutboundMessage): void {
+  const { contactId, now, turn } = context;
+  const dedupeKey = `${turn.keyBase}#support-${context.supportPosts++}`;
+  const conversationId = flowId ? (context.conversationIdOf(flowId) ?? null) : null;
+  const payload = JSON.stringify(toStoredMessage(message));
+  context.afterWrite.push(async (tx) => {
+    await tx.$executeRaw`
+      INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", "conversationId", channel, "externalId", payload, lane, status, attempts, "createdAt")
+      VALUES (${dedupeKey}, ${contactId}::uuid, ${conversationId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now})
+      ON CONFLICT ("dedupeKey") DO NOTHING`;
+  });
+}
