@@ -114,6 +114,8 @@ const configSchema = z.object({
     .string()
     .regex(/^-100\d{5,}$/, "a supergroup's id starts with -100 (forward a message of the group to @userinfobot, or see docs/support.md)")
     .optional(),
+  /** The window the support group's 20 posts are counted over (Telegram's minute; tests shorten it). */
+  SUPPORT_GROUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
   /** When support answers, as customers read it after «Мы отвечаем»: «пн–пт с 9:00 до 18:00 (МСК)». */
   SUPPORT_HOURS_TEXT: z.string().min(1).max(200).optional(),
   /** What customers type to ask for a person, comma-separated (replaces the default list; /operator always works). */

@@ -100,7 +100,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
           api: telegram.bot.api,
           chatId: config.SUPPORT_CHAT_ID,
           threads: new PrismaSupportThreads(database.prisma),
-          pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:support`, telegramGroupPacing),
+          pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:support`, telegramGroupPacing(config.SUPPORT_GROUP_WINDOW_SECONDS)),
           logger,
         })
       : undefined;

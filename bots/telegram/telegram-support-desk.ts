@@ -129,7 +129,7 @@ export class TelegramSupportDesk implements ChannelSender {
   private async post(topicId: number, message: OutboundMessage): Promise<void> {
     const { api, chatId, pacer } = this.options;
     for (const part of splitText(message.text, maxTextLength)) {
-      await pacer?.acquire(chatId, "reply");
+      await pacer?.acquire(chatId, "bulk");
       await api.sendMessage(chatId, part, {
         message_thread_id: topicId,
         ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),

@@ -118,18 +118,26 @@ export class ConversationRuntime {
       await this.tellStranger(from, inboundKey, this.deps.engine.linkCodeRefusal(refusal));
       return true;
     }
+    let answersCustomer = true;
     const applied = await this.deps.store.applyInbound({
       key: inboundKey,
       from,
       profile: safeProfile(profile),
       before: linkCode ? { type: "redeem_link_code", code: linkCode } : undefined,
-      decide: (context) => this.deps.engine.handle({ ...context, channel: from.channel, event, inboundKey, now: this.clock() }),
+      decide: (context) => {
+        const result = this.deps.engine.handle({ ...context, channel: from.channel, event, inboundKey, now: this.clock() });
+        answersCustomer = result.outbound.length > 0 || result.effects.some((e) => e.type !== "post_to_support");
+        return result;
+      },
     });
     if (!applied) {
       this.deps.logger.info({ inboundKey }, "duplicate inbound update ignored");
       return false;
     }
-    await this.afterCommit(applied);
+    // What a customer handed to staff writes only goes to their topic, paced to the group's 20
+    // posts a minute: the inbound is not held for that (the posts are stored and go in order),
+    // so the customer's next messages queue up behind it and go out merged.
+    await this.afterCommit(applied, answersCustomer);
     return true;
   }
 
@@ -335,7 +343,7 @@ export class ConversationRuntime {
     }
   }
 
-  private async afterCommit(applied: AppliedTurn): Promise<void> {
+  private async afterCommit(applied: AppliedTurn, waitForSends = true): Promise<void> {
     for (const pool of applied.exhaustedPromoPools ?? []) {
       this.deps.logger.warn(
         { pool, contactId: applied.contactId },
@@ -347,7 +355,12 @@ export class ConversationRuntime {
     const timers = this.updateTimers(applied);
     this.timerUpdates.add(timers);
     void timers.finally(() => this.timerUpdates.delete(timers));
-    await this.dispatch(applied.contactId, applied.claimed);
+    const sends = this.dispatch(applied.contactId, applied.claimed);
+    if (waitForSends) await sends;
+    else
+      sends.catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, contactId: applied.contactId }, "support posts not sent yet; the sweep will retry"),
+      );
   }
 
   /** Timers that fail to arm are re-armed by the sweep from their rows; failed cancels are caught by the fire-once guard. */

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { safeText } from "../model/safe-text.ts";
-import { storedMessageSchema, toStoredMessage } from "../model/stored-message.ts";
+import { type StoredMessage, storedMessageSchema, toStoredMessage } from "../model/stored-message.ts";
 import { type OutboxChannel, supportChannel } from "../runtime/channel-sender.ts";
 import type {
   AppliedTurn,
@@ -286,12 +286,39 @@ export class PrismaConversationStore implements ConversationStore {
           ...claimed,
           channel: claimed.channel as OutboxChannel,
           lane: claimed.lane === "bulk" ? "bulk" : "reply",
-          message: message.data,
+          message: claimed.channel === supportChannel ? await this.mergeSupportPosts(claimed.id, contactId, message.data) : message.data,
         };
       // A row nobody can read (written by hand, or by a version that wrote another shape) would
       // hold the contact's messages back for ever: it fails with the reason, the next one goes.
       await this.markFailed(claimed.id, `unreadable outbox payload: ${z.prettifyError(message.error)}`);
     }
+  }
+
+  /**
+   * A support group takes about 20 posts a minute: posts for one customer's topic that queued up
+   * behind the one claimed go out with it, as one post, instead of each waiting for a slot. The
+   * claimed row takes their texts (so a retry sends them all), and they are marked `merged`.
+   */
+  private async mergeSupportPosts(id: bigint, contactId: string, first: StoredMessage): Promise<StoredMessage> {
+    const now = this.clock();
+    const merged = await this.prisma.$queryRaw<Array<{ text: string }>>`
+      WITH queued AS (
+        SELECT f.id FROM "OutboxMessage" f
+        WHERE f."contactId" = ${contactId}::uuid AND f.id > ${id} AND f.status = 'pending' AND f.channel = ${supportChannel}
+          AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format}
+          -- only the run right behind the claimed post: a message for the customer in between keeps the order
+          AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" b WHERE b."contactId" = f."contactId" AND b.id > ${id} AND b.id < f.id
+                          AND (b.channel <> ${supportChannel} OR b.status <> 'pending'))
+        ORDER BY f.id FOR UPDATE SKIP LOCKED),
+      done AS (
+        UPDATE "OutboxMessage" o SET status = 'merged', "sentAt" = ${now}, "lastError" = ${`merged into ${id}`}
+        FROM queued WHERE o.id = queued.id
+        RETURNING o.id, o.payload->>'text' AS text)
+      SELECT text FROM done ORDER BY id`;
+    if (merged.length === 0) return first;
+    const message = { ...first, text: [first.text, ...merged.map((row) => row.text)].join("\n\n") };
+    await this.prisma.$executeRaw`UPDATE "OutboxMessage" SET payload = ${JSON.stringify(message)}::jsonb WHERE id = ${id}`;
+    return message;
   }
 
   /** Claims the contact's next sendable row, as stored. */
