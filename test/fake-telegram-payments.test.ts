@@ -201,7 +201,9 @@ describe("fake Telegram Bot API: payments", () => {
     });
 
     it("refuses an answer later than 10 seconds after the query", async () => {
+      // The clock stands still while the queries are issued, so "10 001 ms later" is exactly that.
       const issuedAt = Date.now();
+      vi.spyOn(Date, "now").mockReturnValue(issuedAt);
       const late = fake.pushPreCheckoutQuery(42, order).queryId;
       const inTime = fake.pushPreCheckoutQuery(42, order).queryId;
       vi.spyOn(Date, "now").mockReturnValue(issuedAt + 10_001);

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineTexts } from "../core/texts/engine-texts.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { FakeVkApi } from "./fakes/fake-vk-api.ts";
-import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+import { startTestApp, startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ru = engineTexts.ru;
@@ -46,6 +46,11 @@ describe("support staff in a Telegram forum group", () => {
     telegram.addSupergroup(supportChat, { title: "Поддержка" });
     const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-support-flows-"));
     await writeFile(join(flowsDir, "help.yaml"), flow);
+    await mkdir(join(flowsDir, "faq"));
+    await writeFile(
+      join(flowsDir, "faq", "general.yaml"),
+      "entries:\n  - id: hours\n    questions: [До скольки вы работаете?]\n    answer: С 9 до 18 по будням.\n",
+    );
     running = await startTestAppWithDatabase({
       FLOWS_DIR: flowsDir,
       TELEGRAM_BOT_TOKEN: "123:TEST-token",
@@ -99,11 +104,29 @@ describe("support staff in a Telegram forum group", () => {
     expect((await postsIn(topic.threadId, 2))[1]).toBe("У меня не проходит оплата");
     expect(telegram.sent(1001)).toHaveLength(2);
 
+    // A photo is copied into the topic as it is; one from staff is copied to the customer.
+    telegram.pushPhoto(1001, "Скрин ошибки");
+    const withPhoto = await waitFor(
+      () => telegram.topicPosts(supportChat, topic.threadId),
+      (posts) => posts.length >= 3,
+      "the photo in the topic",
+    );
+    expect(withPhoto[2]?.method).toBe("copyMessage");
+    expect(String(withPhoto[2]?.params.from_chat_id)).toBe("1001");
+    telegram.pushTopicPhoto(supportChat, topic.threadId, olga, "Вот где смотреть");
+    const copiedToCustomer = await waitFor(
+      () => telegram.calls.filter((c) => c.method === "copyMessage" && String(c.params.chat_id) === "1001" && c.status === 200),
+      (calls) => calls.length === 1,
+      "the staff photo copied to the customer",
+    );
+    expect(String(copiedToCustomer[0]?.params.from_chat_id)).toBe(String(supportChat));
+
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "// проверить платёж в кассе");
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "Здравствуйте, Анна! Сейчас проверю.");
     const [, , answer] = await telegram.waitForSent(1001, 3);
     expect(answer?.text).toBe("Здравствуйте, Анна! Сейчас проверю.");
     expect(await eventsOf("staff_message")).toEqual([
+      { staffId: "501", staffName: "Ольга Петрова", text: "Вот где смотреть", file: true },
       { staffId: "501", staffName: "Ольга Петрова", text: "Здравствуйте, Анна! Сейчас проверю." },
     ]);
     expect(await eventsOf("staff_note")).toEqual([{ staffId: "501", staffName: "Ольга Петрова", text: "проверить платёж в кассе" }]);
@@ -118,7 +141,7 @@ describe("support staff in a Telegram forum group", () => {
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/close");
     const sent = await telegram.waitForSent(1001, 6);
     expect(sent.slice(3).map((m) => m.text)).toEqual(["Нашла ваш платёж.", ru.handoffEnded, "С возвращением! Чем ещё помочь?"]);
-    expect((await postsIn(topic.threadId, 3)).at(-1)).toBe(ru.staffClosed);
+    expect((await postsIn(topic.threadId, 4)).at(-1)).toBe(ru.staffClosed);
     await waitFor(
       () => telegram.topics(supportChat).find((t) => t.threadId === topic.threadId)?.closed,
       (closed) => closed === true,
@@ -140,7 +163,7 @@ describe("support staff in a Telegram forum group", () => {
       (topics) => topics.length === 1 && topics[0]?.closed === false,
       "the same topic reopened",
     );
-    expect((await postsIn(topic.threadId, 4)).at(-1)).toContain("Причина: Вопрос с сайта");
+    expect((await postsIn(topic.threadId, 5)).at(-1)).toContain("Причина: Вопрос с сайта");
   });
 
   it("a VK customer typing «оператор» gets a topic of their own; /info, unknown commands and the answer on VK", async () => {
@@ -157,6 +180,48 @@ describe("support staff in a Telegram forum group", () => {
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "Добрый день! Чем помочь?");
     const [, answer] = await vk.waitForSent(2002, 2);
     expect(answer?.text).toBe("Добрый день! Чем помочь?");
+    // Files go only within Telegram: a VK customer gets the caption, and staff are told.
+    telegram.pushTopicPhoto(supportChat, topic.threadId, olga, "Схема проезда");
+    const [, , caption] = await vk.waitForSent(2002, 3);
+    expect(caption?.text).toBe("Схема проезда");
+    expect((await postsIn(topic.threadId, 4))[3]).toBe(ru.staffFileNotCarried);
+  });
+
+  it("a VK customer the knowledge base cannot answer presses «Позвать менеджера» and is handed over", async () => {
+    vk.pushMessage(2003, "а вы любите котиков?");
+    await vk.waitForSent(2003, 1);
+    vk.pressButton(2003, ru.faqAskHuman);
+    const [, handedOff] = await vk.waitForSent(2003, 2);
+    expect(handedOff?.text).toBe(`${ru.handoffStarted} ${ru.supportHours} ${hours}.`);
+    const { rows } = await running.db.query(
+      `SELECT e.data FROM "Event" e JOIN "ChannelIdentity" i ON i."contactId" = e."contactId"
+       WHERE i."externalId" = '2003' AND e.type = 'handoff_started'`,
+    );
+    expect(rows.map((r) => r.data)).toEqual([{ reason: "faq", via: "faq" }]);
+  });
+
+  it("a restart in the middle of a handoff keeps it: what either side wrote meanwhile arrives once", async () => {
+    telegram.pushText(1005, "/operator", "Глеб");
+    await telegram.waitForSent(1005, 1);
+    const topic = await topicOf(/^Глеб/);
+    await postsIn(topic.threadId, 1);
+    await running.app.stop();
+    // Taken by Telegram while the app is down, delivered once it polls again.
+    telegram.pushText(1005, "Вы тут?", "Глеб");
+    telegram.pushTopicMessage(supportChat, topic.threadId, olga, "Да, Глеб, слушаю.");
+    running.app = await startTestApp(running.config);
+    expect((await postsIn(topic.threadId, 2))[1]).toBe("Вы тут?");
+    const [, reply] = await telegram.waitForSent(1005, 2);
+    expect(reply?.text).toBe("Да, Глеб, слушаю.");
+    // Still with staff: the bot does not answer, and nothing came twice.
+    telegram.pushText(1005, "Спасибо", "Глеб");
+    await postsIn(topic.threadId, 3);
+    expect(telegram.sent(1005)).toHaveLength(2);
+    expect(telegram.topicPosts(supportChat, topic.threadId).map((p) => p.text)).toEqual([
+      expect.stringContaining("Причина: keyword"),
+      "Вы тут?",
+      "Спасибо",
+    ]);
   });
 
   it("follow-ups that come due during a handoff are held, and go out once staff hand the conversation back", async () => {

@@ -149,6 +149,13 @@ export class TelegramChannel implements ChannelSender {
     });
     this.bot.on("message:contact", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.contact.phone_number }));
     this.bot.on("message:text", (ctx) => this.receive(runtime, ctx, { type: "text", text: ctx.message.text }));
+    // Files are not read by the bot; staff get them copied into the customer's topic.
+    for (const kind of ["photo", "document", "voice", "sticker", "video"] as const) {
+      this.bot.on(`message:${kind}`, (ctx) => {
+        const copy = { chatId: String(ctx.chat.id), messageId: ctx.message.message_id };
+        return this.receive(runtime, ctx, { type: "media", kind, ...(ctx.message.caption ? { caption: ctx.message.caption } : {}), copy });
+      });
+    }
     this.bot.catch((error) =>
       this.options.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "telegram update failed"),
     );
@@ -201,6 +208,12 @@ export class TelegramChannel implements ChannelSender {
   }
 
   async send(to: Pick<SendTarget, "externalId" | "lane">, message: OutboundMessage): Promise<void> {
+    if (message.copy) {
+      // A file staff sent from the support group, copied with its caption.
+      await this.options.pacer?.acquire(to.externalId, to.lane);
+      await this.bot.api.copyMessage(to.externalId, message.copy.chatId, message.copy.messageId).catch(rethrowClassified);
+      return;
+    }
     const markup = replyMarkupOf(message, (this.options.texts?.() ?? engineTexts.ru).sharePhone);
     const paid = to.lane === "bulk" && this.options.paidBroadcast ? { allow_paid_broadcast: true } : {};
     const parseMode = { ...paid, ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}) };

@@ -91,14 +91,16 @@ export class TelegramSupportDesk implements ChannelSender {
 
   /**
    * Takes what staff write in the group's topics (the bot, an admin, receives every message
-   * there): text, or a caption, goes to `runtime.receiveFromStaff` keyed by the message id.
+   * there): text, or a file with its caption, goes to `runtime.receiveFromStaff` keyed by the message id.
    * Service messages, the General topic and other bots are left alone.
    */
   async receive(ctx: Context, runtime: ConversationRuntime): Promise<void> {
     const message = ctx.message;
     if (!message?.is_topic_message || message.message_thread_id === undefined || !ctx.from || ctx.from.is_bot) return;
-    const text = message.text ?? message.caption;
-    if (!text) return;
+    const file = message.photo ?? message.document ?? message.voice ?? message.video ?? message.sticker;
+    const text = message.text ?? message.caption ?? "";
+    if (!text && !file) return;
+    const copy = file ? { chatId: this.options.chatId, messageId: message.message_id } : undefined;
     const staff = {
       id: String(ctx.from.id),
       name: [ctx.from.first_name, ctx.from.last_name].filter(Boolean).join(" ") || (ctx.from.username ?? ""),
@@ -108,6 +110,7 @@ export class TelegramSupportDesk implements ChannelSender {
       { chatId: this.options.chatId, topicId: message.message_thread_id },
       staff,
       text,
+      copy,
     );
   }
 
@@ -128,6 +131,12 @@ export class TelegramSupportDesk implements ChannelSender {
 
   private async post(topicId: number, message: OutboundMessage): Promise<void> {
     const { api, chatId, pacer } = this.options;
+    if (message.copy) {
+      // What a Telegram customer sent (a photo, a file, a voice message) is copied as it is.
+      await pacer?.acquire(chatId, "bulk");
+      await api.copyMessage(chatId, message.copy.chatId, message.copy.messageId, { message_thread_id: topicId });
+      return;
+    }
     for (const part of splitText(message.text, maxTextLength)) {
       await pacer?.acquire(chatId, "bulk");
       await api.sendMessage(chatId, part, {

@@ -125,9 +125,9 @@ export class EngineTurn {
     return { text, format: "plain" };
   }
 
-  /** Queues what a person wrote, as they wrote it. */
-  sendPlain(flowId: string | null, text: string): void {
-    const message = this.plain(text);
+  /** Queues what a person wrote, as they wrote it (or the file they sent, to copy). */
+  sendPlain(flowId: string | null, text: string, extra: Pick<OutboundMessage, "copy"> = {}): void {
+    const message = { ...this.plain(text), ...extra };
     this.outbound.push({ flowId, message });
     this.record("message_out", flowId, messageOutData(message));
   }

@@ -1,10 +1,12 @@
 import type { CountryCode } from "libphonenumber-js";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
+import type { EventData } from "../events/event-catalog.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { InboundEvent } from "../model/inbound-event.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
@@ -21,6 +23,7 @@ import { handoffKeywordHandler } from "./inbound/handoff-keyword-handler.ts";
 import { humanModeHandler } from "./inbound/human-mode-handler.ts";
 import type { HandleInput, InboundContext, InboundHandler, Position } from "./inbound/inbound-handler.ts";
 import { keywordHandler } from "./inbound/keyword-handler.ts";
+import { mediaHandler } from "./inbound/media-handler.ts";
 import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
@@ -47,7 +50,7 @@ export const defaultHandoffPhrases = [
 /**
  * The inbound pipeline, in order: the first handler that takes the event ends the turn.
  * Stop works anywhere; while support staff have the conversation nothing else of the bot
- * answers; account linking works anywhere; start and keywords switch flows; asking for a person
+ * answers; a photo or file the bot cannot read gets no answer; account linking works anywhere; start and keywords switch flows; asking for a person
  * beats the knowledge base; the knowledge base answers before a text is taken as the step's
  * reply; the fallback handles the rest.
  */
@@ -55,6 +58,7 @@ function inboundPipeline(handoffPhrases: readonly string[]): InboundHandler[] {
   return [
     stopHandler,
     humanModeHandler,
+    mediaHandler,
     accountLinkHandler,
     startHandler,
     handoffKeywordHandler(handoffPhrases),
@@ -141,7 +145,7 @@ export class Engine {
     const { event } = input;
     const text = event.type === "text" ? event.text.trim() : "";
     const received = { key: input.inboundKey, channel: input.channel };
-    turn.record("message_in", input.currentFlowId, event.type === "text" ? { text, ...received } : { ...event, ...received });
+    turn.record("message_in", input.currentFlowId, messageInData(event, text, received));
     const conversationOf = (flowId: string | null) => input.conversations.find((c) => c.flowId === flowId);
     const current = conversationOf(input.currentFlowId);
     const active = current?.status === "active" ? current : undefined;
@@ -250,4 +254,11 @@ export class Engine {
     byFlow.set(flow, texts);
     return texts;
   }
+}
+
+/** What the event log keeps of an inbound: the text, the press or the start, or what kind of file came (and its caption). */
+function messageInData(event: InboundEvent, text: string, received: { key: string; channel: ChannelName }): EventData<"message_in"> {
+  if (event.type === "text") return { text, ...received };
+  if (event.type === "media") return { type: "media", kind: event.kind, ...(event.caption ? { text: event.caption } : {}), ...received };
+  return { ...event, ...received };
 }

@@ -110,6 +110,20 @@ describe("handoff to support staff", () => {
     expect(stop.outbound.map((o) => o.message.text)).toEqual([ru.optedOut]);
   });
 
+  it("a photo is copied to the topic while staff have the conversation, and left unanswered while the bot has it", () => {
+    const h = atHello();
+    const photo = { type: "media" as const, kind: "photo" as const, caption: "Скрин", copy: { chatId: "1001", messageId: 7 } };
+    const unanswered = engine.handle(h.input(photo));
+    expect(unanswered.outbound).toEqual([]);
+    expect(unanswered.effects).toEqual([]);
+    expect(unanswered.events[0]?.data).toMatchObject({ type: "media", kind: "photo", text: "Скрин" });
+    h.contact = { ...h.contact, handed_off_at: "2026-01-05T10:00:00.000Z" };
+    const passed = engine.handle(h.input(photo));
+    expect(passed.effects).toMatchObject([
+      { type: "post_to_support", post: { kind: "customer", message: { text: "[фото] Скрин", copy: { chatId: "1001", messageId: 7 } } } },
+    ]);
+  });
+
   it("what staff write goes to the customer as written; // and /note stay notes", () => {
     const h = atHello();
     h.contact = { ...h.contact, handed_off_at: "2026-01-05T10:00:00.000Z" };

@@ -3,6 +3,7 @@ import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { MessageRef } from "../model/inbound-event.ts";
 import type { EngineTexts } from "../texts/engine-texts.ts";
 import type { EngineTurn } from "./engine-turn.ts";
 import type { StepRunner } from "./step-runner.ts";
@@ -23,7 +24,10 @@ export interface StaffInput {
   /** The customer's channel: where an answer goes. */
   channel: ChannelName;
   staff: StaffMember;
+  /** The text, or a file's caption (may be empty then). */
   text: string;
+  /** A file staff sent, in the support group: copied to a Telegram customer. */
+  copy?: MessageRef | undefined;
   /** Where the latest handoff said the flow goes on once it is handed back. */
   resume?: OpenHandoff["resume"];
   now: Date;
@@ -60,14 +64,19 @@ export function staffReply({ turn, runner, flows, texts: textsOf }: StaffTurnPar
     turn.record("staff_note", flowId, { ...who, text: text.slice(2).trim() });
     return;
   }
-  const command = commandPattern.exec(text);
+  const command = input.copy ? null : commandPattern.exec(text);
   if (!command) {
     if (!input.contact.handed_off_at) {
       // Staff wrote first: a person talks with the customer now, so the bot keeps quiet.
       turn.effect((position) => ({ type: "open_handoff", flowId, position, reason: "staff", via: "staff", compose: () => undefined }));
     }
-    turn.sendPlain(flowId, text);
-    turn.record("staff_message", flowId, { ...who, text });
+    if (input.copy && input.channel === "telegram") turn.sendPlain(flowId, text || "[файл]", { copy: input.copy });
+    else if (input.copy) {
+      // Files are copied only within Telegram: the customer gets the caption, staff are told.
+      if (text) turn.sendPlain(flowId, text);
+      toTopic(texts.staffFileNotCarried);
+    } else turn.sendPlain(flowId, text);
+    turn.record("staff_message", flowId, { ...who, text, ...(input.copy ? { file: true } : {}) });
     return;
   }
   const name = (command[1] as string).toLowerCase();

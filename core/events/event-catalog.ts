@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelNames } from "../model/channel-name.ts";
+import { mediaKinds } from "../model/inbound-event.ts";
 import { stageNames } from "../model/stage.ts";
 
 /**
@@ -28,7 +29,9 @@ const payloads = {
     key: z.string(),
     channel,
     text: z.string().optional(),
-    type: z.enum(["start", "button"]).optional(),
+    type: z.enum(["start", "button", "media"]).optional(),
+    /** A photo, document, voice message … (with `text`, its caption). */
+    kind: z.enum(mediaKinds).optional(),
     payload: z.string().optional(),
     flowId: z.string().optional(),
     label: z.string().optional(),
@@ -89,7 +92,7 @@ const payloads = {
     resumeStepId: z.string().optional(),
   }),
   /** What a staff member wrote to the customer from the support topic. */
-  staff_message: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string() }),
+  staff_message: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string(), file: z.boolean().optional() }),
   /** An internal note in the topic (`//` or /note): never sent to the customer. */
   staff_note: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string() }),
   /** A command staff gave in the customer's topic (/close, /resume, /info, /tag, /stop_followups, or one we do not know). */

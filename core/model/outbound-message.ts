@@ -1,3 +1,5 @@
+import type { MessageRef } from "./inbound-event.ts";
+
 /** What a question expects as its answer, so an adapter can offer e.g. a "share phone" button. */
 export const answerKinds = ["text", "number", "email", "phone", "choice"] as const;
 export type AnswerKind = (typeof answerKinds)[number];
@@ -32,4 +34,9 @@ export interface OutboundMessage {
   expects?: AnswerKind;
   /** A document to send; `text` is its caption where the platform allows (Telegram: ≤ 1024 characters). */
   file?: FileAttachment;
+  /**
+   * A Telegram message to copy instead (a photo or file someone sent, with its caption): Telegram
+   * channels copy it; others send `text`, which names what could not be carried.
+   */
+  copy?: MessageRef;
 }

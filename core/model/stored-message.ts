@@ -12,6 +12,7 @@ export const storedMessageSchema = z.object({
   buttons: z.array(z.array(z.object({ label: z.string(), payload: z.string().optional(), url: z.string().optional() }))).optional(),
   expects: z.enum(answerKinds).optional(),
   file: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), name: z.string(), size: z.number().int() }).optional(),
+  copy: z.object({ chatId: z.string(), messageId: z.number().int() }).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { StaffMember } from "../engine/staff-reply.ts";
-import type { InboundEvent } from "../model/inbound-event.ts";
+import type { InboundEvent, MessageRef } from "../model/inbound-event.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { safeText } from "../model/safe-text.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
@@ -208,11 +208,11 @@ export class ConversationRuntime {
    * as a note, or a command (see Engine.handleStaff). Returns false for a redelivery and for a
    * topic that is no customer's. A failure (the database away) throws, so the channel tries again.
    */
-  async receiveFromStaff(key: string, topic: SupportTopic, staff: StaffMember, text: string): Promise<boolean> {
+  async receiveFromStaff(key: string, topic: SupportTopic, staff: StaffMember, text: string, copy?: MessageRef): Promise<boolean> {
     const applied = await this.deps.store.applyStaffMessage({
       key,
       topic,
-      decide: (context) => this.deps.engine.handleStaff({ ...context, staff, text: safeText(text), now: this.clock() }),
+      decide: (context) => this.deps.engine.handleStaff({ ...context, staff, text: safeText(text), copy, now: this.clock() }),
     });
     if (applied === "duplicate" || applied === "unknown_topic") {
       this.deps.logger.info(

@@ -15,6 +15,8 @@ export function safeEvent(event: InboundEvent): InboundEvent {
       };
     case "start":
       return { ...event, ...(event.payload === undefined ? {} : { payload: safeText(event.payload, 256) }) };
+    case "media":
+      return { ...event, ...(event.caption === undefined ? {} : { caption: safeText(event.caption, 4096) }) };
   }
 }
 

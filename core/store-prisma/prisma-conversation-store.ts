@@ -286,7 +286,11 @@ export class PrismaConversationStore implements ConversationStore {
           ...claimed,
           channel: claimed.channel as OutboxChannel,
           lane: claimed.lane === "bulk" ? "bulk" : "reply",
-          message: claimed.channel === supportChannel ? await this.mergeSupportPosts(claimed.id, contactId, message.data) : message.data,
+          // A copied file goes as it is; texts behind it wait for their own post.
+          message:
+            claimed.channel === supportChannel && !message.data.copy
+              ? await this.mergeSupportPosts(claimed.id, contactId, message.data)
+              : message.data,
         };
       // A row nobody can read (written by hand, or by a version that wrote another shape) would
       // hold the contact's messages back for ever: it fails with the reason, the next one goes.
@@ -305,7 +309,7 @@ export class PrismaConversationStore implements ConversationStore {
       WITH queued AS (
         SELECT f.id FROM "OutboxMessage" f
         WHERE f."contactId" = ${contactId}::uuid AND f.id > ${id} AND f.status = 'pending' AND f.channel = ${supportChannel}
-          AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format}
+          AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format} AND f.payload->'copy' IS NULL
           -- only the run right behind the claimed post: a message for the customer in between keeps the order
           AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" b WHERE b."contactId" = f."contactId" AND b.id > ${id} AND b.id < f.id
                           AND (b.channel <> ${supportChannel} OR b.status <> 'pending'))

@@ -40,6 +40,7 @@ const ru = {
   staffNoStep: "В сценарии нет такого шага:",
   staffTagged: "Метка добавлена:",
   staffFollowUpsStopped: "Напоминания клиенту отменены.",
+  staffFileNotCarried: "⚠️ Файл не передан: клиент пишет не в Telegram, файлы туда пока не пересылаются. Подпись отправлена, если была.",
   sharePhone: "📱 Отправить мой номер",
 };
 
@@ -82,6 +83,8 @@ const en: EngineTexts = {
   staffNoStep: "The flow has no such step:",
   staffTagged: "Tag added:",
   staffFollowUpsStopped: "The customer's reminders are cancelled.",
+  staffFileNotCarried:
+    "⚠️ The file was not passed on: the customer does not write from Telegram, and files are not carried there yet. The caption was sent, if there was one.",
   sharePhone: "📱 Share my number",
 };
 

@@ -57,7 +57,7 @@ export async function startTestAppWithDatabase(
   const app = await startTestApp(config, logger);
   const db = new pg.Client({ connectionString: config.DATABASE_URL });
   await db.connect();
-  return {
+  const running: TestAppWithDatabase = {
     app,
     config,
     db,
@@ -68,9 +68,11 @@ export async function startTestAppWithDatabase(
       ]);
       return rows[0]?.blockedAt != null;
     },
+    // The app a test restarted (put in `app`) is the one stopped.
     stop: async () => {
       await db.end();
-      await app.stop();
+      await running.app.stop();
     },
   };
+  return running;
 }
