@@ -1,5 +1,7 @@
+import parseDuration from "parse-duration";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
+import { SupportHours } from "../core/engine/support-hours.ts";
 import { telegramFreeBulkRate, telegramPaidBulkRate } from "../core/pacing-redis/redis-send-pacer.ts";
 
 /** A list in one variable: `a, b,c` → ["a", "b", "c"]. */
@@ -10,6 +12,13 @@ const commaSeparated = () =>
       .map((entry) => entry.trim())
       .filter(Boolean),
   );
+
+/** A duration such as 15m, 2h or 1h30m, in milliseconds. */
+const durationSetting = () =>
+  z
+    .string()
+    .regex(/^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$/, "a duration is a number with a unit: 30s, 15m, 2h, 1h30m")
+    .transform((text) => parseDuration(text) ?? 0);
 
 /** Environment configuration; `.env.example` documents every variable. */
 const configSchema = z.object({
@@ -116,6 +125,18 @@ const configSchema = z.object({
     .optional(),
   /** The window the support group's 20 posts are counted over (Telegram's minute; tests shorten it). */
   SUPPORT_GROUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
+  /**
+   * When support staff answer, in SUPPORT_TIMEZONE: «mon-fri 09:00-18:00, sat 10:00-14:00».
+   * Outside it, a customer handed to staff is told when they will be answered.
+   */
+  SUPPORT_HOURS: z.string().min(1).optional(),
+  SUPPORT_TIMEZONE: z.string().default("Europe/Moscow"),
+  /** Nobody answered the customer in their topic for this long (15m): the topic gets a reminder. Unset: none. */
+  SUPPORT_REMIND_AFTER: durationSetting().optional(),
+  /** Who the reminder mentions: «@olga @ivan». */
+  SUPPORT_MENTION: z.string().min(1).max(200).optional(),
+  /** A handoff with no message from either side for this long (12h) returns to the bot by itself. Unset: never. */
+  SUPPORT_AUTO_RETURN_AFTER: durationSetting().optional(),
   /** When support answers, as customers read it after «Мы отвечаем»: «пн–пт с 9:00 до 18:00 (МСК)». */
   SUPPORT_HOURS_TEXT: z.string().min(1).max(200).optional(),
   /** What customers type to ask for a person, comma-separated (replaces the default list; /operator always works). */
@@ -137,6 +158,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .refine((c) => c.TELEGRAM_PAID_BROADCAST || c.TELEGRAM_BULK_RATE <= telegramFreeBulkRate, {
       message: `Telegram takes at most ${telegramFreeBulkRate} bulk messages a second; set TELEGRAM_PAID_BROADCAST=true (paid in Stars) for up to ${telegramPaidBulkRate}`,
       path: ["TELEGRAM_BULK_RATE"],
+    })
+    .superRefine((c, context) => {
+      if (!c.SUPPORT_HOURS) return;
+      try {
+        SupportHours.parse(c.SUPPORT_HOURS, c.SUPPORT_TIMEZONE);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message, path: ["SUPPORT_HOURS"] });
+      }
     })
     .refine((c) => !c.SUPPORT_CHAT_ID || c.TELEGRAM_BOT_TOKEN, {
       message: "the support group is served by the Telegram bot: set TELEGRAM_BOT_TOKEN with SUPPORT_CHAT_ID",

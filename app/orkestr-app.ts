@@ -19,6 +19,7 @@ import { WebChatChannel } from "../bots/webchat/web-chat-channel.ts";
 import { webChatRoutes } from "../bots/webchat/web-chat-routes.ts";
 import { WebChatSessions } from "../bots/webchat/web-chat-sessions.ts";
 import { Engine } from "../core/engine/engine.ts";
+import { SupportHours } from "../core/engine/support-hours.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.ts";
 import { RedisSendPacer, telegramGroupPacing, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
@@ -138,7 +139,11 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
   const runtime = new ConversationRuntime({
     engine: new Engine(flows, {
       defaultRegion: config.DEFAULT_PHONE_REGION as CountryCode,
-      support: { desk: supportDesk !== undefined, hours: config.SUPPORT_HOURS_TEXT },
+      support: {
+        desk: supportDesk !== undefined,
+        hours: config.SUPPORT_HOURS_TEXT,
+        schedule: config.SUPPORT_HOURS ? SupportHours.parse(config.SUPPORT_HOURS, config.SUPPORT_TIMEZONE) : undefined,
+      },
       handoffPhrases: config.SUPPORT_KEYWORDS,
     }),
     store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments, supportDesk: supportDesk !== undefined }),
@@ -146,6 +151,11 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : []), ...(supportDesk ? [supportDesk] : [])],
     payments,
     logger,
+    supportTimers: {
+      remindAfterMs: config.SUPPORT_REMIND_AFTER,
+      mention: config.SUPPORT_MENTION,
+      autoReturnAfterMs: config.SUPPORT_AUTO_RETURN_AFTER,
+    },
     // A person needs one or two tries; a script guessing codes gets a handful an hour.
     linkCodeAttempts: {
       perAccount: new RedisAttemptLimiter(redis, `${config.QUEUE_PREFIX}:link-attempts:account`, 5, 3600),

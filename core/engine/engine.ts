@@ -28,7 +28,7 @@ import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
 import { resumeConversation } from "./resume-conversation.ts";
-import { type StaffInput, staffReply } from "./staff-reply.ts";
+import { returnOnTimeout, type StaffInput, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
 
 export type { HandleInput };
@@ -130,6 +130,18 @@ export class Engine {
     const context = this.inboundContext(input);
     for (const handler of this.pipeline) if (handler.handle(context)) break;
     return context.turn.result();
+  }
+
+  /** A handoff nobody wrote in for too long goes back to the bot (see staff-reply.ts). */
+  returnFromSupport(input: Omit<StaffInput, "staff" | "text" | "copy">): EngineResult {
+    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    returnOnTimeout({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) }, input);
+    return turn.result();
+  }
+
+  /** The bot's own phrases for the installation (no flow's overrides): what it tells staff. */
+  installationTexts(): EngineTexts {
+    return this.textsOf(null);
   }
 
   /** What staff wrote in the customer's topic in the support group (see staff-reply.ts). */

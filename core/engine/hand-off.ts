@@ -1,5 +1,6 @@
 import type { EngineTexts } from "../texts/engine-texts.ts";
 import type { EngineTurn } from "./engine-turn.ts";
+import type { NextOpening, SupportHours } from "./support-hours.ts";
 import type { OpenHandoff } from "./turn-effect.ts";
 
 /** A request for a person: why, what asked for it, and what the customer is told. */
@@ -19,6 +20,8 @@ export interface SupportSettings {
   desk: boolean;
   /** As the installation says it (SUPPORT_HOURS_TEXT), added to the word to the customer. */
   hours?: string | undefined;
+  /** The schedule (SUPPORT_HOURS): outside it the customer is told when they will be answered. */
+  schedule?: SupportHours | undefined;
 }
 
 /**
@@ -36,7 +39,10 @@ export function handOff(turn: EngineTurn, request: HandoffRequest, support: Supp
     return false;
   }
   const hours = support.hours ? ` ${texts.supportHours} ${support.hours}.` : "";
-  const started = `${request.say ?? texts.handoffStarted}${hours}`;
+  const opening = support.schedule?.nextOpening(turn.now);
+  if (opening) turn.record("support_out_of_hours", request.flowId, { opensAt: opening.at.toISOString() });
+  const away = opening ? `\n\n${awayText(texts, opening)}` : "";
+  const started = `${request.say ?? texts.handoffStarted}${hours}${away}`;
   turn.effect((position) => ({
     type: "open_handoff",
     flowId: request.flowId,
@@ -48,4 +54,16 @@ export function handOff(turn: EngineTurn, request: HandoffRequest, support: Supp
     compose: () => turn.message(started),
   }));
   return true;
+}
+
+/** «Сейчас мы не на связи — ответим завтра с 9:00.» */
+function awayText(texts: EngineTexts, opening: NextOpening): string {
+  const template =
+    opening.day === "today"
+      ? texts.supportClosedToday
+      : opening.day === "tomorrow"
+        ? texts.supportClosedTomorrow
+        : texts.supportClosedUntil;
+  const day = typeof opening.day === "number" ? (texts.weekdays.split(",")[opening.day - 1] ?? "") : "";
+  return template.replace("{time}", opening.time).replace("{day}", day.trim());
 }

@@ -146,11 +146,36 @@ function handBack({ turn, runner, flows }: StaffTurnParts, input: StaffInput, re
     runner.runFrom(flow, state, resume.stepId);
     return;
   }
-  const restsOnHandoff = state.status === "active" && flow.steps.find((s) => s.id === state.stepId)?.kind === "handoff";
-  if (restsOnHandoff) {
-    Object.assign(state, { status: "ended", stepId: null });
-    turn.record("conversation_ended", flow.id, { reason: "handed_back" });
-  }
+  endRestingHandoff(turn, flows, { conversations: [state], currentFlowId: flow.id });
+}
+
+/**
+ * Nobody wrote in a handoff for SUPPORT_AUTO_RETURN_AFTER: the conversation goes back to the
+ * bot by itself. The customer is not written to out of the blue (no closing text, no flow step);
+ * staff read in the topic why it closed.
+ */
+export function returnOnTimeout({ turn, flows, texts: textsOf }: StaffTurnParts, input: Omit<StaffInput, "staff" | "text" | "copy">): void {
+  const flowId = input.currentFlowId;
+  const texts = textsOf(flowId ? (flows.get(flowId) ?? null) : null);
+  turn.record("handoff_ended", flowId, { by: "timeout" });
+  turn.effect((position) => ({ type: "close_handoff", flowId, position }));
+  turn.effect((position) => ({
+    type: "post_to_support",
+    flowId,
+    position,
+    post: { kind: "bot", message: turn.plain(texts.staffTimedOut) },
+  }));
+  endRestingHandoff(turn, flows, input);
+}
+
+/** A conversation resting on its handoff step ends: the customer simply chats with the bot again. */
+function endRestingHandoff(turn: EngineTurn, flows: FlowCatalog, input: Pick<StaffInput, "conversations" | "currentFlowId">): void {
+  const conversation = input.conversations.find((c) => c.flowId === input.currentFlowId);
+  const flow = conversation ? (flows.version(conversation.flowId, conversation.flowVersion) ?? flows.get(conversation.flowId)) : undefined;
+  if (!conversation || !flow || conversation.status !== "active") return;
+  if (flow.steps.find((s) => s.id === conversation.stepId)?.kind !== "handoff") return;
+  Object.assign(turn.touch(conversation), { status: "ended", stepId: null });
+  turn.record("conversation_ended", flow.id, { reason: "handed_back" });
 }
 
 /** `/resume <step>`: a step of the contact's current flow (or of the flow the handoff came from). */

@@ -97,6 +97,10 @@ const payloads = {
   staff_note: z.strictObject({ staffId: z.string(), staffName: z.string(), text: z.string() }),
   /** A command staff gave in the customer's topic (/close, /resume, /info, /tag, /stop_followups, or one we do not know). */
   staff_command: z.strictObject({ staffId: z.string(), staffName: z.string(), command: z.string(), argument: z.string().optional() }),
+  /** A handoff outside SUPPORT_HOURS: the customer was told when support opens. */
+  support_out_of_hours: z.strictObject({ opensAt: z.string() }),
+  /** Nobody answered in the topic for SUPPORT_REMIND_AFTER: the team was reminded there. */
+  support_reminder_sent: z.strictObject({ waitingSince: z.string() }),
   followup_held: z.strictObject({ visit: z.number().int(), stepId: z.string(), index: z.number().int() }),
   promo_issued: z.strictObject({ pool: z.string(), code: z.string() }),
   order_created: orderFacts,

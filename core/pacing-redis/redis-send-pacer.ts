@@ -49,7 +49,9 @@ export const telegramGroupPostsPerMinute = 20;
  * budgets back to back. Tests shorten the window.
  */
 export function telegramGroupPacing(windowSeconds = 60): PacingRule[] {
-  return [{ scope: "recipient", points: telegramGroupPostsPerMinute, windowSeconds, lanes: ["bulk"], headroom: 1 }];
+  // Two posts of headroom: a post that leaves late (a slow round trip) must not push the group
+  // over the limit when the next window's first posts follow it closely.
+  return [{ scope: "recipient", points: telegramGroupPostsPerMinute, windowSeconds, lanes: ["bulk"], headroom: 2 }];
 }
 
 /**

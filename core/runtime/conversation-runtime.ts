@@ -66,6 +66,8 @@ export interface RuntimeDependencies {
   sendRetryDelaysMs?: readonly number[];
   /** The payment providers, asked about pending orders whose news did not come (see `reconcilePayments`). */
   payments?: PaymentProviders | undefined;
+  /** Support's timers (SUPPORT_REMIND_AFTER, SUPPORT_MENTION, SUPPORT_AUTO_RETURN_AFTER); unset ones are off. */
+  supportTimers?: { remindAfterMs?: number | undefined; mention?: string | undefined; autoReturnAfterMs?: number | undefined };
   /** Budgets for link-code attempts, per account and per IP address; without them attempts are not limited. */
   linkCodeAttempts?: { perAccount: AttemptLimiter; perIp: AttemptLimiter };
 }
@@ -225,6 +227,32 @@ export class ConversationRuntime {
     return true;
   }
 
+  /**
+   * Support's timers, run by the sweep: the team is reminded of customers nobody answered for
+   * `remindAfterMs`, and handoffs with no message from either side for `autoReturnAfterMs` go
+   * back to the bot. Both are events in the log; both are safe to run on every replica at once.
+   */
+  async runSupportTimers(): Promise<void> {
+    const timers = this.deps.supportTimers;
+    const now = this.clock().getTime();
+    if (timers?.remindAfterMs) {
+      const texts = this.deps.engine.installationTexts();
+      const reminder = (since: Date) =>
+        [texts.staffReminder.replace("{since}", since.toISOString().slice(11, 16)), timers.mention].filter(Boolean).join(" ");
+      const reminded = await this.deps.store.remindSupport(new Date(now - timers.remindAfterMs), reminder);
+      await Promise.all(reminded.map((contactId) => this.dispatch(contactId)));
+    }
+    if (timers?.autoReturnAfterMs) {
+      const idleBefore = new Date(now - timers.autoReturnAfterMs);
+      for (const contactId of await this.deps.store.idleHandoffs(idleBefore, 100)) {
+        const applied = await this.deps.store.returnIdleHandoff(contactId, idleBefore, (context) =>
+          this.deps.engine.returnFromSupport({ ...context, now: this.clock() }),
+        );
+        if (applied) await this.afterCommit(applied);
+      }
+    }
+  }
+
   /** Records a refund its provider confirmed (see ConversationStore.recordRefund). */
   async recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean> {
     return this.deps.store.recordRefund(refund);
@@ -299,6 +327,7 @@ export class ConversationRuntime {
     const timer = setInterval(() => {
       running = this.recover("sweep")
         .then(() => this.reconcilePayments())
+        .then(() => this.runSupportTimers())
         .then(
           () => undefined,
           (error: unknown) => this.deps.logger.error({ err: error }, "recovery sweep failed"),

@@ -190,6 +190,22 @@ export interface ConversationStore {
   noteInSupport(contactId: string, text: string, dedupeKey: string): Promise<boolean>;
 
   /**
+   * Reminds the team in the topics of customers whose latest message, written before
+   * `waitingBefore`, nobody answered: once per unanswered message. Returns the contacts with a
+   * reminder to send.
+   */
+  remindSupport(waitingBefore: Date, text: (waitingSince: Date) => string): Promise<string[]>;
+
+  /** Contacts handed to staff with no message from either side since `idleBefore`, a page at most. */
+  idleHandoffs(idleBefore: Date, limit: number): Promise<string[]>;
+
+  /**
+   * Hands an idle handoff back to the bot, once: under the contact's lock it is checked to be
+   * open and idle still, then `decide`'s turn is written. Null when there was nothing to do.
+   */
+  returnIdleHandoff(contactId: string, idleBefore: Date, decide: StaffDecision): Promise<AppliedTurn | null>;
+
+  /**
    * Whether an order may still be paid for this amount: pending, same amount and currency (a
    * provider that asks before it charges — Telegram's pre_checkout_query — is answered by it).
    */

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { safeText } from "../model/safe-text.ts";
-import { type StoredMessage, storedMessageSchema, toStoredMessage } from "../model/stored-message.ts";
+import { type StoredMessage, storedMessageSchema } from "../model/stored-message.ts";
 import { type OutboxChannel, supportChannel } from "../runtime/channel-sender.ts";
 import type {
   AppliedTurn,
@@ -13,12 +13,13 @@ import type {
   PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
+  StaffDecision,
   StaffUnit,
   TurnContext,
 } from "../runtime/conversation-store.ts";
 import type { PaymentProviders, ProviderRefund } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
-import { applyStaffMessage } from "./apply-staff-message.ts";
+import { applyStaffMessage, returnIdleHandoff } from "./apply-staff-message.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
 import { applyFollowUpBatch } from "./follow-up-batch.ts";
@@ -31,6 +32,7 @@ import { recordRefund } from "./record-refund.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { settleOrder } from "./settle-order.ts";
 import { pgRunner, prismaRunner } from "./sql-runner.ts";
+import { queueSupportNote } from "./support-handoff.ts";
 
 /** How much of a rejected update is kept. */
 const rejectedBodyMaxLength = 64 * 1024;
@@ -202,13 +204,39 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async noteInSupport(contactId: string, text: string, dedupeKey: string): Promise<boolean> {
-    const payload = JSON.stringify(toStoredMessage({ text, format: "plain" }));
-    const inserted = await this.prisma.$executeRaw`
-      INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", channel, "externalId", payload, lane, status, attempts, "createdAt")
-      SELECT ${dedupeKey}, ${contactId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${this.clock()}
-      WHERE EXISTS (SELECT 1 FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid)
-      ON CONFLICT ("dedupeKey") DO NOTHING`;
-    return inserted > 0;
+    return queueSupportNote(this.prisma, contactId, text, dedupeKey, this.clock());
+  }
+
+  async remindSupport(waitingBefore: Date, text: (waitingSince: Date) => string): Promise<string[]> {
+    const now = this.clock();
+    return this.prisma.$transaction(async (tx) => {
+      const waiting = await tx.$queryRaw<Array<{ id: string; contactId: string; lastCustomerAt: Date }>>`
+        SELECT id, "contactId", "lastCustomerAt" FROM "SupportThread"
+        WHERE status = 'open' AND "lastCustomerAt" <= ${waitingBefore}
+          AND ("lastStaffAt" IS NULL OR "lastStaffAt" < "lastCustomerAt")
+          AND ("remindedAt" IS NULL OR "remindedAt" < "lastCustomerAt")
+        ORDER BY "lastCustomerAt" LIMIT 100 FOR UPDATE SKIP LOCKED`;
+      for (const thread of waiting) {
+        const since = thread.lastCustomerAt.toISOString();
+        await queueSupportNote(tx, thread.contactId, text(thread.lastCustomerAt), `remind:${thread.id}:${since}`, now);
+        await writeEvent(tx, thread.contactId, { type: "support_reminder_sent", data: { waitingSince: since } }, now);
+        await tx.$executeRaw`UPDATE "SupportThread" SET "remindedAt" = ${now}, "updatedAt" = ${now} WHERE id = ${thread.id}::uuid`;
+      }
+      return waiting.map((thread) => thread.contactId);
+    }, transactionOptions);
+  }
+
+  async idleHandoffs(idleBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<Array<{ contactId: string }>>`
+      SELECT "contactId" FROM "SupportThread"
+      WHERE status = 'open' AND greatest("openedAt", "lastCustomerAt", "lastStaffAt") < ${idleBefore} LIMIT ${limit}`;
+    return rows.map((row) => row.contactId);
+  }
+
+  async returnIdleHandoff(contactId: string, idleBefore: Date, decide: StaffDecision): Promise<AppliedTurn | null> {
+    return retryOnConflict(() =>
+      this.prisma.$transaction((tx) => returnIdleHandoff(tx, contactId, idleBefore, decide, this.clock()), transactionOptions),
+    );
   }
 
   async orderPayable(orderId: string, amount: number, currency: string) {

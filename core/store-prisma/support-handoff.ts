@@ -3,6 +3,7 @@ import type { DomainEvent } from "../events/event-catalog.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { toStoredMessage } from "../model/stored-message.ts";
 import { supportChannel } from "../runtime/channel-sender.ts";
+import type { Prisma } from "./generated/client.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
 import { supportCard, topicTitle } from "./support-card.ts";
 
@@ -22,12 +23,12 @@ export async function openHandoff(effect: OpenHandoff, context: StoreEffectConte
   // The number staff call the customer by («#12») is part of the topic's name, so both come from one sequence value.
   await tx.$executeRaw`
     WITH n AS (SELECT nextval(pg_get_serial_sequence('"SupportThread"', 'number')) AS v)
-    INSERT INTO "SupportThread" (id, "contactId", number, title, status, reason, "resumeFlowId", "resumeStepId", "openedAt", "updatedAt")
+    INSERT INTO "SupportThread" (id, "contactId", number, title, status, reason, "resumeFlowId", "resumeStepId", "openedAt", "lastCustomerAt", "updatedAt")
     SELECT gen_random_uuid(), ${contactId}::uuid, n.v, ${title} || ' · #' || n.v, 'open', ${effect.reason}, ${effect.resume?.flowId ?? null},
-           ${effect.resume?.stepId ?? null}, ${now}, ${now} FROM n
+           ${effect.resume?.stepId ?? null}, ${now}, ${now}, ${now} FROM n
     ON CONFLICT ("contactId") DO UPDATE SET status = 'open', reason = excluded.reason, "resumeFlowId" = excluded."resumeFlowId",
       "resumeStepId" = excluded."resumeStepId", "openedAt" = CASE WHEN "SupportThread".status = 'open' THEN "SupportThread"."openedAt" ELSE excluded."openedAt" END,
-      "closedAt" = NULL, "updatedAt" = excluded."updatedAt"`;
+      "closedAt" = NULL, "lastCustomerAt" = excluded."openedAt", "updatedAt" = excluded."updatedAt"`;
   const events: DomainEvent[] = alreadyOpen ? [] : [{ type: "handoff_started", data: started }];
   // Asked again while staff have it: the customer is answered, the card is not sent twice.
   if (!alreadyOpen) queueSupportPost(context, effect.flowId, await supportCard(tx, contactId, effect.reason, turn.result));
@@ -88,4 +89,25 @@ function queueSupportPost(context: StoreEffectContext, flowId: string | null, me
       VALUES (${dedupeKey}, ${contactId}::uuid, ${conversationId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now})
       ON CONFLICT ("dedupeKey") DO NOTHING`;
   });
+}
+
+/**
+ * A word for staff in the contact's topic, outside any turn (a reminder, an undelivered reply):
+ * queued in the contact's outbox when they have a support thread. False when they have none, or
+ * it was queued before (same key).
+ */
+export async function queueSupportNote(
+  db: Pick<Prisma.TransactionClient, "$executeRaw">,
+  contactId: string,
+  text: string,
+  dedupeKey: string,
+  now: Date,
+): Promise<boolean> {
+  const payload = JSON.stringify(toStoredMessage({ text, format: "plain" }));
+  const inserted = await db.$executeRaw`
+    INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", channel, "externalId", payload, lane, status, attempts, "createdAt")
+    SELECT ${dedupeKey}, ${contactId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now}
+    WHERE EXISTS (SELECT 1 FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid)
+    ON CONFLICT ("dedupeKey") DO NOTHING`;
+  return inserted > 0;
 }
