@@ -3,7 +3,7 @@ import { Agent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import type { Context, Hono } from "hono";
 import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
-import type { InboundEvent } from "../../core/model/inbound-event.ts";
+import type { InboundEvent, MediaKind } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
@@ -229,13 +229,16 @@ export class VkChannel implements ChannelSender {
   private async receive(runtime: ConversationRuntime, ctx: MessageContext): Promise<void> {
     if (ctx.isOutbox || !ctx.isUser) return;
     const payload = ctx.messagePayload as { b?: unknown; command?: unknown } | undefined;
+    const attachment = ctx.text ? undefined : ctx.attachments[0];
     const event: InboundEvent = ctx.referralValue
       ? { type: "start", payload: ctx.referralValue }
       : typeof payload?.b === "string"
         ? { type: "button", payload: payload.b, ...(ctx.text ? { label: ctx.text } : {}) }
         : payload?.command === "start"
           ? { type: "start" }
-          : { type: "text", text: ctx.text ?? "" };
+          : attachment
+            ? mediaEvent(attachment)
+            : { type: "text", text: ctx.text ?? "" };
     // VK's message id is unique per community and the same on a redelivery.
     const handle = () =>
       runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
@@ -274,4 +277,29 @@ function isInvalidAttachment(error: unknown): boolean {
 /** A stable positive 31-bit id per logical message (VK ignores a repeated random_id). */
 export function randomIdOf(key: string): number {
   return createHash("sha256").update(key).digest().readUInt32BE(0) & 0x7fffffff;
+}
+
+/** VK attachment types as the bot names them. */
+const mediaKindsOfVk: Record<string, MediaKind> = {
+  photo: "photo",
+  doc: "document",
+  audio_message: "voice",
+  sticker: "sticker",
+  video: "video",
+};
+
+/**
+ * A photo, document, voice message … sent without text: not read by the bot; while staff have
+ * the conversation it is named in the topic with a link to open it (files are not re-uploaded yet).
+ */
+function mediaEvent(attachment: MessageContext["attachments"][number]): InboundEvent {
+  const kind = mediaKindsOfVk[attachment.type] ?? "other";
+  const url = kind === "photo" ? largestPhotoUrl(attachment) : (attachment as unknown as { url?: unknown }).url;
+  return { type: "media", kind, ...(typeof url === "string" && url ? { url } : {}) };
+}
+
+/** The widest size of a VK photo (vk-io's `largeSizeUrl` fails when no size has one of the types it looks for). */
+function largestPhotoUrl(attachment: MessageContext["attachments"][number]): string | undefined {
+  const sizes = (attachment as unknown as { sizes?: Array<{ url?: string; width?: number }> }).sizes ?? [];
+  return [...sizes].sort((a, b) => (b.width ?? 0) - (a.width ?? 0)).find((size) => typeof size.url === "string")?.url;
 }

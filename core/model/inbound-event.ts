@@ -7,9 +7,10 @@ export type InboundEvent =
   | { type: "button"; payload: string; label?: string }
   /**
    * A photo, document, voice message, sticker or video. The bot does not read them; while staff
-   * have the conversation they go to the customer's topic (`copy` names the Telegram message to copy).
+   * have the conversation they go to the customer's topic (`copy` names the Telegram message to
+   * copy; `url` is where a file that cannot be copied, a VK photo, can be opened).
    */
-  | { type: "media"; kind: MediaKind; caption?: string; copy?: MessageRef };
+  | { type: "media"; kind: MediaKind; caption?: string; copy?: MessageRef; url?: string };
 
 export const mediaKinds = ["photo", "document", "voice", "sticker", "video", "other"] as const;
 export type MediaKind = (typeof mediaKinds)[number];

@@ -16,7 +16,11 @@ export function safeEvent(event: InboundEvent): InboundEvent {
     case "start":
       return { ...event, ...(event.payload === undefined ? {} : { payload: safeText(event.payload, 256) }) };
     case "media":
-      return { ...event, ...(event.caption === undefined ? {} : { caption: safeText(event.caption, 4096) }) };
+      return {
+        ...event,
+        ...(event.caption === undefined ? {} : { caption: safeText(event.caption, 4096) }),
+        ...(event.url === undefined ? {} : { url: safeText(event.url, 2048) }),
+      };
   }
 }
 

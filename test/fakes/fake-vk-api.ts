@@ -51,7 +51,7 @@ export class FakeVkApi extends LocalHttpServer {
   }
 
   /** The user writes to the community; `payload` is a keyboard button's payload, `ref` a vk.me ref. */
-  pushMessage(userId: number, text: string, extra: { payload?: string; ref?: string; id?: number } = {}): number {
+  pushMessage(userId: number, text: string, extra: { payload?: string; ref?: string; id?: number; attachments?: unknown[] } = {}): number {
     const id = extra.id ?? this.nextMessageId++;
     const message = { id, date: 0, peer_id: userId, from_id: userId, text, out: 0, conversation_message_id: id, ...extra };
     this.pushEvent("message_new", {

@@ -27,7 +27,7 @@ export const humanModeHandler: InboundHandler = {
         : event.type === "button"
           ? `[кнопка] ${event.label ?? event.payload}`
           : event.type === "media"
-            ? [`[${mediaLabels[event.kind]}]`, event.caption].filter(Boolean).join(" ")
+            ? [`[${mediaLabels[event.kind]}]`, event.caption, event.url].filter(Boolean).join(" ")
             : `[/start${event.payload ? ` ${event.payload}` : ""}]`;
     const copy = event.type === "media" ? event.copy : undefined;
     turn.effect((position) => ({
