@@ -28,7 +28,7 @@ import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
 import { resumeConversation } from "./resume-conversation.ts";
-import { returnOnTimeout, type StaffInput, staffReply } from "./staff-reply.ts";
+import { returnOnTimeout, type StaffInput, type StaffTurnParts, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
 
 export type { HandleInput };
@@ -50,9 +50,9 @@ export const defaultHandoffPhrases = [
 /**
  * The inbound pipeline, in order: the first handler that takes the event ends the turn.
  * Stop works anywhere; while support staff have the conversation nothing else of the bot
- * answers; a photo or file the bot cannot read gets no answer; account linking works anywhere; start and keywords switch flows; asking for a person
- * beats the knowledge base; the knowledge base answers before a text is taken as the step's
- * reply; the fallback handles the rest.
+ * answers; a photo or file the bot cannot read gets no answer; account linking works anywhere;
+ * start and keywords switch flows; asking for a person beats the knowledge base; the knowledge
+ * base answers before a text is taken as the step's reply; the fallback handles the rest.
  */
 function inboundPipeline(handoffPhrases: readonly string[]): InboundHandler[] {
   return [
@@ -134,9 +134,7 @@ export class Engine {
 
   /** A handoff nobody wrote in for too long goes back to the bot (see staff-reply.ts). */
   returnFromSupport(input: Omit<StaffInput, "staff" | "text" | "copy">): EngineResult {
-    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
-    returnOnTimeout({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) }, input);
-    return turn.result();
+    return this.supportTurn(input, (parts) => returnOnTimeout(parts, input));
   }
 
   /** The bot's own phrases for the installation (no flow's overrides): what it tells staff. */
@@ -146,8 +144,13 @@ export class Engine {
 
   /** What staff wrote in the customer's topic in the support group (see staff-reply.ts). */
   handleStaff(input: StaffInput): EngineResult {
+    return this.supportTurn(input, (parts) => staffReply(parts, input));
+  }
+
+  /** A turn from the support side (staff, a timer), with the parts staff-reply.ts acts through. */
+  private supportTurn(input: Omit<StaffInput, "staff" | "text" | "copy">, act: (parts: StaffTurnParts) => void): EngineResult {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
-    staffReply({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) }, input);
+    act({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) });
     return turn.result();
   }
 

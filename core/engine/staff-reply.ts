@@ -52,7 +52,8 @@ const tagPattern = /^[\p{L}\p{N}_-]{1,40}$/u;
  * hands the conversation back, shows the card, tags the contact or stops the reminders.
  * Whatever the bot says back to staff goes into the topic.
  */
-export function staffReply({ turn, runner, flows, texts: textsOf }: StaffTurnParts, input: StaffInput): void {
+export function staffReply(parts: StaffTurnParts, input: StaffInput): void {
+  const { turn, flows, texts: textsOf } = parts;
   const { staff, text } = input;
   const flowId = input.currentFlowId;
   const texts = textsOf(flowId ? (flows.get(flowId) ?? null) : null);
@@ -88,7 +89,7 @@ export function staffReply({ turn, runner, flows, texts: textsOf }: StaffTurnPar
   turn.record("staff_command", flowId, { ...who, command: name, ...(argument ? { argument } : {}) });
   switch (name) {
     case "close":
-      handBack({ turn, runner, flows, texts: textsOf }, input, input.resume, texts);
+      handBack(parts, input, input.resume, texts);
       toTopic(texts.staffClosed);
       return;
     case "resume": {
@@ -97,7 +98,7 @@ export function staffReply({ turn, runner, flows, texts: textsOf }: StaffTurnPar
         toTopic(`${texts.staffNoStep} ${argument ?? "—"}\n\n${texts.staffHelp}`);
         return;
       }
-      handBack({ turn, runner, flows, texts: textsOf }, input, at, texts);
+      handBack(parts, input, at, texts);
       toTopic(texts.staffClosed);
       return;
     }
