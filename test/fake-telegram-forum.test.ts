@@ -1,5 +1,5 @@
 import { Api, GrammyError, InputFile } from "grammy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
 import { loadTelegramSpec, telegramCallProblems } from "./support/telegram-spec.ts";
 
@@ -443,6 +443,10 @@ describe("fake Telegram Bot API: the group cap", () => {
     await fake.stop();
   });
 
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it("answers 429 beyond the cap with a retry_after that counts down to a free slot", async () => {
     // A flood-control value set for another chat must not leak into the cap's own answer.
     fake.rateLimitNext(CUSTOMER, 1, 7);
@@ -451,7 +455,10 @@ describe("fake Telegram Bot API: the group cap", () => {
     const thread = (await api.createForumTopic(DESK, "Поток")).message_thread_id;
     const source = await api.sendMessage(OTHER_DESK, "для копии");
     fake.capGroupPosts(2, 2000);
+    // The fake's clock is held and moved by the test: the answers do not depend on how fast the calls go.
     const started = Date.now();
+    let now = started;
+    vi.spyOn(Date, "now").mockImplementation(() => now);
     await api.sendMessage(DESK, "1", { message_thread_id: thread });
     // A copy takes a slot as a send does.
     await api.copyMessage(DESK, OTHER_DESK, source.message_id);
@@ -465,10 +472,10 @@ describe("fake Telegram Bot API: the group cap", () => {
     expect((await api.sendMessage(OTHER_DESK, "другой чат")).chat.id).toBe(OTHER_DESK);
     expect((await api.sendMessage(CUSTOMER, "личный")).chat.type).toBe("private");
 
-    await new Promise((resolve) => setTimeout(resolve, 1100 - (Date.now() - started)));
+    now = started + 1100;
     expect(await refusal(api.sendMessage(DESK, "3"))).toMatchObject({ error_code: 429, retry_after: 1 });
 
-    await new Promise((resolve) => setTimeout(resolve, 2050 - (Date.now() - started)));
+    now = started + 2050;
     expect((await api.sendMessage(DESK, "3", { message_thread_id: thread })).text).toBe("3");
     expect(fake.topicPosts(DESK, thread).map((p) => p.text)).toEqual(["1", "3"]);
   });

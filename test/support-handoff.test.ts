@@ -23,7 +23,7 @@ steps:
   - id: prices
     say: Курс стоит 4990 ₽.
     buttons: [{ text: Купить, goto: back }]
-    followUps: [{ after: 2s, say: Напоминаю о курсе }]
+    followUps: [{ after: 1h, say: Напоминаю о курсе }]
   - id: back
     end: С возвращением! Чем ещё помочь?
 `;
@@ -242,21 +242,29 @@ describe("support staff in a Telegram forum group", () => {
     await telegram.waitForSent(1003, 2);
     telegram.pushText(1003, "позовите человека", "Борис");
     await telegram.waitForSent(1003, 3);
-    const held = async () =>
+    const followUp = async () =>
       (
         await running.db.query(
-          `SELECT f.status FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
+          `SELECT f.id, f.status FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
            JOIN "ChannelIdentity" i ON i."contactId" = v."contactId" WHERE i."externalId" = '1003'`,
         )
-      ).rows.map((r) => r.status);
-    await waitFor(held, (statuses) => statuses.includes("held"), "the follow-up held");
+      ).rows as Array<{ id: string; status: string }>;
+    const [planned] = await followUp();
+    // The follow-up comes due now (as its timer would fire it an hour later): it is held, not sent.
+    await running.app.runtime.fireFollowUp(planned?.id as string);
+    expect(await followUp()).toEqual([{ id: planned?.id, status: "held" }]);
+    expect(await eventsOf("followup_held")).toEqual([{ visit: 2, stepId: "prices", index: 0 }]);
     expect(telegram.sent(1003).map((m) => m.text)).not.toContain("Напоминаю о курсе");
 
     const topic = await topicOf(/^Борис/);
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/close");
+    await telegram.waitForSent(1003, 4);
+    // Handed back, it is due again, and goes out when fired.
+    await waitFor(followUp, (rows) => rows[0]?.status === "pending", "the follow-up due again");
+    await running.app.runtime.fireFollowUp(planned?.id as string);
     const sent = await telegram.waitForSent(1003, 5);
     expect(sent.slice(3).map((m) => m.text)).toEqual([ru.handoffEnded, "Напоминаю о курсе"]);
-    expect(await held()).toEqual(["fired"]);
+    expect((await followUp())[0]?.status).toBe("fired");
   });
 
   it("a reply the customer cannot get is named in the topic", async () => {

@@ -13,8 +13,8 @@ const supportChat = -1005555555555;
 /**
  * Support's timers on real PostgreSQL and Redis: a customer nobody answers is reminded of in the
  * topic (once per unanswered message, with the team's mention), and a handoff nobody writes in
- * goes back to the bot by itself. The test runs the sweep's timers itself instead of waiting for
- * the sweep; the durations are seconds so that it is short.
+ * goes back to the bot by itself. The test runs the sweep's timers itself, judged at a time it
+ * picks ahead of now, so nothing waits and nothing depends on how fast the machine is.
  */
 describe("support timers", () => {
   const telegram = new FakeTelegramApi();
@@ -35,9 +35,9 @@ describe("support timers", () => {
       TELEGRAM_API_ROOT: telegram.url,
       SUPPORT_CHAT_ID: String(supportChat),
       SUPPORT_GROUP_WINDOW_SECONDS: "3",
-      SUPPORT_REMIND_AFTER: "1s",
+      SUPPORT_REMIND_AFTER: "10m",
       SUPPORT_MENTION: "@support_team",
-      SUPPORT_AUTO_RETURN_AFTER: "4s",
+      SUPPORT_AUTO_RETURN_AFTER: "1h",
     });
   });
   afterAll(async () => {
@@ -46,16 +46,18 @@ describe("support timers", () => {
   });
 
   const posts = (threadId: number) => telegram.topicPosts(supportChat, threadId).map((p) => p.text ?? "");
-  /** Runs the timers until `done` holds for the topic's posts. */
-  const timersUntil = (threadId: number, done: (posts: string[]) => boolean, what: string) =>
+  /** Runs the timers as the sweep would `aheadMs` from now. */
+  const timersIn = async (aheadMs: number, threadId: number) => {
+    await running.app.runtime.runSupportTimers(new Date(Date.now() + aheadMs));
+    await running.app.runtime.idle();
+    return posts(threadId);
+  };
+  /** The posts once `count` are there (posting is paced and asynchronous). */
+  const postsIn = (threadId: number, count: number) =>
     waitFor(
-      async () => {
-        await running.app.runtime.runSupportTimers();
-        await running.app.runtime.idle();
-        return posts(threadId);
-      },
-      done,
-      what,
+      () => posts(threadId),
+      (p) => p.length >= count,
+      `${count} posts`,
     );
   const eventsOf = async (type: string) =>
     (await running.db.query(`SELECT data FROM "Event" WHERE type = $1 ORDER BY id`, [type])).rows.map((r) => r.data);
@@ -69,25 +71,28 @@ describe("support timers", () => {
       "the topic",
     );
     const threadId = topic?.threadId as number;
-    const reminded = await timersUntil(threadId, (p) => p.length >= 2, "a reminder");
+    await postsIn(threadId, 1);
+    // Five minutes on, nobody waited ten yet: no reminder; twenty minutes on, one.
+    expect(await timersIn(5 * 60_000, threadId)).toHaveLength(1);
+    await timersIn(20 * 60_000, threadId);
+    const reminded = await postsIn(threadId, 2);
     expect(reminded[1]).toMatch(/^⏰ Клиент ждёт ответа с \d\d:\d\d \(UTC\)\. @support_team$/);
     // Run again: the same unanswered message is not reminded of twice.
-    await running.app.runtime.runSupportTimers();
-    await running.app.runtime.idle();
-    expect(posts(threadId)).toHaveLength(2);
+    expect(await timersIn(30 * 60_000, threadId)).toHaveLength(2);
     expect(await eventsOf("support_reminder_sent")).toHaveLength(1);
 
     telegram.pushTopicMessage(supportChat, threadId, olga, "Дина, здравствуйте!");
     await telegram.waitForSent(4001, 2);
-    await running.app.runtime.runSupportTimers();
-    await running.app.runtime.idle();
-    expect(posts(threadId)).toHaveLength(2);
+    expect(await timersIn(30 * 60_000, threadId)).toHaveLength(2);
   });
 
   it("hands an idle handoff back to the bot by itself, without writing to the customer", async () => {
     const topic = telegram.topics(supportChat).find((t) => t.name.startsWith("Дина"));
     const threadId = topic?.threadId as number;
-    const closed = await timersUntil(threadId, (p) => p.includes(ru.staffTimedOut), "the handoff returned to the bot");
+    // Half an hour of silence is not enough; two hours are.
+    expect(await timersIn(30 * 60_000, threadId)).toHaveLength(2);
+    await timersIn(2 * 3_600_000, threadId);
+    const closed = await postsIn(threadId, 3);
     expect(closed.at(-1)).toBe(ru.staffTimedOut);
     expect(await eventsOf("handoff_ended")).toEqual([{ by: "timeout" }]);
     expect(telegram.sent(4001)).toHaveLength(2);

@@ -231,10 +231,11 @@ export class ConversationRuntime {
    * Support's timers, run by the sweep: the team is reminded of customers nobody answered for
    * `remindAfterMs`, and handoffs with no message from either side for `autoReturnAfterMs` go
    * back to the bot. Both are events in the log; both are safe to run on every replica at once.
+   * `at` is the time they are judged at (tests look ahead; the turns keep the runtime's clock).
    */
-  async runSupportTimers(): Promise<void> {
+  async runSupportTimers(at: Date = this.clock()): Promise<void> {
     const timers = this.deps.supportTimers;
-    const now = this.clock().getTime();
+    const now = at.getTime();
     if (timers?.remindAfterMs) {
       const texts = this.deps.engine.installationTexts();
       const reminder = (since: Date) =>
