@@ -2,6 +2,7 @@ import parseDuration from "parse-duration";
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { SupportHours } from "../core/engine/support-hours.ts";
+import { durationSchema } from "../core/flow/step-fields.ts";
 import { telegramFreeBulkRate, telegramPaidBulkRate } from "../core/pacing-redis/redis-send-pacer.ts";
 
 /** A list in one variable: `a, b,c` → ["a", "b", "c"]. */
@@ -13,12 +14,8 @@ const commaSeparated = () =>
       .filter(Boolean),
   );
 
-/** A duration such as 15m, 2h or 1h30m, in milliseconds. */
-const durationSetting = () =>
-  z
-    .string()
-    .regex(/^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$/, "a duration is a number with a unit: 30s, 15m, 2h, 1h30m")
-    .transform((text) => parseDuration(text) ?? 0);
+/** A duration as flows write them (15m, 2h, 1h30m), in milliseconds. */
+const durationSetting = () => durationSchema.transform((text) => parseDuration(text) ?? 0);
 
 /** Environment configuration; `.env.example` documents every variable. */
 const configSchema = z.object({

@@ -28,7 +28,7 @@ import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
 import { resumeConversation } from "./resume-conversation.ts";
-import { returnOnTimeout, type StaffInput, type StaffTurnParts, staffReply } from "./staff-reply.ts";
+import { returnOnTimeout, type StaffInput, type StaffTurnParts, type SupportTurnInput, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
 
 export type { HandleInput };
@@ -133,7 +133,7 @@ export class Engine {
   }
 
   /** A handoff nobody wrote in for too long goes back to the bot (see staff-reply.ts). */
-  returnFromSupport(input: Omit<StaffInput, "staff" | "text" | "copy">): EngineResult {
+  returnFromSupport(input: SupportTurnInput): EngineResult {
     return this.supportTurn(input, (parts) => returnOnTimeout(parts, input));
   }
 
@@ -148,7 +148,7 @@ export class Engine {
   }
 
   /** A turn from the support side (staff, a timer), with the parts staff-reply.ts acts through. */
-  private supportTurn(input: Omit<StaffInput, "staff" | "text" | "copy">, act: (parts: StaffTurnParts) => void): EngineResult {
+  private supportTurn(input: SupportTurnInput, act: (parts: StaffTurnParts) => void): EngineResult {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
     act({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) });
     return turn.result();

@@ -33,6 +33,9 @@ export interface StaffInput {
   now: Date;
 }
 
+/** What a turn from the support side needs that is no staff message (a timer's). */
+export type SupportTurnInput = Omit<StaffInput, "staff" | "text" | "copy">;
+
 /** What a staff turn is built with: its turn, the steps' runner, the flows and the texts. */
 export interface StaffTurnParts {
   turn: EngineTurn;
@@ -155,7 +158,7 @@ function handBack({ turn, runner, flows }: StaffTurnParts, input: StaffInput, re
  * bot by itself. The customer is not written to out of the blue (no closing text, no flow step);
  * staff read in the topic why it closed.
  */
-export function returnOnTimeout({ turn, flows, texts: textsOf }: StaffTurnParts, input: Omit<StaffInput, "staff" | "text" | "copy">): void {
+export function returnOnTimeout({ turn, flows, texts: textsOf }: StaffTurnParts, input: SupportTurnInput): void {
   const flowId = input.currentFlowId;
   const texts = textsOf(flowId ? (flows.get(flowId) ?? null) : null);
   turn.record("handoff_ended", flowId, { by: "timeout" });

@@ -1,9 +1,10 @@
-import type { ChannelName } from "../model/channel-name.ts";
 import type { AppliedTurn, StaffUnit } from "../runtime/conversation-store.ts";
 import type { PaymentProviders } from "../runtime/payment-provider.ts";
 import { loadContactState } from "./contact-state.ts";
 import type { Contact, Prisma } from "./generated/client.ts";
 import { persistTurn } from "./persist-turn.ts";
+import { reachableIdentity } from "./reachable-identity.ts";
+import { recordReceipt } from "./record-receipt.ts";
 import { prismaRunner } from "./sql-runner.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -19,10 +20,7 @@ export async function applyStaffMessage(
   now: Date,
   payments: PaymentProviders | undefined,
 ): Promise<AppliedTurn | "duplicate" | "unknown_topic"> {
-  const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`
-    INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${unit.key}, 'support', ${now})
-    ON CONFLICT DO NOTHING RETURNING key`;
-  if (!fresh) return "duplicate";
+  if (!(await recordReceipt(tx, unit.key, "support", now))) return "duplicate";
   const chatId = BigInt(unit.topic.chatId);
   const [contact] = await tx.$queryRaw<Contact[]>`
     SELECT ct.* FROM "Contact" ct
@@ -31,7 +29,7 @@ export async function applyStaffMessage(
   if (!contact) return "unknown_topic";
   const [thread] = await tx.$queryRaw<Array<{ resumeFlowId: string | null; resumeStepId: string | null }>>`
     SELECT "resumeFlowId", "resumeStepId" FROM "SupportThread" WHERE "contactId" = ${contact.id}::uuid`;
-  const identity = await lastSeenIdentity(tx, contact.id);
+  const identity = await reachableIdentity(tx, contact.id);
   if (!identity) return "unknown_topic";
   const { context, conversations } = await loadContactState(prismaRunner(tx), contact);
   const { channel } = identity;
@@ -71,11 +69,8 @@ export async function returnIdleHandoff(
       AND greatest("openedAt", "lastCustomerAt", "lastStaffAt") < ${idleBefore}`;
   if (!thread) return null;
   const key = `support-timeout:${thread.id}:${thread.openedAt.toISOString()}`;
-  const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`
-    INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${key}, 'support', ${now})
-    ON CONFLICT DO NOTHING RETURNING key`;
-  if (!fresh) return null;
-  const identity = await lastSeenIdentity(tx, contactId);
+  if (!(await recordReceipt(tx, key, "support", now))) return null;
+  const identity = await reachableIdentity(tx, contactId);
   if (!identity) return null;
   const { context, conversations } = await loadContactState(prismaRunner(tx), contact);
   const result = decide({ ...context, channel: identity.channel });
@@ -90,12 +85,4 @@ export async function returnIdleHandoff(
     now,
     supportDesk: true,
   });
-}
-
-/** Where the customer is answered: the channel they wrote from last, one that still reaches them first. */
-async function lastSeenIdentity(tx: Tx, contactId: string): Promise<{ channel: ChannelName; externalId: string } | undefined> {
-  const [identity] = await tx.$queryRaw<Array<{ channel: string; externalId: string }>>`
-    SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid
-    ORDER BY ("blockedAt" IS NULL) DESC, "lastSeenAt" DESC LIMIT 1`;
-  return identity ? { channel: identity.channel as ChannelName, externalId: identity.externalId } : undefined;
 }

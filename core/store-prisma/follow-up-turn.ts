@@ -93,14 +93,14 @@ export async function skipUnreachable(run: SqlRunner, followUpIds: string[], now
  */
 export async function holdFollowUps(run: SqlRunner, held: Array<DueFollowUp & { contactId: string }>, now: Date): Promise<void> {
   if (held.length === 0) return;
-  const events = held.map((f) => ({
-    ...(eventRows(
+  const events = held.flatMap((f) =>
+    eventRows(
       f.contactId,
       [{ type: "followup_held", data: { visit: f.visit, stepId: f.stepId, index: f.index } }],
       () => f.conversationId,
       now,
-    )[0] as object),
-  }));
+    ),
+  );
   await run(Prisma.sql`
     WITH held AS (UPDATE "FollowUp" SET status = 'held' WHERE id = ANY(${held.map((f) => f.id)}::text[]) AND status = 'pending' RETURNING id)
     INSERT INTO "Event" ("contactId", "conversationId", type, version, data, "createdAt")

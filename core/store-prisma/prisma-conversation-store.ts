@@ -32,7 +32,7 @@ import { recordRefund } from "./record-refund.ts";
 import { retryOnConflict } from "./retry-on-conflict.ts";
 import { settleOrder } from "./settle-order.ts";
 import { pgRunner, prismaRunner } from "./sql-runner.ts";
-import { queueSupportNote } from "./support-handoff.ts";
+import { insertSupportPost } from "./support-handoff.ts";
 
 /** How much of a rejected update is kept. */
 const rejectedBodyMaxLength = 64 * 1024;
@@ -204,7 +204,7 @@ export class PrismaConversationStore implements ConversationStore {
   }
 
   async noteInSupport(contactId: string, text: string, dedupeKey: string): Promise<boolean> {
-    return queueSupportNote(this.prisma, contactId, text, dedupeKey, this.clock());
+    return insertSupportPost(this.prisma, { contactId, message: { text, format: "plain" }, dedupeKey }, this.clock());
   }
 
   async remindSupport(waitingBefore: Date, text: (waitingSince: Date) => string): Promise<string[]> {
@@ -218,7 +218,8 @@ export class PrismaConversationStore implements ConversationStore {
         ORDER BY "lastCustomerAt" LIMIT 100 FOR UPDATE SKIP LOCKED`;
       for (const thread of waiting) {
         const since = thread.lastCustomerAt.toISOString();
-        await queueSupportNote(tx, thread.contactId, text(thread.lastCustomerAt), `remind:${thread.id}:${since}`, now);
+        const reminder = { text: text(thread.lastCustomerAt), format: "plain" as const };
+        await insertSupportPost(tx, { contactId: thread.contactId, message: reminder, dedupeKey: `remind:${thread.id}:${since}` }, now);
         await writeEvent(tx, thread.contactId, { type: "support_reminder_sent", data: { waitingSince: since } }, now);
         await tx.$executeRaw`UPDATE "SupportThread" SET "remindedAt" = ${now}, "updatedAt" = ${now} WHERE id = ${thread.id}::uuid`;
       }

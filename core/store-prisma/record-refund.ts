@@ -1,5 +1,6 @@
 import { writeEvent } from "./event-rows.ts";
 import type { Order, PrismaClient } from "./generated/client.ts";
+import { recordReceipt } from "./record-receipt.ts";
 
 /** Why a refund cannot be made, or what it leaves. */
 export type RefundCheck = { ok: true; order: Order; refundable: number } | { ok: false; reason: string };
@@ -35,10 +36,7 @@ export async function recordRefund(
     const [locked] = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM "Contact" WHERE id = (SELECT "contactId" FROM "Order" WHERE id = ${orderId}) FOR UPDATE`;
     const order = await tx.order.findUniqueOrThrow({ where: { id: orderId } });
-    const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`
-      INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${`${order.provider}:refund:${refundId}`}, 'payment', ${now})
-      ON CONFLICT DO NOTHING RETURNING key`;
-    if (!fresh) return { order, recorded: false };
+    if (!(await recordReceipt(tx, `${order.provider}:refund:${refundId}`, "payment", now))) return { order, recorded: false };
     if (!locked || order.amount - order.refundedAmount < refund.amount)
       throw new Error(`order ${orderId} cannot take a refund of ${refund.amount} any more`);
     const amount = refund.amount;

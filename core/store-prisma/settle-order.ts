@@ -1,5 +1,4 @@
 import type { DomainEvent } from "../events/event-catalog.ts";
-import type { ChannelName } from "../model/channel-name.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { AppliedTurn, PaymentDecision, PaymentUpdate } from "../runtime/conversation-store.ts";
 import type { PaymentProviders } from "../runtime/payment-provider.ts";
@@ -7,6 +6,8 @@ import { loadContactState } from "./contact-state.ts";
 import { snapshotOf } from "./create-order.ts";
 import type { Contact, Order, Prisma } from "./generated/client.ts";
 import { persistTurn } from "./persist-turn.ts";
+import { reachableIdentity } from "./reachable-identity.ts";
+import { recordReceipt } from "./record-receipt.ts";
 import { toConversationState } from "./row-mappers.ts";
 import { prismaRunner } from "./sql-runner.ts";
 
@@ -25,10 +26,7 @@ export async function settleOrder(
   now: Date,
   payments: PaymentProviders | undefined,
 ): Promise<AppliedTurn | null> {
-  const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`
-    INSERT INTO "InboundReceipt" (key, channel, "receivedAt") VALUES (${update.key}, 'payment', ${now})
-    ON CONFLICT DO NOTHING RETURNING key`;
-  if (!fresh) return null;
+  if (!(await recordReceipt(tx, update.key, "payment", now))) return null;
   const [contact] = await tx.$queryRaw<Contact[]>`
     SELECT ct.* FROM "Contact" ct WHERE ct.id = (SELECT "contactId" FROM "Order" WHERE id = ${update.orderId}) FOR UPDATE`;
   if (!contact) return null;
@@ -43,11 +41,9 @@ export async function settleOrder(
   const { context, conversations } = await loadContactState(prismaRunner(tx), contact);
   const row = conversations.find((c) => c.id === order.conversationId);
   if (!row) return null;
-  const [identity] = await tx.$queryRaw<Array<{ channel: string; externalId: string }>>`
-    SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid
-    ORDER BY ("blockedAt" IS NULL) DESC, "lastSeenAt" DESC LIMIT 1`;
+  const identity = await reachableIdentity(tx, contact.id);
   if (!identity) return null;
-  const channel = identity.channel as ChannelName;
+  const { channel } = identity;
   const settled: OrderSnapshot = { ...snapshotOf({ ...order, status: update.status }) };
   const result = decide({
     ...context,
@@ -74,7 +70,7 @@ export async function settleOrder(
     contact,
     conversations,
     result,
-    from: { channel, externalId: identity.externalId },
+    from: identity,
     keyBase: update.key,
     setCurrent: false,
     lane: "reply",

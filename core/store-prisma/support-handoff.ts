@@ -80,33 +80,32 @@ export async function stopFollowUps(effect: StopFollowUps, context: StoreEffectC
  */
 function queueSupportPost(context: StoreEffectContext, flowId: string | null, message: OutboundMessage): void {
   const { contactId, now, turn } = context;
-  const dedupeKey = `${turn.keyBase}#support-${context.supportPosts++}`;
-  const conversationId = flowId ? (context.conversationIdOf(flowId) ?? null) : null;
-  const payload = JSON.stringify(toStoredMessage(message));
+  const post = {
+    contactId,
+    conversationId: flowId ? (context.conversationIdOf(flowId) ?? null) : null,
+    message,
+    dedupeKey: `${turn.keyBase}#support-${context.supportPosts++}`,
+  };
   context.afterWrite.push(async (tx) => {
-    await tx.$executeRaw`
-      INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", "conversationId", channel, "externalId", payload, lane, status, attempts, "createdAt")
-      VALUES (${dedupeKey}, ${contactId}::uuid, ${conversationId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now})
-      ON CONFLICT ("dedupeKey") DO NOTHING`;
+    await insertSupportPost(tx, post, now);
   });
 }
 
 /**
- * A word for staff in the contact's topic, outside any turn (a reminder, an undelivered reply):
- * queued in the contact's outbox when they have a support thread. False when they have none, or
- * it was queued before (same key).
+ * A post for the contact's topic, as an outbox row of the support channel: queued when the
+ * contact has a support thread (else nobody could read it). False when they have none, or it was
+ * queued before (same key).
  */
-export async function queueSupportNote(
+export async function insertSupportPost(
   db: Pick<Prisma.TransactionClient, "$executeRaw">,
-  contactId: string,
-  text: string,
-  dedupeKey: string,
+  post: { contactId: string; conversationId?: string | null; message: OutboundMessage; dedupeKey: string },
   now: Date,
 ): Promise<boolean> {
-  const payload = JSON.stringify(toStoredMessage({ text, format: "plain" }));
+  const { contactId, dedupeKey } = post;
+  const payload = JSON.stringify(toStoredMessage(post.message));
   const inserted = await db.$executeRaw`
-    INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", channel, "externalId", payload, lane, status, attempts, "createdAt")
-    SELECT ${dedupeKey}, ${contactId}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now}
+    INSERT INTO "OutboxMessage" ("dedupeKey", "contactId", "conversationId", channel, "externalId", payload, lane, status, attempts, "createdAt")
+    SELECT ${dedupeKey}, ${contactId}::uuid, ${post.conversationId ?? null}::uuid, ${supportChannel}, ${contactId}, ${payload}::jsonb, 'reply', 'pending', 0, ${now}
     WHERE EXISTS (SELECT 1 FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid)
     ON CONFLICT ("dedupeKey") DO NOTHING`;
   return inserted > 0;

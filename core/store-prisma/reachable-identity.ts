@@ -1,0 +1,13 @@
+import type { ChannelAddress } from "../runtime/conversation-store.ts";
+import type { Prisma } from "./generated/client.ts";
+
+/**
+ * Where a turn that no message of the customer started (a payment, a staff reply) answers them:
+ * the channel they wrote from last, one that still reaches them first.
+ */
+export async function reachableIdentity(tx: Prisma.TransactionClient, contactId: string): Promise<ChannelAddress | undefined> {
+  const [identity] = await tx.$queryRaw<ChannelAddress[]>`
+    SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid
+    ORDER BY ("blockedAt" IS NULL) DESC, "lastSeenAt" DESC LIMIT 1`;
+  return identity;
+}
