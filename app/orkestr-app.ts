@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { clientAddress } from "../bots/client-address.ts";
 import { paymentRoutes } from "../bots/payments/payment-routes.ts";
+import { SharedFileFetcher } from "../bots/shared-file-fetcher.ts";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
 import { TelegramSupportDesk } from "../bots/telegram/telegram-support-desk.ts";
 import { VkChannel, vkCallbackPath } from "../bots/vk/vk-channel.ts";
@@ -95,6 +96,13 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       })
     : undefined;
   if (!telegram) logger.info("telegram channel is off: TELEGRAM_BOT_TOKEN is not set");
+  // Files cross channels during a handoff: a VK customer's photo into the topic, staff's files to VK.
+  const sharedFiles = new SharedFileFetcher({
+    telegram:
+      telegram && config.TELEGRAM_BOT_TOKEN
+        ? { api: telegram.bot.api, token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT }
+        : undefined,
+  });
   const supportDesk =
     telegram && config.SUPPORT_CHAT_ID
       ? new TelegramSupportDesk({
@@ -102,6 +110,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
           chatId: config.SUPPORT_CHAT_ID,
           threads: new PrismaSupportThreads(database.prisma),
           pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:support`, telegramGroupPacing(config.SUPPORT_GROUP_WINDOW_SECONDS)),
+          sharedFiles,
           logger,
         })
       : undefined;
@@ -124,6 +133,7 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
           apiBaseUrl: config.VK_API_BASE_URL,
           pacer: new RedisSendPacer(redis, `${config.QUEUE_PREFIX}:vk`, vkPacing),
           files: uploadedFiles,
+          sharedFiles,
           callback:
             config.VK_CONFIRMATION_CODE && config.VK_CALLBACK_SECRET
               ? { confirmationCode: config.VK_CONFIRMATION_CODE, secret: config.VK_CALLBACK_SECRET }

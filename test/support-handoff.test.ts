@@ -166,7 +166,7 @@ describe("support staff in a Telegram forum group", () => {
     expect((await postsIn(topic.threadId, 5)).at(-1)).toContain("Причина: Вопрос с сайта");
   });
 
-  it("a VK customer typing «оператор» gets a topic of their own; /info, unknown commands and the answer on VK", async () => {
+  it("a VK customer typing «оператор» gets a topic of their own; /info, unknown commands and the answer on VK (files: support-files.test.ts)", async () => {
     vk.pushMessage(2002, "оператор");
     const [handedOff] = await vk.waitForSent(2002, 1);
     expect(handedOff?.text).toBe(`${ru.handoffStarted} ${ru.supportHours} ${hours}.`);
@@ -177,25 +177,9 @@ describe("support staff in a Telegram forum group", () => {
     expect((await postsIn(topic.threadId, 2))[1]).toBe(ru.staffHelp);
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/info");
     expect((await postsIn(topic.threadId, 3))[2]).toContain("Причина: keyword");
-    // A VK photo is named in the topic with the link to open it.
-    const photoUrl = "https://sun9-1.userapi.com/impg/photo-2002.jpg";
-    vk.pushMessage(2002, "", {
-      attachments: [
-        {
-          type: "photo",
-          photo: { id: 1, owner_id: 2002, album_id: -3, date: 1796230000, sizes: [{ type: "x", url: photoUrl, width: 604, height: 453 }] },
-        },
-      ],
-    });
-    expect((await postsIn(topic.threadId, 4))[3]).toBe(`[фото] ${photoUrl}`);
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "Добрый день! Чем помочь?");
     const [, answer] = await vk.waitForSent(2002, 2);
     expect(answer?.text).toBe("Добрый день! Чем помочь?");
-    // Files go only within Telegram: a VK customer gets the caption, and staff are told.
-    telegram.pushTopicPhoto(supportChat, topic.threadId, olga, "Схема проезда");
-    const [, , caption] = await vk.waitForSent(2002, 3);
-    expect(caption?.text).toBe("Схема проезда");
-    expect((await postsIn(topic.threadId, 5))[4]).toBe(ru.staffFileNotCarried);
   });
 
   it("a VK customer the knowledge base cannot answer presses «Позвать менеджера» and is handed over", async () => {

@@ -1,16 +1,23 @@
-import { type Api, type Context, GrammyError } from "grammy";
+import { type Api, type Context, GrammyError, InputFile } from "grammy";
 import type { OutboundMessage } from "../../core/model/outbound-message.ts";
+import type { SharedFile } from "../../core/model/shared-file.ts";
 import { type ChannelSender, type SendTarget, supportChannel } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RetryLaterError } from "../../core/runtime/retry-later-error.ts";
 import type { SendPacer } from "../../core/runtime/send-pacer.ts";
+import type { SharedFileSource } from "../../core/runtime/shared-file-source.ts";
 import type { SupportThreads, SupportThreadView } from "../../core/runtime/support-threads.ts";
 import { splitText } from "./split-text.ts";
 
-/** Telegram's limits: a message 4096 characters, a topic's name 128 (https://core.telegram.org/bots/api#createforumtopic). */
+/**
+ * Telegram's limits: a message 4096 characters, a caption 1024, a topic's name 128
+ * (https://core.telegram.org/bots/api#createforumtopic), a photo uploaded 10 MB (a larger one goes as a document).
+ */
 const maxTextLength = 4096;
+const maxCaptionLength = 1024;
 const maxTopicNameLength = 128;
+const maxPhotoBytes = 10 * 1024 * 1024;
 
 export interface TelegramSupportDeskOptions {
   /** The bot's API (the Telegram channel's bot: the same bot is an admin of the support group). */
@@ -20,6 +27,8 @@ export interface TelegramSupportDeskOptions {
   threads: SupportThreads;
   /** Telegram takes about 20 messages a minute in one group: every post waits for its turn. */
   pacer?: SendPacer | undefined;
+  /** Where a VK customer's files are fetched from, to upload them into the topic. */
+  sharedFiles?: SharedFileSource | undefined;
   logger: Logger;
 }
 
@@ -97,10 +106,10 @@ export class TelegramSupportDesk implements ChannelSender {
   async receive(ctx: Context, runtime: ConversationRuntime): Promise<void> {
     const message = ctx.message;
     if (!message?.is_topic_message || message.message_thread_id === undefined || !ctx.from || ctx.from.is_bot) return;
-    const file = message.photo ?? message.document ?? message.voice ?? message.video ?? message.sticker;
+    const shared = sharedFileOf(message);
     const text = message.text ?? message.caption ?? "";
-    if (!text && !file) return;
-    const copy = file ? { chatId: this.options.chatId, messageId: message.message_id } : undefined;
+    if (!text && !shared) return;
+    const file = shared ? { copy: { chatId: this.options.chatId, messageId: message.message_id }, shared } : undefined;
     const staff = {
       id: String(ctx.from.id),
       name: [ctx.from.first_name, ctx.from.last_name].filter(Boolean).join(" ") || (ctx.from.username ?? ""),
@@ -110,7 +119,7 @@ export class TelegramSupportDesk implements ChannelSender {
       { chatId: this.options.chatId, topicId: message.message_thread_id },
       staff,
       text,
-      copy,
+      file,
     );
   }
 
@@ -137,6 +146,7 @@ export class TelegramSupportDesk implements ChannelSender {
       await api.copyMessage(chatId, message.copy.chatId, message.copy.messageId, { message_thread_id: topicId });
       return;
     }
+    if (message.carry && (await this.upload(topicId, message.carry))) return;
     for (const part of splitText(message.text, maxTextLength)) {
       await pacer?.acquire(chatId, "bulk");
       await api.sendMessage(chatId, part, {
@@ -145,6 +155,53 @@ export class TelegramSupportDesk implements ChannelSender {
       });
     }
   }
+
+  /**
+   * A file from another channel, fetched and uploaded into the topic with its caption. False when
+   * it cannot be had or Telegram refuses it: the post's text then names it with its link.
+   */
+  private async upload(topicId: number, { file, caption }: NonNullable<OutboundMessage["carry"]>): Promise<boolean> {
+    const { api, chatId, pacer, sharedFiles, logger } = this.options;
+    const fetched = await sharedFiles?.fetch(file).catch((error: unknown) => {
+      logger.warn({ err: error, kind: file.kind }, "a customer's file could not be fetched; naming it in the topic");
+    });
+    if (!fetched) return false;
+    const input = new InputFile(fetched.bytes, fetched.name);
+    const options = { message_thread_id: topicId, ...(caption ? { caption: [...caption].slice(0, maxCaptionLength).join("") } : {}) };
+    await pacer?.acquire(chatId, "bulk");
+    try {
+      if (file.kind === "photo" && fetched.bytes.length <= maxPhotoBytes) await api.sendPhoto(chatId, input, options);
+      else if (file.kind === "voice") await api.sendVoice(chatId, input, options);
+      else await api.sendDocument(chatId, input, options);
+      return true;
+    } catch (error) {
+      if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
+      logger.warn({ err: error, kind: file.kind }, "telegram refused a customer's file; naming it in the topic");
+      return false;
+    }
+  }
+}
+
+/** A file in a staff member's message, as another channel can fetch it (a photo in its largest size). */
+function sharedFileOf(message: NonNullable<Context["message"]>): SharedFile | undefined {
+  const photo = message.photo?.at(-1);
+  if (photo) return { kind: "photo", telegramFileId: photo.file_id, ...sizeOf(photo.file_size) };
+  const { document, voice, video, sticker } = message;
+  if (document)
+    return {
+      kind: "document",
+      telegramFileId: document.file_id,
+      ...(document.file_name ? { name: document.file_name } : {}),
+      ...sizeOf(document.file_size),
+    };
+  if (voice) return { kind: "voice", telegramFileId: voice.file_id, ...sizeOf(voice.file_size) };
+  if (video) return { kind: "video", telegramFileId: video.file_id, ...sizeOf(video.file_size) };
+  if (sticker) return { kind: "sticker", telegramFileId: sticker.file_id, ...sizeOf(sticker.file_size) };
+  return undefined;
+}
+
+function sizeOf(size: number | undefined): { size?: number } {
+  return size === undefined ? {} : { size };
 }
 
 /** A topic already in the state asked for is no failure. */

@@ -2,21 +2,24 @@ import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import type { Context, Hono } from "hono";
-import { APIError, type MessageContext, type MessageSubscriptionContext, VK } from "vk-io";
-import type { InboundEvent, MediaKind } from "../../core/model/inbound-event.ts";
+import { APIError, type MessageContext, type MessageSubscriptionContext, UploadError, VK } from "vk-io";
+import type { InboundEvent } from "../../core/model/inbound-event.ts";
 import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
+import type { SharedFile } from "../../core/model/shared-file.ts";
 import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
 import { keepTrying, pollingPatience } from "../../core/runtime/keep-trying.ts";
 import { MessageRejectedError } from "../../core/runtime/message-rejected-error.ts";
 import { RecipientUnreachableError } from "../../core/runtime/recipient-unreachable-error.ts";
 import type { SendLane, SendPacer } from "../../core/runtime/send-pacer.ts";
+import type { SharedFileSource } from "../../core/runtime/shared-file-source.ts";
 import type { UploadedFileCache } from "../../core/runtime/uploaded-file-cache.ts";
 import { htmlToPlainText } from "../../core/template/html-to-plain-text.ts";
 import { splitText } from "../telegram/split-text.ts";
 import { updateOutcome } from "../update-outcome.ts";
 import { vkCallbackEventSchema } from "./vk-callback-event.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
+import { vkSharedFiles } from "./vk-shared-files.ts";
 
 /** VK message text limit (https://dev.vk.com/ru/method/messages.send). */
 const maxTextLength = 4096;
@@ -41,6 +44,8 @@ export interface VkOptions {
   pacer?: SendPacer | undefined;
   /** Documents already uploaded (attachment strings), shared by all processes. */
   files: UploadedFileCache;
+  /** Where files from other channels (staff's in the support group) are fetched from, to upload them for VK customers. */
+  sharedFiles?: SharedFileSource | undefined;
   /**
    * Callback API instead of Long Poll: the string VK expects back for the `confirmation` event,
    * and the secret it sends with every event.
@@ -163,14 +168,16 @@ export class VkChannel implements ChannelSender {
   }
 
   async send(to: Pick<SendTarget, "externalId" | "dedupeKey" | "lane">, message: OutboundMessage): Promise<void> {
-    const text = message.format === "html" ? htmlToPlainText(message.text) : message.text;
-    const parts = splitText(text, maxTextLength);
-    const keyboard = vkKeyboard(message);
     const peerId = Number(to.externalId);
+    // A file from another channel goes with its caption; the text names it should it not get through.
+    const carried = message.carry ? await this.carried(message.carry.file, peerId, to.lane) : undefined;
+    const text = carried ? (message.carry?.caption ?? "") : message.format === "html" ? htmlToPlainText(message.text) : message.text;
+    const parts = carried && !text ? [""] : splitText(text, maxTextLength);
+    const keyboard = vkKeyboard(message);
     for (const [index, part] of parts.entries()) {
       // A file goes with the first part, as a document under its text.
       const file = index === 0 ? message.file : undefined;
-      const attachment = file ? await this.documentOf(file, peerId, to.lane) : undefined;
+      const attachment = index > 0 ? undefined : file ? await this.documentOf(file, peerId, to.lane) : carried;
       await this.options.pacer?.acquire(to.externalId, to.lane);
       const last = index === parts.length - 1;
       const params: MessageParams = {
@@ -210,6 +217,34 @@ export class VkChannel implements ChannelSender {
   }
 
   /**
+   * The attachment string of a file from another channel, fetched and uploaded for this peer (a
+   * photo as a photo, a voice message as one, anything else as a document). Undefined when the
+   * file cannot be had or VK refuses it; VK's own trouble and the network are retried later.
+   */
+  private async carried(file: SharedFile, peerId: number, lane: SendLane): Promise<string | undefined> {
+    const { sharedFiles, pacer, logger } = this.options;
+    const fetched = await sharedFiles?.fetch(file).catch((error: unknown) => {
+      logger.warn({ err: error, kind: file.kind }, "a file for a vk customer could not be fetched; sending its caption");
+    });
+    if (!fetched) return undefined;
+    await pacer?.acquire(String(peerId), lane);
+    const upload = { peer_id: peerId, source: { value: fetched.bytes, filename: fetched.name } };
+    try {
+      const attachment =
+        file.kind === "photo"
+          ? await this.vk.upload.messagePhoto(upload)
+          : file.kind === "voice"
+            ? await this.vk.upload.audioMessage(upload)
+            : await this.vk.upload.messageDocument({ ...upload, title: fetched.name });
+      return attachment.toString();
+    } catch (error) {
+      if (!(error instanceof APIError || error instanceof UploadError) || vkPassingTrouble.has(Number(error.code))) throw error;
+      logger.warn({ err: error, kind: file.kind }, "vk refused a file for a customer; sending its caption");
+      return undefined;
+    }
+  }
+
+  /**
    * vk-io itself waits out error 6 (too many requests per second); error 9 (flood control) is
    * retried here with a growing pause. The same random_id makes a retry safe.
    */
@@ -229,16 +264,18 @@ export class VkChannel implements ChannelSender {
   private async receive(runtime: ConversationRuntime, ctx: MessageContext): Promise<void> {
     if (ctx.isOutbox || !ctx.isUser) return;
     const payload = ctx.messagePayload as { b?: unknown; command?: unknown } | undefined;
-    const attachment = ctx.text ? undefined : ctx.attachments[0];
+    // Files are not read by the bot; while staff have the conversation they go to the topic.
+    const files = vkSharedFiles(ctx.attachments);
+    const [first] = files;
     const event: InboundEvent = ctx.referralValue
       ? { type: "start", payload: ctx.referralValue }
       : typeof payload?.b === "string"
         ? { type: "button", payload: payload.b, ...(ctx.text ? { label: ctx.text } : {}) }
         : payload?.command === "start"
           ? { type: "start" }
-          : attachment
-            ? mediaEvent(attachment)
-            : { type: "text", text: ctx.text ?? "" };
+          : first && !ctx.text
+            ? { type: "media", kind: first.kind, files }
+            : { type: "text", text: ctx.text ?? "", ...(first ? { files } : {}) };
     // VK's message id is unique per community and the same on a redelivery.
     const handle = () =>
       runtime.receive(`vk:${this.options.groupId}:${ctx.id}`, { channel: "vk", externalId: String(ctx.peerId) }, {}, event);
@@ -277,29 +314,4 @@ function isInvalidAttachment(error: unknown): boolean {
 /** A stable positive 31-bit id per logical message (VK ignores a repeated random_id). */
 export function randomIdOf(key: string): number {
   return createHash("sha256").update(key).digest().readUInt32BE(0) & 0x7fffffff;
-}
-
-/** VK attachment types as the bot names them. */
-const mediaKindsOfVk: Record<string, MediaKind> = {
-  photo: "photo",
-  doc: "document",
-  audio_message: "voice",
-  sticker: "sticker",
-  video: "video",
-};
-
-/**
- * A photo, document, voice message … sent without text: not read by the bot; while staff have
- * the conversation it is named in the topic with a link to open it (files are not re-uploaded yet).
- */
-function mediaEvent(attachment: MessageContext["attachments"][number]): InboundEvent {
-  const kind = mediaKindsOfVk[attachment.type] ?? "other";
-  const url = kind === "photo" ? largestPhotoUrl(attachment) : (attachment as unknown as { url?: unknown }).url;
-  return { type: "media", kind, ...(typeof url === "string" && url ? { url } : {}) };
-}
-
-/** The widest size of a VK photo (vk-io's `largeSizeUrl` fails when no size has one of the types it looks for). */
-function largestPhotoUrl(attachment: MessageContext["attachments"][number]): string | undefined {
-  const sizes = (attachment as unknown as { sizes?: Array<{ url?: string; width?: number }> }).sizes ?? [];
-  return [...sizes].sort((a, b) => (b.width ?? 0) - (a.width ?? 0)).find((size) => typeof size.url === "string")?.url;
 }

@@ -126,7 +126,7 @@ export class EngineTurn {
   }
 
   /** Queues what a person wrote, as they wrote it (or the file they sent, to copy). */
-  sendPlain(flowId: string | null, text: string, extra: Pick<OutboundMessage, "copy"> = {}): void {
+  sendPlain(flowId: string | null, text: string, extra: Pick<OutboundMessage, "copy" | "carry"> = {}): void {
     const message = { ...this.plain(text), ...extra };
     this.outbound.push({ flowId, message });
     this.record("message_out", flowId, messageOutData(message));

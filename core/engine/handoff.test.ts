@@ -53,17 +53,19 @@ function handoffOf(result: EngineResult): Extract<TurnEffect, { type: "open_hand
   return effect;
 }
 
-function staffSays(h: FlowHarness, text: string, resume?: { flowId: string; stepId: string }): EngineResult {
-  return engine.handleStaff({
+function staffInput(h: FlowHarness) {
+  return {
     contact: h.contact,
     conversations: h.conversations,
     currentFlowId: h.currentFlowId,
-    channel: "telegram",
+    channel: "telegram" as const,
     staff,
-    text,
-    resume,
     now: h.now,
-  });
+  };
+}
+
+function staffSays(h: FlowHarness, text: string, resume?: { flowId: string; stepId: string }): EngineResult {
+  return engine.handleStaff({ ...staffInput(h), text, resume });
 }
 
 const topicPosts = (result: EngineResult) =>
@@ -122,6 +124,44 @@ describe("handoff to support staff", () => {
     expect(passed.effects).toMatchObject([
       { type: "post_to_support", post: { kind: "customer", message: { text: "[фото] Скрин", copy: { chatId: "1001", messageId: 7 } } } },
     ]);
+  });
+
+  it("a VK customer's files are carried to the topic one post each, the text first; each is named with its link should that fail", () => {
+    const h = atHello();
+    h.contact = { ...h.contact, handed_off_at: "2026-01-05T10:00:00.000Z" };
+    const photo = { kind: "photo" as const, url: "https://sun9-1.userapi.com/p.jpg" };
+    const video = { kind: "video" as const, url: "https://vk.com/video2002_5" };
+    const withText = engine.handle(h.input({ type: "text", text: "Вот чек и видео", files: [photo, video] }));
+    expect(withText.effects.flatMap((e) => (e.type === "post_to_support" && e.post.kind !== "card" ? [e.post.message] : []))).toEqual([
+      { text: "Вот чек и видео", format: "plain" },
+      { text: "[фото] https://sun9-1.userapi.com/p.jpg", format: "plain", carry: { file: photo, caption: "" } },
+      { text: "[видео] https://vk.com/video2002_5", format: "plain", carry: { file: video, caption: "" } },
+    ]);
+    const doc = { kind: "document" as const, url: "https://vk.com/doc2002_9", name: "акт.pdf" };
+    const alone = engine.handle(h.input({ type: "media", kind: "document", caption: "Акт", files: [doc] }));
+    expect(alone.effects.flatMap((e) => (e.type === "post_to_support" && e.post.kind !== "card" ? [e.post.message] : []))).toEqual([
+      { text: "[документ] акт.pdf Акт https://vk.com/doc2002_9", format: "plain", carry: { file: doc, caption: "Акт" } },
+    ]);
+  });
+
+  it("a staff file is copied to a Telegram customer, carried to a VK one, and reported as not passed on for the web chat", () => {
+    const h = atHello();
+    h.contact = { ...h.contact, handed_off_at: "2026-01-05T10:00:00.000Z" };
+    const copy = { chatId: "-100", messageId: 40 };
+    const file = { kind: "photo" as const, telegramFileId: "photo-3", size: 70_000 };
+    const to = (channel: "telegram" | "vk" | "web", shared = file) =>
+      engine.handleStaff({ ...staffInput(h), channel, text: "Схема", copy, file: shared });
+    expect(to("telegram").outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain", copy }]);
+    expect(to("vk").outbound.map((o) => o.message)).toEqual([
+      { text: `Схема\n\n${ru.staffFileUndelivered}`, format: "plain", carry: { file, caption: "Схема" } },
+    ]);
+    expect(topicPosts(to("vk"))).toEqual([]);
+    const web = to("web");
+    expect(web.outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain" }]);
+    expect(topicPosts(web)).toEqual([ru.staffFileNotCarried]);
+    // VK takes photos, documents and voice messages; a sticker is not passed on.
+    const sticker = to("vk", { kind: "sticker", telegramFileId: "sticker-4" } as never);
+    expect(topicPosts(sticker)).toEqual([ru.staffFileNotCarried]);
   });
 
   it("what staff write goes to the customer as written; // and /note stay notes", () => {

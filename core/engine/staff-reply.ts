@@ -4,6 +4,7 @@ import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { MessageRef } from "../model/inbound-event.ts";
+import type { MediaKind, SharedFile } from "../model/shared-file.ts";
 import type { EngineTexts } from "../texts/engine-texts.ts";
 import type { EngineTurn } from "./engine-turn.ts";
 import type { StepRunner } from "./step-runner.ts";
@@ -26,15 +27,17 @@ export interface StaffInput {
   staff: StaffMember;
   /** The text, or a file's caption (may be empty then). */
   text: string;
-  /** A file staff sent, in the support group: copied to a Telegram customer. */
+  /** A file staff sent, in the support group: copied to a Telegram customer … */
   copy?: MessageRef | undefined;
+  /** … and fetched and uploaded for a customer on another channel that takes its kind. */
+  file?: SharedFile | undefined;
   /** Where the latest handoff said the flow goes on once it is handed back. */
   resume?: OpenHandoff["resume"];
   now: Date;
 }
 
 /** What a turn from the support side needs that is no staff message (a timer's). */
-export type SupportTurnInput = Omit<StaffInput, "staff" | "text" | "copy">;
+export type SupportTurnInput = Omit<StaffInput, "staff" | "text" | "copy" | "file">;
 
 /** What a staff turn is built with: its turn, the steps' runner, the flows and the texts. */
 export interface StaffTurnParts {
@@ -48,6 +51,8 @@ export interface StaffTurnParts {
 const commandPattern = /^\/([a-z_]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i;
 /** Tags as a flow writes them: no spaces, at most 40 characters. */
 const tagPattern = /^[\p{L}\p{N}_-]{1,40}$/u;
+/** The files a channel other than Telegram can be sent (VK uploads photos, documents and voice messages); the web chat shows none. */
+const carriedKinds: Partial<Record<ChannelName, ReadonlySet<MediaKind>>> = { vk: new Set(["photo", "document", "voice"]) };
 
 /**
  * Staff write in the customer's topic: plain text goes to the customer as written (and staff
@@ -74,9 +79,14 @@ export function staffReply(parts: StaffTurnParts, input: StaffInput): void {
       // Staff wrote first: a person talks with the customer now, so the bot keeps quiet.
       turn.effect((position) => ({ type: "open_handoff", flowId, position, reason: "staff", via: "staff", compose: () => undefined }));
     }
-    if (input.copy && input.channel === "telegram") turn.sendPlain(flowId, text || "[файл]", { copy: input.copy });
-    else if (input.copy) {
-      // Files are copied only within Telegram: the customer gets the caption, staff are told.
+    const { copy, file } = input;
+    if (copy && input.channel === "telegram") turn.sendPlain(flowId, text || "[файл]", { copy });
+    else if (file && carriedKinds[input.channel]?.has(file.kind)) {
+      // Sent as the caption and the file should the file not get through.
+      const undelivered = [text, texts.staffFileUndelivered].filter(Boolean).join("\n\n");
+      turn.sendPlain(flowId, undelivered, { carry: { file, caption: text } });
+    } else if (copy) {
+      // A file the customer's channel cannot show: the customer gets the caption, staff are told.
       if (text) turn.sendPlain(flowId, text);
       toTopic(texts.staffFileNotCarried);
     } else turn.sendPlain(flowId, text);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { channelNames } from "../model/channel-name.ts";
-import { mediaKinds } from "../model/inbound-event.ts";
+import { mediaKinds } from "../model/shared-file.ts";
 import { stageNames } from "../model/stage.ts";
 
 /**

@@ -1,4 +1,5 @@
 import type { MessageRef } from "./inbound-event.ts";
+import type { SharedFile } from "./shared-file.ts";
 
 /** What a question expects as its answer, so an adapter can offer e.g. a "share phone" button. */
 export const answerKinds = ["text", "number", "email", "phone", "choice"] as const;
@@ -39,4 +40,9 @@ export interface OutboundMessage {
    * channels copy it; others send `text`, which names what could not be carried.
    */
   copy?: MessageRef;
+  /**
+   * A file from another channel to send on with `caption`: the channel fetches and uploads it,
+   * and sends `text` (which names the file, with its link where it has one) when it cannot.
+   */
+  carry?: { file: SharedFile; caption: string };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { answerKinds, type FileAttachment, type OutboundMessage } from "./outbound-message.ts";
+import { mediaKinds } from "./shared-file.ts";
 
 /**
  * An outbound message as the outbox keeps it (a JSON column, parsed on read). A file is kept
@@ -13,6 +14,18 @@ export const storedMessageSchema = z.object({
   expects: z.enum(answerKinds).optional(),
   file: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), name: z.string(), size: z.number().int() }).optional(),
   copy: z.object({ chatId: z.string(), messageId: z.number().int() }).optional(),
+  carry: z
+    .object({
+      file: z.object({
+        kind: z.enum(mediaKinds),
+        telegramFileId: z.string().optional(),
+        url: z.string().optional(),
+        name: z.string().optional(),
+        size: z.number().int().optional(),
+      }),
+      caption: z.string(),
+    })
+    .optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

@@ -5,6 +5,7 @@ import type { StaffMember } from "../engine/staff-reply.ts";
 import type { InboundEvent, MessageRef } from "../model/inbound-event.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { safeText } from "../model/safe-text.ts";
+import type { SharedFile } from "../model/shared-file.ts";
 import { fromStoredMessage } from "../model/stored-message.ts";
 import type { AttemptLimiter } from "./attempt-limiter.ts";
 import { type ChannelSender, supportChannel } from "./channel-sender.ts";
@@ -210,11 +211,18 @@ export class ConversationRuntime {
    * as a note, or a command (see Engine.handleStaff). Returns false for a redelivery and for a
    * topic that is no customer's. A failure (the database away) throws, so the channel tries again.
    */
-  async receiveFromStaff(key: string, topic: SupportTopic, staff: StaffMember, text: string, copy?: MessageRef): Promise<boolean> {
+  async receiveFromStaff(
+    key: string,
+    topic: SupportTopic,
+    staff: StaffMember,
+    text: string,
+    file?: { copy: MessageRef; shared?: SharedFile | undefined },
+  ): Promise<boolean> {
     const applied = await this.deps.store.applyStaffMessage({
       key,
       topic,
-      decide: (context) => this.deps.engine.handleStaff({ ...context, staff, text: safeText(text), copy, now: this.clock() }),
+      decide: (context) =>
+        this.deps.engine.handleStaff({ ...context, staff, text: safeText(text), copy: file?.copy, file: file?.shared, now: this.clock() }),
     });
     if (applied === "duplicate" || applied === "unknown_topic") {
       this.deps.logger.info(

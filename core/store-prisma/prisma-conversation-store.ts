@@ -315,9 +315,9 @@ export class PrismaConversationStore implements ConversationStore {
           ...claimed,
           channel: claimed.channel as OutboxChannel,
           lane: claimed.lane === "bulk" ? "bulk" : "reply",
-          // A copied file goes as it is; texts behind it wait for their own post.
+          // A file goes as it is; texts behind it wait for their own post.
           message:
-            claimed.channel === supportChannel && !message.data.copy
+            claimed.channel === supportChannel && !message.data.copy && !message.data.carry
               ? await this.mergeSupportPosts(claimed.id, contactId, message.data)
               : message.data,
         };
@@ -338,10 +338,12 @@ export class PrismaConversationStore implements ConversationStore {
       WITH queued AS (
         SELECT f.id FROM "OutboxMessage" f
         WHERE f."contactId" = ${contactId}::uuid AND f.id > ${id} AND f.status = 'pending' AND f.channel = ${supportChannel}
-          AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format} AND f.payload->'copy' IS NULL
-          -- only the run right behind the claimed post: a message for the customer in between keeps the order
+          AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format}
+          AND f.payload->'copy' IS NULL AND f.payload->'carry' IS NULL
+          -- only the run of texts right behind the claimed post: a file or a message for the customer in between keeps the order
           AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" b WHERE b."contactId" = f."contactId" AND b.id > ${id} AND b.id < f.id
-                          AND (b.channel <> ${supportChannel} OR b.status <> 'pending'))
+                          AND (b.channel <> ${supportChannel} OR b.status <> 'pending' OR b.payload->>'format' <> ${first.format}
+                               OR b.payload->'copy' IS NOT NULL OR b.payload->'carry' IS NOT NULL))
         ORDER BY f.id FOR UPDATE SKIP LOCKED),
       done AS (
         UPDATE "OutboxMessage" o SET status = 'merged', "sentAt" = ${now}, "lastError" = ${`merged into ${id}`}

@@ -46,7 +46,8 @@ const ru = {
   staffNoStep: "В сценарии нет такого шага:",
   staffTagged: "Метка добавлена:",
   staffFollowUpsStopped: "Напоминания клиенту отменены.",
-  staffFileNotCarried: "⚠️ Файл не передан: клиент пишет не в Telegram, файлы туда пока не пересылаются. Подпись отправлена, если была.",
+  staffFileNotCarried: "⚠️ Файл не передан: канал клиента не принимает такие файлы. Подпись отправлена, если была.",
+  staffFileUndelivered: "📎 Менеджер прислал файл, но его не удалось передать сюда. Попросите прислать его ещё раз.",
   sharePhone: "📱 Отправить мой номер",
 };
 
@@ -96,7 +97,8 @@ const en: EngineTexts = {
   staffTagged: "Tag added:",
   staffFollowUpsStopped: "The customer's reminders are cancelled.",
   staffFileNotCarried:
-    "⚠️ The file was not passed on: the customer does not write from Telegram, and files are not carried there yet. The caption was sent, if there was one.",
+    "⚠️ The file was not passed on: the customer's channel does not take such files. The caption was sent, if there was one.",
+  staffFileUndelivered: "📎 Support sent you a file that could not be delivered here. Ask them to send it again.",
   sharePhone: "📱 Share my number",
 };
 

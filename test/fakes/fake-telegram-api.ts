@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
 import { LocalHttpServer } from "./local-http-server.ts";
@@ -31,6 +31,8 @@ class BotApiError extends Error {
 }
 
 /** The bot itself, as getMe answers it and as it appears in members and in the messages it sends. */
+/** Telegram lets a bot download files of up to 20 MB (https://core.telegram.org/bots/api#getfile). */
+const maxDownloadBytes = 20 * 1024 * 1024;
 const BOT = { id: 123, is_bot: true, first_name: "Orkestr Test", username: "orkestr_test_bot" };
 
 /**
@@ -112,6 +114,13 @@ export class FakeTelegramApi extends LocalHttpServer {
   /** Photos the fake issued (pushed by a user or uploaded by the bot): each size's file_id leads to all sizes. */
   private readonly photos = new Map<string, PhotoSize[]>();
   private nextFileNumber = 1;
+  /**
+   * What getFile and the file server give for each file a user or staff member sent: its bytes,
+   * or only its size when it is larger than the 20 MB a bot may download.
+   */
+  private readonly fileContents = new Map<string, Buffer | number>();
+  /** The file (a photo's largest size) in each pushed update that has one. */
+  private readonly filesOfUpdates = new Map<number, string>();
   /** The bot's successful posts in each topic, by `chat/thread`. */
   private readonly postsInTopics = new Map<string, TopicPost[]>();
   /** Messages the bot may post to one supergroup within a window (unset: no cap). */
@@ -130,6 +139,9 @@ export class FakeTelegramApi extends LocalHttpServer {
   push(update: Record<string, unknown>): number {
     this.remember(update);
     const update_id = this.nextUpdateId++;
+    const message = update.message as { photo?: PhotoSize[]; document?: { file_id: string }; voice?: { file_id: string } } | undefined;
+    const file = message?.photo?.at(-1) ?? message?.document ?? message?.voice;
+    if (file) this.filesOfUpdates.set(update_id, file.file_id);
     this.updates.push({ update_id, ...update });
     this.wakePollers();
     return update_id;
@@ -230,8 +242,7 @@ export class FakeTelegramApi extends LocalHttpServer {
 
   /** A private voice message from user `userId`: Opus in Ogg, as Telegram's apps record it. */
   pushVoice(userId: number, duration = 4): number {
-    const voice = { ...this.issueFile("voice"), duration, mime_type: "audio/ogg", file_size: duration * 4000 };
-    return this.push({ message: { ...this.privateMessageBase(userId), voice } });
+    return this.push({ message: { ...this.privateMessageBase(userId), voice: this.issueVoice(duration) } });
   }
 
   /** A private sticker from user `userId`: a static 512×512 one, the most common kind. */
@@ -265,9 +276,24 @@ export class FakeTelegramApi extends LocalHttpServer {
   }
 
   /** A staff member posts a document in a topic (see `pushTopicMessage`). */
-  pushTopicDocument(chatId: number, threadId: number, staff: Staff, fileName: string, caption?: string): number {
+  pushTopicDocument(chatId: number, threadId: number, staff: Staff, fileName: string, caption?: string, size?: number): number {
     const base = this.topicMessageBase(chatId, threadId, staff);
-    return this.push({ message: { ...base, document: this.issueDocument(fileName), ...(caption ? { caption } : {}) } });
+    return this.push({ message: { ...base, document: this.issueDocument(fileName, size), ...(caption ? { caption } : {}) } });
+  }
+
+  /** A staff member records a voice message in a topic (see `pushTopicMessage`). */
+  pushTopicVoice(chatId: number, threadId: number, staff: Staff, duration = 4): number {
+    const base = this.topicMessageBase(chatId, threadId, staff);
+    return this.push({ message: { ...base, voice: this.issueVoice(duration) } });
+  }
+
+  /**
+   * The SHA-256 of the file in a pushed update (`push…` returned its id), as a test compares it
+   * with what reached another platform.
+   */
+  fileSha256(updateId: number): string | undefined {
+    const content = this.fileContents.get(this.filesOfUpdates.get(updateId) ?? "");
+    return content instanceof Buffer ? createHash("sha256").update(content).digest("hex") : undefined;
   }
 
   /**
@@ -434,7 +460,16 @@ export class FakeTelegramApi extends LocalHttpServer {
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/bot(\d+:[\w-]+)\/(\w+)$/.exec(new URL(req.url ?? "/", "http://x").pathname);
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const download = /^\/file\/bot\d+:[\w-]+\/files\/([\w-]+)$/.exec(path);
+    if (download) {
+      // The file server: what getFile pointed at.
+      const content = this.fileContents.get(download[1] as string);
+      res.writeHead(content instanceof Buffer ? 200 : 404, { "content-length": content instanceof Buffer ? content.length : 0 });
+      res.end(content instanceof Buffer ? content : undefined);
+      return;
+    }
+    const match = /^\/bot(\d+:[\w-]+)\/(\w+)$/.exec(path);
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
@@ -481,6 +516,10 @@ export class FakeTelegramApi extends LocalHttpServer {
         return this.sendDocument(params);
       case "sendPhoto":
         return this.sendPhoto(params);
+      case "sendVoice":
+        return this.sendVoice(params);
+      case "getFile":
+        return this.getFile(params);
       case "copyMessage":
         return this.copyMessage(params);
       case "getChat":
@@ -592,6 +631,32 @@ export class FakeTelegramApi extends LocalHttpServer {
     const markup = checkMarkup(params);
     const content = { photo: sizes, ...(caption ? { caption } : {}), reply_markup: markup };
     if (group) return this.postInGroup(group, topic, "sendPhoto", params, content);
+    return this.sentPrivately(params, {
+      message_id: this.nextMessageId++,
+      date: now(),
+      chat: { id: Number(params.chat_id), type: "private" },
+      ...content,
+    });
+  }
+
+  /** A voice message, uploaded (multipart) or by a file_id the fake issued, as sendDocument. */
+  private sendVoice(params: Record<string, unknown>): unknown {
+    this.checkRecipient(params);
+    const group = this.supergroup(params.chat_id);
+    const topic = group && this.checkGroupPost(group, params);
+    const voice = params.voice;
+    let issued: Record<string, unknown>;
+    if (voice instanceof Object && "sha256" in voice) {
+      issued = { ...this.issueFile("voice"), duration: 1, mime_type: "audio/ogg", file_size: (voice as UploadedDocument).size };
+      Object.assign(voice, { file_id: issued.file_id });
+    } else {
+      if (!this.fileContents.has(String(voice)) || !String(voice).startsWith("voice-"))
+        throw new BotApiError(400, "Bad Request: wrong file identifier/HTTP URL specified");
+      issued = { file_id: String(voice), file_unique_id: String(voice), duration: 1, mime_type: "audio/ogg" };
+    }
+    const caption = checkCaption(params);
+    const content = { voice: issued, ...(caption ? { caption } : {}) };
+    if (group) return this.postInGroup(group, topic, "sendVoice", params, content);
     return this.sentPrivately(params, {
       message_id: this.nextMessageId++,
       date: now(),
@@ -994,6 +1059,32 @@ export class FakeTelegramApi extends LocalHttpServer {
     };
   }
 
+  /** Opus in Ogg, as Telegram's apps record voice messages. */
+  private issueVoice(duration: number): Record<string, unknown> {
+    const voice = { ...this.issueFile("voice"), duration, mime_type: "audio/ogg", file_size: duration * 4000 };
+    this.keepContent(voice.file_id, voice.file_size);
+    return voice;
+  }
+
+  /** Random bytes of this size behind a file_id; past what a bot may download, only the size. */
+  private keepContent(fileId: string, size: number): Buffer | undefined {
+    const bytes = size <= maxDownloadBytes ? randomBytes(size) : undefined;
+    this.fileContents.set(fileId, bytes ?? size);
+    return bytes;
+  }
+
+  /**
+   * getFile: the file's path on the file server (https://core.telegram.org/bots/api#getfile), for
+   * files of at most 20 MB.
+   */
+  private getFile(params: Record<string, unknown>): Record<string, unknown> {
+    const fileId = String(params.file_id ?? "");
+    const content = this.fileContents.get(fileId);
+    if (content === undefined) throw new BotApiError(400, "Bad Request: invalid file_id");
+    if (typeof content === "number") throw new BotApiError(400, "Bad Request: file is too big");
+    return { file_id: fileId, file_unique_id: fileId, file_size: content.length, file_path: `files/${fileId}` };
+  }
+
   /** A fresh file_id and file_unique_id; `kind` only makes ids readable in a failing test. */
   private issueFile(kind: string): { file_id: string; file_unique_id: string } {
     return { file_id: `${kind}-${this.nextFileNumber++}`, file_unique_id: randomBytes(8).toString("base64url") };
@@ -1009,17 +1100,27 @@ export class FakeTelegramApi extends LocalHttpServer {
     const sizes = sides.map((side) => {
       const w = Math.round((width * side) / longest);
       const h = Math.round((height * side) / longest);
-      return { ...this.issueFile("photo"), width: w, height: h, file_size: Math.round(w * h * 0.15) };
+      const file = { ...this.issueFile("photo"), width: w, height: h, file_size: Math.round(w * h * 0.15) };
+      this.keepContent(file.file_id, file.file_size);
+      return file;
     });
     for (const size of sizes) this.photos.set(size.file_id, sizes);
     return sizes;
   }
 
-  /** A document a user sent: its file_id is one the fake issued, so sendDocument accepts it. */
-  private issueDocument(fileName: string): Record<string, unknown> {
+  /**
+   * A document a user sent: its file_id is one the fake issued, so sendDocument accepts it. One
+   * larger than a bot may download keeps only its size.
+   */
+  private issueDocument(fileName: string, size = 48_213): Record<string, unknown> {
     const file = this.issueFile("user-doc");
-    const size = 48_213;
-    this.uploads.set(file.file_id, { file_id: file.file_id, file_name: fileName, size, sha256: randomBytes(32).toString("hex") });
+    const bytes = this.keepContent(file.file_id, size);
+    this.uploads.set(file.file_id, {
+      file_id: file.file_id,
+      file_name: fileName,
+      size,
+      sha256: bytes ? createHash("sha256").update(bytes).digest("hex") : randomBytes(32).toString("hex"),
+    });
     const mimeType = fileName.toLowerCase().endsWith(".pdf") ? "application/pdf" : "application/octet-stream";
     return { ...file, file_name: fileName, mime_type: mimeType, file_size: size };
   }

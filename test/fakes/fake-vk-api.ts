@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { waitFor } from "../support/wait-for.ts";
 import { LocalHttpServer } from "./local-http-server.ts";
@@ -11,10 +12,12 @@ export interface VkCall {
   at: number;
 }
 
+/** A file saved for messages: a document, a voice message or a photo. */
 export interface SavedDocument {
   title: string;
   size: number;
   sha256: string;
+  type?: "doc" | "audio_message" | "photo";
 }
 
 class VkApiError extends Error {
@@ -30,8 +33,10 @@ class VkApiError extends Error {
  * A local VK API (https://dev.vk.com/ru/method) and Bots Long Poll server for tests, reached by
  * the real vk-io through `apiBaseUrl`. It records calls and enforces what the project must
  * respect: `random_id` required and deduplicated, text ≤ 4096, keyboard limits (inline ≤ 6 rows
- * and 10 buttons, standard ≤ 10 rows and 40, ≤ 5 per row, label ≤ 40, payload ≤ 255) and
- * error 901 for users who do not allow messages.
+ * and 10 buttons, standard ≤ 10 rows and 40, ≤ 5 per row, label ≤ 40, payload ≤ 255),
+ * error 901 for users who do not allow messages, and attachments only of files uploaded for
+ * messages (docs.getMessagesUploadServer → upload → docs.save; photos.getMessagesUploadServer →
+ * upload → photos.saveMessagesPhoto). It also serves the files users send (`hostFile`), as VK's file servers do.
  */
 export class FakeVkApi extends LocalHttpServer {
   readonly calls: VkCall[] = [];
@@ -44,6 +49,8 @@ export class FakeVkApi extends LocalHttpServer {
   /** Saved documents by attachment string (doc<owner>_<id>). */
   private readonly documents = new Map<string, SavedDocument>();
   private savedDocuments = 0;
+  /** Files users sent, served at /files/<n>/<name> as from VK's file servers. */
+  private readonly hosted: Buffer[] = [];
   private ts = 1;
 
   constructor(readonly groupId = 777) {
@@ -111,7 +118,15 @@ export class FakeVkApi extends LocalHttpServer {
       res.end(JSON.stringify(body));
     };
     if (url.pathname === "/lp") return send(await this.longPoll(url.searchParams));
-    if (url.pathname === "/upload") return send(await this.receiveUpload(req));
+    if (url.pathname === "/upload") return send(await this.receiveUpload(req, "file"));
+    if (url.pathname === "/upload-photo") return send(await this.receiveUpload(req, "photo"));
+    const hosted = /^\/files\/(\d+)\//.exec(url.pathname);
+    if (hosted) {
+      const bytes = this.hosted[Number(hosted[1])];
+      res.writeHead(bytes ? 200 : 404, { "content-length": bytes?.length ?? 0 });
+      res.end(bytes);
+      return;
+    }
     const method = /^\/method\/([\w.]+)$/.exec(url.pathname)?.[1];
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -135,11 +150,16 @@ export class FakeVkApi extends LocalHttpServer {
       case "messages.send":
         return this.messagesSend(params);
       case "docs.getMessagesUploadServer":
-        if (params.type !== "doc" || !Number(params.peer_id))
+        if ((params.type !== "doc" && params.type !== "audio_message") || !Number(params.peer_id))
           throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
-        return { upload_url: `${this.url}/upload` };
+        return { upload_url: `${this.url}/upload?type=${params.type}` };
       case "docs.save":
         return this.saveDocument(params);
+      case "photos.getMessagesUploadServer":
+        if (!Number(params.peer_id)) throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
+        return { upload_url: `${this.url}/upload-photo`, album_id: -3, group_id: this.groupId };
+      case "photos.saveMessagesPhoto":
+        return this.savePhoto(params);
       default:
         throw new VkApiError(3, "Unknown method passed.");
     }
@@ -188,31 +208,51 @@ export class FakeVkApi extends LocalHttpServer {
     this.documents.clear();
   }
 
-  /** The upload server: takes the multipart `file` field and answers the token docs.save expects. */
-  private async receiveUpload(req: IncomingMessage): Promise<unknown> {
-    const file = (await parseMultipart(req)).files.find((f) => f.field === "file");
-    if (!file) return { error: "no file" };
+  /**
+   * A file a user sends, served as VK's file servers serve attachments; the URL goes into an
+   * attachment of `pushMessage`.
+   */
+  hostFile(bytes: Buffer, name: string): { url: string; sha256: string } {
+    this.hosted.push(bytes);
+    return { url: `${this.url}/files/${this.hosted.length - 1}/${encodeURIComponent(name)}`, sha256: sha256Of(bytes) };
+  }
+
+  /**
+   * The upload servers: a document or voice message comes in the multipart field `file`, a photo
+   * in `photo`; each answers what docs.save or photos.saveMessagesPhoto expects.
+   */
+  private async receiveUpload(req: IncomingMessage, field: "file" | "photo"): Promise<unknown> {
+    const type = new URL(req.url ?? "/", "http://x").searchParams.get("type") === "audio_message" ? "audio_message" : "doc";
+    const file = (await parseMultipart(req)).files.find((f) => f.field === field);
+    if (!file) return { error: `no ${field}` };
     const token = `upload-${this.uploadedFiles.size + 1}`;
-    this.uploadedFiles.set(token, { title: file.name, size: file.size, sha256: file.sha256 });
-    return { file: token };
+    this.uploadedFiles.set(token, { title: file.name, size: file.size, sha256: file.sha256, type: field === "photo" ? "photo" : type });
+    return field === "photo" ? { server: 1, photo: token, hash: `hash-${token}` } : { file: token };
   }
 
   private saveDocument(params: Record<string, string>): unknown {
     const uploaded = params.file ? this.uploadedFiles.get(params.file) : undefined;
-    if (!uploaded) throw new VkApiError(100, "One of the parameters specified was missing or invalid: file");
+    if (!uploaded || uploaded.type === "photo") throw new VkApiError(100, "One of the parameters specified was missing or invalid: file");
     const id = ++this.savedDocuments;
-    const doc = {
-      id,
-      owner_id: -this.groupId,
-      title: params.title ?? uploaded.title,
-      size: uploaded.size,
-      ext: "pdf",
-      date: 0,
-      type: 1,
-      url: "",
-    };
-    this.documents.set(`doc${doc.owner_id}_${id}`, { ...uploaded, title: doc.title });
+    const owner = -this.groupId;
+    const title = params.title ?? uploaded.title;
+    if (uploaded.type === "audio_message") {
+      this.documents.set(`audio_message${owner}_${id}`, { ...uploaded, title });
+      return { type: "audio_message", audio_message: { id, owner_id: owner, duration: 4, link_ogg: "", link_mp3: "" } };
+    }
+    const doc = { id, owner_id: owner, title, size: uploaded.size, ext: "pdf", date: 0, type: 1, url: "" };
+    this.documents.set(`doc${owner}_${id}`, { ...uploaded, title });
     return { type: "doc", doc };
+  }
+
+  private savePhoto(params: Record<string, string>): unknown {
+    const uploaded = params.photo ? this.uploadedFiles.get(params.photo) : undefined;
+    if (!uploaded || uploaded.type !== "photo" || params.hash !== `hash-${params.photo}` || params.server !== "1")
+      throw new VkApiError(100, "One of the parameters specified was missing or invalid: photo");
+    const id = ++this.savedDocuments;
+    const owner = -this.groupId;
+    this.documents.set(`photo${owner}_${id}`, uploaded);
+    return [{ id, owner_id: owner, album_id: -3, date: 0, sizes: [{ type: "x", url: "", width: 800, height: 600 }] }];
   }
 
   private async longPoll(query: URLSearchParams): Promise<unknown> {
@@ -236,4 +276,8 @@ function checkKeyboard(keyboard: { inline?: boolean; buttons?: Array<Array<{ act
     if ((button.action?.label ?? "").length > 40) throw new VkApiError(911, "Keyboard format is invalid: label is too long");
     if ((button.action?.payload ?? "").length > 255) throw new VkApiError(911, "Keyboard format is invalid: payload is too long");
   }
+}
+
+function sha256Of(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -12,13 +12,19 @@ export interface ReceivedFile {
 
 /**
  * Reads a multipart/form-data request (uploads by grammY and vk-io) into its text fields and
- * file parts. busboy accepts what real servers accept, e.g. grammY's unquoted file names.
+ * file parts, accepting what the real servers accept: grammY writes file names unquoted and in
+ * UTF-8 (`filename=договор.pdf`), which the Bot API takes and busboy would drop, so such names
+ * are quoted in the part headers first.
  */
-export function parseMultipart(req: IncomingMessage): Promise<{ fields: Record<string, string>; files: ReceivedFile[] }> {
+export async function parseMultipart(req: IncomingMessage): Promise<{ fields: Record<string, string>; files: ReceivedFile[] }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const boundary = /boundary=("?)([^";]+)\1/.exec(req.headers["content-type"] ?? "")?.[2];
+  const body = boundary ? quoteFileNames(Buffer.concat(chunks), boundary) : Buffer.concat(chunks);
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     const files: ReceivedFile[] = [];
-    const parser = busboy({ headers: req.headers });
+    const parser = busboy({ headers: req.headers, defParamCharset: "utf8" });
     parser.on("field", (name, value) => {
       fields[name] = value;
     });
@@ -33,6 +39,23 @@ export function parseMultipart(req: IncomingMessage): Promise<{ fields: Record<s
     });
     parser.on("close", () => resolve({ fields, files }));
     parser.on("error", reject);
-    req.pipe(parser);
+    parser.end(body);
   });
+}
+
+/** Quotes unquoted `filename=` values in the part headers (the lines between a boundary and the blank line after it). */
+function quoteFileNames(body: Buffer, boundary: string): Buffer {
+  const text = body.toString("latin1");
+  const delimiter = `--${boundary}\r\n`;
+  let out = "";
+  let at = 0;
+  for (let start = text.indexOf(delimiter); start !== -1; start = text.indexOf(delimiter, at)) {
+    const headersStart = start + delimiter.length;
+    const headersEnd = text.indexOf("\r\n\r\n", headersStart);
+    if (headersEnd === -1) break;
+    const headers = text.slice(headersStart, headersEnd).replace(/filename=(?!")([^;\r\n]*)/gi, 'filename="$1"');
+    out += text.slice(at, headersStart) + headers;
+    at = headersEnd;
+  }
+  return Buffer.from(out + text.slice(at), "latin1");
 }
