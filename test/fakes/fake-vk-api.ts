@@ -247,7 +247,7 @@ export class FakeVkApi extends LocalHttpServer {
 
   private savePhoto(params: Record<string, string>): unknown {
     const uploaded = params.photo ? this.uploadedFiles.get(params.photo) : undefined;
-    if (!uploaded || uploaded.type !== "photo" || params.hash !== `hash-${params.photo}` || params.server !== "1")
+    if (uploaded?.type !== "photo" || params.hash !== `hash-${params.photo}` || params.server !== "1")
       throw new VkApiError(100, "One of the parameters specified was missing or invalid: photo");
     const id = ++this.savedDocuments;
     const owner = -this.groupId;
