@@ -52,8 +52,10 @@ export const webhookBodyLimitBytes = 1024 * 1024;
 /**
  * The production process: HTTP server (web chat, health), the follow-up worker and the
  * enabled channels, wired to one database and one Redis. `stop()` is the graceful shutdown.
+ * `clock` is the time conversations run on (a test sets the day and the hour; the wall clock otherwise).
  */
-export async function startOrkestr(config: Config, logger: Logger): Promise<RunningOrkestr> {
+export async function startOrkestr(config: Config, logger: Logger, options: { clock?: () => Date } = {}): Promise<RunningOrkestr> {
+  const clock = options.clock ?? (() => new Date());
   // Broken flows stop the start before anything else is touched.
   const loaded = await loadFlowDirectory(config.FLOWS_DIR);
   // So does an unreadable session secret file.
@@ -156,8 +158,9 @@ export async function startOrkestr(config: Config, logger: Logger): Promise<Runn
       },
       handoffPhrases: config.SUPPORT_KEYWORDS,
     }),
-    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments, supportDesk: supportDesk !== undefined }),
+    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments, supportDesk: supportDesk !== undefined, clock }),
     scheduler: queue,
+    clock,
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : []), ...(supportDesk ? [supportDesk] : [])],
     payments,
     logger,

@@ -177,6 +177,16 @@ describe("support staff in a Telegram forum group", () => {
     expect((await postsIn(topic.threadId, 2))[1]).toBe(ru.staffHelp);
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/info");
     expect((await postsIn(topic.threadId, 3))[2]).toContain("Причина: keyword");
+    // The card is edited in place when a fact on it changes (a tag here), not for every message.
+    telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/tag vip");
+    expect((await postsIn(topic.threadId, 4))[3]).toBe(`${ru.staffTagged} vip`);
+    const [first, , latest] = await waitFor(
+      () => telegram.topicPosts(supportChat, topic.threadId),
+      (posts) => posts[2]?.edits === 1,
+      "the latest card edited",
+    );
+    expect(latest?.text).toContain("Метки: vip");
+    expect(first?.edits).toBeUndefined();
     telegram.pushTopicMessage(supportChat, topic.threadId, olga, "Добрый день! Чем помочь?");
     const [, answer] = await vk.waitForSent(2002, 2);
     expect(answer?.text).toBe("Добрый день! Чем помочь?");

@@ -76,13 +76,13 @@ export class TelegramSupportDesk implements ChannelSender {
     try {
       let topicId = await this.topicOf(thread);
       try {
-        await this.post(topicId, message);
+        await this.post(thread, topicId, message);
       } catch (error) {
         // Staff deleted the topic: the customer gets a new one.
         if (!(error instanceof GrammyError && /thread not found|TOPIC_DELETED/i.test(error.description))) throw error;
         this.options.logger.warn({ contactId: thread.contactId, topicId }, "support topic is gone; making a new one");
         topicId = await this.makeTopic(thread);
-        await this.post(topicId, message);
+        await this.post({ ...thread, cardMessageId: undefined }, topicId, message);
       }
       if (!thread.open && (thread.topicOpen || topicId !== thread.topicId)) {
         await this.options.api.closeForumTopic(this.options.chatId, topicId).catch(unlessNotModified);
@@ -138,8 +138,17 @@ export class TelegramSupportDesk implements ChannelSender {
     return topic.message_thread_id;
   }
 
-  private async post(topicId: number, message: OutboundMessage): Promise<void> {
-    const { api, chatId, pacer } = this.options;
+  private async post(thread: SupportThreadView, topicId: number, message: OutboundMessage): Promise<void> {
+    const { api, chatId, pacer, threads } = this.options;
+    if (message.card) {
+      await pacer?.acquire(chatId, "bulk");
+      if (message.card === "edit" && thread.cardMessageId !== undefined && (await this.editCard(thread.cardMessageId, message.text)))
+        return;
+      // The card is posted as it is: it fits in one message. An edit without a card to edit posts it anew.
+      const posted = await api.sendMessage(chatId, message.text, { message_thread_id: topicId });
+      await threads.cardPosted(thread.contactId, posted.message_id);
+      return;
+    }
     if (message.copy) {
       // What a Telegram customer sent (a photo, a file, a voice message) is copied as it is.
       await pacer?.acquire(chatId, "bulk");
@@ -153,6 +162,18 @@ export class TelegramSupportDesk implements ChannelSender {
         message_thread_id: topicId,
         ...(message.format === "html" ? { parse_mode: "HTML" as const } : {}),
       });
+    }
+  }
+
+  /** Edits the card in place; false when its message is gone (deleted by staff), so that it is posted again. */
+  private async editCard(messageId: number, text: string): Promise<boolean> {
+    try {
+      await this.options.api.editMessageText(this.options.chatId, messageId, text);
+      return true;
+    } catch (error) {
+      if (error instanceof GrammyError && /message is not modified/i.test(error.description)) return true;
+      if (error instanceof GrammyError && /message to edit not found/i.test(error.description)) return false;
+      throw error;
     }
   }
 

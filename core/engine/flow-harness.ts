@@ -45,6 +45,7 @@ export class FlowHarness {
     close_handoff: () => undefined,
     post_to_support: () => undefined,
     stop_follow_ups: () => undefined,
+    away_notice: (effect) => effect.compose(),
     issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
     create_link_code: (effect) => effect.compose(`link-TEST${String(++this.linkCodes).padStart(2, "0")}`),
     create_payment: (effect) => {

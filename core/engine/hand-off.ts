@@ -56,6 +56,22 @@ export function handOff(turn: EngineTurn, request: HandoffRequest, support: Supp
   return true;
 }
 
+/**
+ * A customer with staff writes outside support hours: they are told when support opens (once
+ * per closed period: the store drops the notice when they were told it for this opening).
+ */
+export function tellWhenSupportOpens(turn: EngineTurn, flowId: string | null, texts: EngineTexts, support: SupportSettings): void {
+  const opening = support.schedule?.nextOpening(turn.now);
+  if (!opening) return;
+  turn.effect((position) => ({
+    type: "away_notice",
+    flowId,
+    position,
+    opensAt: opening.at.toISOString(),
+    compose: () => turn.message(awayText(texts, opening)),
+  }));
+}
+
 /** «Сейчас мы не на связи — ответим завтра с 9:00.» */
 function awayText(texts: EngineTexts, opening: NextOpening): string {
   const template =

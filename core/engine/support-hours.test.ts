@@ -44,4 +44,18 @@ describe("support hours", () => {
     const open = engine.handle({ ...h.input({ type: "text", text: "/operator" }), now: at("2026-01-05T07:00:00Z") });
     expect(open.events.map((e) => e.type)).not.toContain("support_out_of_hours");
   });
+
+  it("a customer with staff who writes out of hours is told when support opens; the store says once per opening", () => {
+    const flow = new FlowLoader().parse("id: demo\ntitle: Demo\nsteps:\n  - id: hi\n    end: Привет\n", "demo.yaml");
+    const engine = new Engine(new FlowCatalog([flow]), { support: { desk: true, schedule: hours } });
+    const h = new FlowHarness(new FlowCatalog([flow]), "telegram", at("2026-01-10T12:00:00Z"));
+    h.contact = { ...h.contact, handed_off_at: "2026-01-10T11:00:00.000Z" };
+    const away = engine.handle(h.input({ type: "text", text: "Алло?" })).effects.find((e) => e.type === "away_notice");
+    expect(away?.type === "away_notice" && [away.opensAt, away.compose().text]).toEqual([
+      "2026-01-12T06:00:00.000Z",
+      "Сейчас мы не на связи — ответим в пн с 9:00.",
+    ]);
+    const open = engine.handle({ ...h.input({ type: "text", text: "Алло?" }), now: at("2026-01-05T07:00:00Z") });
+    expect(open.effects.map((e) => e.type)).toEqual(["post_to_support"]);
+  });
 });

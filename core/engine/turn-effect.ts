@@ -10,7 +10,15 @@ import type { OutboundMessage } from "../model/outbound-message.ts";
  * `compose` function that turns the outcome into the message, sent at `position` among the
  * turn's other messages.
  */
-export type TurnEffect = IssuePromoCode | CreateLinkCode | CreatePayment | OpenHandoff | CloseHandoff | PostToSupport | StopFollowUps;
+export type TurnEffect =
+  | IssuePromoCode
+  | CreateLinkCode
+  | CreatePayment
+  | OpenHandoff
+  | CloseHandoff
+  | PostToSupport
+  | StopFollowUps
+  | AwayNotice;
 
 interface EffectBase {
   flowId: string | null;
@@ -77,6 +85,18 @@ export interface PostToSupport extends EffectBase {
 /** Staff asked (/stop_followups): the contact's pending and held follow-ups are cancelled. */
 export interface StopFollowUps extends EffectBase {
   type: "stop_follow_ups";
+}
+
+/**
+ * The customer wrote to staff outside support hours: they are told when support opens, once per
+ * closed period (the store knows whether they were told already: a `support_out_of_hours` event
+ * with the same opening time).
+ */
+export interface AwayNotice extends EffectBase {
+  type: "away_notice";
+  /** When support opens next (ISO). */
+  opensAt: string;
+  compose: () => OutboundMessage;
 }
 
 export type TurnEffectType = TurnEffect["type"];

@@ -45,4 +45,6 @@ export interface OutboundMessage {
    * and sends `text` (which names the file, with its link where it has one) when it cannot.
    */
   carry?: { file: SharedFile; caption: string };
+  /** For the support desk: this is the customer's card, to post (and remember) or to edit where it was posted. */
+  card?: "post" | "edit";
 }

@@ -26,6 +26,7 @@ export const storedMessageSchema = z.object({
       caption: z.string(),
     })
     .optional(),
+  card: z.enum(["post", "edit"]).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

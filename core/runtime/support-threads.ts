@@ -10,6 +10,8 @@ export interface SupportThreadView {
   topicId?: number | undefined;
   /** Whether the topic is open in the group (brought in line with `open` as the desk posts). */
   topicOpen: boolean;
+  /** The card's message in the topic, to edit when the facts change. */
+  cardMessageId?: number | undefined;
 }
 
 /** The support threads, for the support desk that keeps each contact's forum topic. Implemented in core/store-prisma. */
@@ -19,4 +21,6 @@ export interface SupportThreads {
   topicMade(contactId: string, chatId: string, topicId: number): Promise<void>;
   /** The topic was opened or closed in the group. */
   topicState(contactId: string, open: boolean): Promise<void>;
+  /** The card was posted as this message: later edits go to it. */
+  cardPosted(contactId: string, messageId: number): Promise<void>;
 }

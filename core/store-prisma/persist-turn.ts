@@ -12,6 +12,7 @@ import { mergeContacts } from "./merge-contacts.ts";
 import { prismaEffectResolvers } from "./prisma-effect-resolvers.ts";
 import { prismaRunner, type SqlRunner } from "./sql-runner.ts";
 import type { StoreEffectContext } from "./store-effect-context.ts";
+import { refreshSupportCard } from "./support-handoff.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 import { type TurnRows, type WrittenTurn, writeTurnRows } from "./write-turn-rows.ts";
 
@@ -27,12 +28,13 @@ type Tx = Prisma.TransactionClient;
  * go (the usual case): the runtime sends them without claiming them again.
  */
 export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedTurn> {
-  const { outbound, events, exhaustedPromoPools, afterWrite, rearm, cancelled } = await resolveEffects(tx, turn);
+  const { outbound, events, exhaustedPromoPools, afterWrite, rearm, cancelled, supportPosts } = await resolveEffects(tx, turn);
   const joinsAnother = givesNewPhoneOrEmail(turn);
   // Rows a merge moves to another contact are sent by that contact's drain: not claimed here.
   const applied = await writeTurn(prismaRunner(tx), turn, { outbound, events, claim: !joinsAnother });
   // Rows that refer to the turn's conversations (orders) go in once those exist.
   for (const write of afterWrite) await write(tx);
+  if (turn.supportDesk && turn.contact.handedOffAt !== null) await refreshSupportCard(tx, turn, supportPosts);
   return {
     ...applied,
     schedule: [...applied.schedule, ...rearm],
@@ -42,9 +44,12 @@ export async function persistTurn(tx: Tx, turn: TurnToPersist): Promise<AppliedT
   };
 }
 
-/** Whether a turn is written by `writeTurn` alone: it has no effects and joins no other contact. */
+/**
+ * Whether a turn is written by `writeTurn` alone: it has no effects, joins no other contact, and
+ * the contact is not with staff (whose card may need an edit after the turn).
+ */
 export function isPlainTurn(turn: TurnToPersist): boolean {
-  return turn.result.effects.length === 0 && !givesNewPhoneOrEmail(turn);
+  return turn.result.effects.length === 0 && !givesNewPhoneOrEmail(turn) && turn.contact.handedOffAt === null;
 }
 
 /**
@@ -153,6 +158,7 @@ async function resolveEffects(tx: Tx, turn: TurnToPersist) {
     afterWrite: context.afterWrite,
     rearm: context.rearm,
     cancelled: context.cancelled,
+    supportPosts: context.supportPosts,
   };
 }
 

@@ -315,9 +315,9 @@ export class PrismaConversationStore implements ConversationStore {
           ...claimed,
           channel: claimed.channel as OutboxChannel,
           lane: claimed.lane === "bulk" ? "bulk" : "reply",
-          // A file goes as it is; texts behind it wait for their own post.
+          // A file or the card goes as it is; texts behind it wait for their own post.
           message:
-            claimed.channel === supportChannel && !message.data.copy && !message.data.carry
+            claimed.channel === supportChannel && !message.data.copy && !message.data.carry && !message.data.card
               ? await this.mergeSupportPosts(claimed.id, contactId, message.data)
               : message.data,
         };
@@ -339,11 +339,11 @@ export class PrismaConversationStore implements ConversationStore {
         SELECT f.id FROM "OutboxMessage" f
         WHERE f."contactId" = ${contactId}::uuid AND f.id > ${id} AND f.status = 'pending' AND f.channel = ${supportChannel}
           AND f."nextAttemptAt" IS NULL AND f.payload->>'format' = ${first.format}
-          AND f.payload->'copy' IS NULL AND f.payload->'carry' IS NULL
-          -- only the run of texts right behind the claimed post: a file or a message for the customer in between keeps the order
+          AND NOT (f.payload ?| array['copy', 'carry', 'card'])
+          -- only the run of texts right behind the claimed post: a file, the card or a message for the customer in between keeps the order
           AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" b WHERE b."contactId" = f."contactId" AND b.id > ${id} AND b.id < f.id
                           AND (b.channel <> ${supportChannel} OR b.status <> 'pending' OR b.payload->>'format' <> ${first.format}
-                               OR b.payload->'copy' IS NOT NULL OR b.payload->'carry' IS NOT NULL))
+                               OR b.payload ?| array['copy', 'carry', 'card']))
         ORDER BY f.id FOR UPDATE SKIP LOCKED),
       done AS (
         UPDATE "OutboxMessage" o SET status = 'merged', "sentAt" = ${now}, "lastError" = ${`merged into ${id}`}

@@ -4,7 +4,7 @@ import { createLinkCode } from "./account-link-codes.ts";
 import { createOrder } from "./create-order.ts";
 import { issuePromoCode } from "./issue-promo-code.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
-import { closeHandoff, openHandoff, postToSupport, stopFollowUps } from "./support-handoff.ts";
+import { awayNotice, closeHandoff, openHandoff, postToSupport, stopFollowUps } from "./support-handoff.ts";
 
 /** The store performs the engine's effects inside the turn's transaction, so a turn that fails issues no code. */
 export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<ResolvedEffect>> = {
@@ -25,4 +25,5 @@ export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<
   close_handoff: (effect, context) => closeHandoff(effect, context),
   post_to_support: (effect, context) => postToSupport(effect, context),
   stop_follow_ups: (effect, context) => stopFollowUps(effect, context),
+  away_notice: (effect, context) => awayNotice(effect, context),
 };

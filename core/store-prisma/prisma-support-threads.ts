@@ -15,14 +15,23 @@ export class PrismaSupportThreads implements SupportThreads {
       chatId: row.chatId?.toString(),
       topicId: row.topicId ?? undefined,
       topicOpen: row.topicOpen,
+      cardMessageId: row.cardMessageId ?? undefined,
     };
   }
 
   async topicMade(contactId: string, chatId: string, topicId: number): Promise<void> {
-    await this.prisma.supportThread.update({ where: { contactId }, data: { chatId: BigInt(chatId), topicId, topicOpen: true } });
+    // A new topic has no card yet: an edit then posts the card again.
+    await this.prisma.supportThread.update({
+      where: { contactId },
+      data: { chatId: BigInt(chatId), topicId, topicOpen: true, cardMessageId: null },
+    });
   }
 
   async topicState(contactId: string, open: boolean): Promise<void> {
     await this.prisma.supportThread.update({ where: { contactId }, data: { topicOpen: open } });
+  }
+
+  async cardPosted(contactId: string, messageId: number): Promise<void> {
+    await this.prisma.supportThread.update({ where: { contactId }, data: { cardMessageId: messageId } });
   }
 }

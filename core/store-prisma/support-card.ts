@@ -26,16 +26,17 @@ export function topicTitle(contact: ContactView, channel: ChannelName): string {
  * The customer's card for support staff, from what the database knows: who they are and where
  * to find them, what they bought, where they are in the flows, why a person was asked for, and
  * the conversation so far as a readable transcript. `turn` is what the turn being written
- * decided: its conversations and messages are not in the database yet.
+ * decided: its conversations and messages are not in the database yet (none when it is written).
+ * `facts` are the lines above the transcript: when they change the card is edited in place.
  */
 export async function supportCard(
   tx: Tx,
   contactId: string,
   reason: string | undefined,
-  turn: Pick<EngineResult, "events" | "conversations" | "currentFlowId">,
-): Promise<OutboundMessage> {
+  turn: Pick<EngineResult, "events" | "conversations" | "currentFlowId"> = { events: [], conversations: [], currentFlowId: null },
+): Promise<{ message: OutboundMessage; facts: string }> {
   const [contact] = await tx.$queryRaw<Contact[]>`SELECT * FROM "Contact" WHERE id = ${contactId}::uuid`;
-  if (!contact) return { text: "Клиент не найден.", format: "plain" };
+  if (!contact) return { message: { text: "Клиент не найден.", format: "plain" }, facts: "" };
   const [identities, conversations, orders, thread, logged] = await Promise.all([
     tx.$queryRaw<Array<{ channel: string; externalId: string; blockedAt: Date | null }>>`
       SELECT channel, "externalId", "blockedAt" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid ORDER BY "lastSeenAt" DESC`,
@@ -78,7 +79,7 @@ export async function supportCard(
   const title = "\n\nПоследние сообщения (время UTC):\n";
   // The newest messages matter most: the oldest lines go first when the card is too long.
   while (transcript.length > 0 && head.length + title.length + transcript.join("\n").length > maxCardLength) transcript.shift();
-  return { text: transcript.length ? `${head}${title}${transcript.join("\n")}` : head, format: "plain" };
+  return { message: { text: transcript.length ? `${head}${title}${transcript.join("\n")}` : head, format: "plain" }, facts: head };
 }
 
 function profileLink(channel: string, externalId: string, username: string | null): string {

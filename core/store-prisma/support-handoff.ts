@@ -1,4 +1,4 @@
-import type { CloseHandoff, OpenHandoff, PostToSupport, StopFollowUps } from "../engine/turn-effect.ts";
+import type { AwayNotice, CloseHandoff, OpenHandoff, PostToSupport, StopFollowUps } from "../engine/turn-effect.ts";
 import type { DomainEvent } from "../events/event-catalog.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { toStoredMessage } from "../model/stored-message.ts";
@@ -6,6 +6,7 @@ import { supportChannel } from "../runtime/channel-sender.ts";
 import type { Prisma } from "./generated/client.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
 import { supportCard, topicTitle } from "./support-card.ts";
+import type { TurnToPersist } from "./turn-to-persist.ts";
 
 /**
  * Gives the conversation to staff, in the turn's transaction: the contact goes into human mode,
@@ -31,7 +32,7 @@ export async function openHandoff(effect: OpenHandoff, context: StoreEffectConte
       "closedAt" = NULL, "lastCustomerAt" = excluded."openedAt", "updatedAt" = excluded."updatedAt"`;
   const events: DomainEvent[] = alreadyOpen ? [] : [{ type: "handoff_started", data: started }];
   // Asked again while staff have it: the customer is answered, the card is not sent twice.
-  if (!alreadyOpen) queueSupportPost(context, effect.flowId, await supportCard(tx, contactId, effect.reason, turn.result));
+  if (!alreadyOpen) await postCard(context, effect.flowId, effect.reason);
   const message = effect.compose();
   return { flowId: effect.flowId, ...(message ? { message } : {}), events };
 }
@@ -54,9 +55,9 @@ export async function closeHandoff(effect: CloseHandoff, context: StoreEffectCon
 /** What goes into the contact's topic: a message of the customer's or the bot's word to staff, or the card again. */
 export async function postToSupport(effect: PostToSupport, context: StoreEffectContext): Promise<ResolvedEffect> {
   if (!context.turn.supportDesk) return { flowId: effect.flowId, events: [] };
-  const { tx, contactId, turn } = context;
-  const message = effect.post.kind === "card" ? await supportCard(tx, contactId, undefined, turn.result) : effect.post.message;
-  queueSupportPost(context, effect.flowId, message);
+  const { tx, contactId } = context;
+  if (effect.post.kind === "card") await postCard(context, effect.flowId, undefined);
+  else queueSupportPost(context, effect.flowId, effect.post.message);
   if (effect.post.kind === "customer") {
     await tx.$executeRaw`
       UPDATE "SupportThread" SET "lastCustomerAt" = ${context.now}, "updatedAt" = ${context.now} WHERE "contactId" = ${contactId}::uuid`;
@@ -72,6 +73,43 @@ export async function stopFollowUps(effect: StopFollowUps, context: StoreEffectC
     RETURNING f.id`;
   context.cancelled.push(...cancelled.map((row) => row.id));
   return { flowId: effect.flowId, events: [] };
+}
+
+/** Out of hours: the customer is told when support opens, unless they were told so for this opening already. */
+export async function awayNotice(effect: AwayNotice, { tx, contactId }: StoreEffectContext): Promise<ResolvedEffect> {
+  const told = await tx.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Event" WHERE "contactId" = ${contactId}::uuid AND type = 'support_out_of_hours' AND data->>'opensAt' = ${effect.opensAt} LIMIT 1`;
+  if (told.length > 0) return { flowId: effect.flowId, events: [] };
+  return {
+    flowId: effect.flowId,
+    message: effect.compose(),
+    events: [{ type: "support_out_of_hours", data: { opensAt: effect.opensAt } }],
+  };
+}
+
+/** The card, posted anew (the desk remembers it to edit it later), with the facts it shows kept to see when they change. */
+async function postCard(context: StoreEffectContext, flowId: string | null, reason: string | undefined): Promise<void> {
+  const { tx, contactId, turn } = context;
+  const card = await supportCard(tx, contactId, reason, turn.result);
+  queueSupportPost(context, flowId, { ...card.message, card: "post" });
+  await tx.$executeRaw`UPDATE "SupportThread" SET "cardFacts" = ${card.facts} WHERE "contactId" = ${contactId}::uuid`;
+}
+
+/**
+ * After a turn of a contact whom staff have, once its rows are written: when the facts on the
+ * card (tags, phone, stage, step, consent, orders …) are no longer those last sent, the card is
+ * edited in place. Messages alone do not edit it: every message reaches the topic anyway.
+ */
+export async function refreshSupportCard(tx: Prisma.TransactionClient, turn: TurnToPersist, postNumber: number): Promise<void> {
+  const contactId = turn.contact.id;
+  const [thread] = await tx.$queryRaw<Array<{ cardFacts: string | null }>>`
+    SELECT "cardFacts" FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid AND status = 'open'`;
+  if (!thread) return;
+  const card = await supportCard(tx, contactId, undefined);
+  if (card.facts === thread.cardFacts) return;
+  await tx.$executeRaw`UPDATE "SupportThread" SET "cardFacts" = ${card.facts} WHERE "contactId" = ${contactId}::uuid`;
+  const dedupeKey = `${turn.keyBase}#support-${postNumber}`;
+  await insertSupportPost(tx, { contactId, message: { ...card.message, card: "edit" }, dedupeKey }, turn.now);
 }
 
 /**

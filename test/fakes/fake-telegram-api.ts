@@ -121,6 +121,8 @@ export class FakeTelegramApi extends LocalHttpServer {
   private readonly fileContents = new Map<string, Buffer | number>();
   /** The file (a photo's largest size) in each pushed update that has one. */
   private readonly filesOfUpdates = new Map<number, string>();
+  /** The bot's posts in topics by `chat/message_id`, so that an edit shows in `topicPosts`. */
+  private readonly topicPostsByMessage = new Map<string, TopicPost>();
   /** The bot's successful posts in each topic, by `chat/thread`. */
   private readonly postsInTopics = new Map<string, TopicPost[]>();
   /** Messages the bot may post to one supergroup within a window (unset: no cap). */
@@ -518,6 +520,8 @@ export class FakeTelegramApi extends LocalHttpServer {
         return this.sendPhoto(params);
       case "sendVoice":
         return this.sendVoice(params);
+      case "editMessageText":
+        return this.editMessageText(params);
       case "getFile":
         return this.getFile(params);
       case "copyMessage":
@@ -637,6 +641,31 @@ export class FakeTelegramApi extends LocalHttpServer {
       chat: { id: Number(params.chat_id), type: "private" },
       ...content,
     });
+  }
+
+  /**
+   * Edits the text of a message the bot sent (https://core.telegram.org/bots/api#editmessagetext):
+   * 1–4096 characters, only the bot's own text messages, and not to the same text.
+   */
+  private editMessageText(params: Record<string, unknown>): Record<string, unknown> {
+    const key = `${String(params.chat_id)}/${String(params.message_id)}`;
+    const message = this.messages.get(key);
+    if (!message) throw new BotApiError(400, "Bad Request: message to edit not found");
+    if ((message.from as { id?: number } | undefined)?.id !== BOT.id || typeof message.text !== "string")
+      throw new BotApiError(400, "Bad Request: message can't be edited");
+    const text = String(params.text ?? "");
+    if (text.length === 0) throw new BotApiError(400, "Bad Request: message text is empty");
+    if (text.length > 4096) throw new BotApiError(400, "Bad Request: message is too long");
+    if (text === message.text)
+      throw new BotApiError(
+        400,
+        "Bad Request: message is not modified: specified new message content and reply markup of the message are exactly the same as a current content and reply markup of the message",
+      );
+    const edited = { ...message, text, edit_date: now() };
+    this.messages.set(key, edited);
+    const post = this.topicPostsByMessage.get(key);
+    if (post) Object.assign(post, { text, edits: (post.edits ?? 0) + 1 });
+    return edited;
   }
 
   /** A voice message, uploaded (multipart) or by a file_id the fake issued, as sendDocument. */
@@ -897,6 +926,7 @@ export class FakeTelegramApi extends LocalHttpServer {
       const text = (content.text ?? content.caption) as string | undefined;
       const post: TopicPost = { method, ...(text === undefined ? {} : { text }), params, ...(copied ? { copied } : {}) };
       this.postsInTopics.set(key, [...(this.postsInTopics.get(key) ?? []), post]);
+      this.topicPostsByMessage.set(`${group.id}/${message.message_id}`, post);
     }
     return message;
   }
@@ -1200,7 +1230,10 @@ export interface Staff {
  */
 export interface TopicPost {
   method: string;
+  /** The text as it reads now (after edits). */
   text?: string;
+  /** How many times the bot edited it. */
+  edits?: number;
   params: Record<string, unknown>;
   copied?: Record<string, unknown>;
 }

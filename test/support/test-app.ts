@@ -34,8 +34,12 @@ export async function testConfig(overrides: Partial<Record<keyof Config, string>
 }
 
 /** Starts the production app in this process; `logger` lets a test read what the app logs. */
-export async function startTestApp(config: Config, logger: Logger = pino({ level: config.LOG_LEVEL })): Promise<RunningOrkestr> {
-  return startOrkestr(config, logger);
+export async function startTestApp(
+  config: Config,
+  logger: Logger = pino({ level: config.LOG_LEVEL }),
+  options: { clock?: () => Date } = {},
+): Promise<RunningOrkestr> {
+  return startOrkestr(config, logger, options);
 }
 
 export interface TestAppWithDatabase {
@@ -52,9 +56,10 @@ export interface TestAppWithDatabase {
 export async function startTestAppWithDatabase(
   overrides: Partial<Record<keyof Config, string>> = {},
   logger?: Logger,
+  options: { clock?: () => Date } = {},
 ): Promise<TestAppWithDatabase> {
   const config = await testConfig(overrides);
-  const app = await startTestApp(config, logger);
+  const app = await startTestApp(config, logger, options);
   const db = new pg.Client({ connectionString: config.DATABASE_URL });
   await db.connect();
   const running: TestAppWithDatabase = {

@@ -1,6 +1,7 @@
 import type { InboundEvent } from "../../model/inbound-event.ts";
 import type { OutboundMessage } from "../../model/outbound-message.ts";
 import type { MediaKind, SharedFile } from "../../model/shared-file.ts";
+import { tellWhenSupportOpens } from "../hand-off.ts";
 import type { InboundHandler } from "./inbound-handler.ts";
 
 /** How a file the customer sent is named in the topic (the support group's language is Russian, as the card's). */
@@ -18,16 +19,18 @@ const mediaLabels: Record<MediaKind, string> = {
  * goes to their topic in the support group, and nothing else of the pipeline runs (/stop,
  * before this, still works). A Telegram file is copied there as it is; a file from another
  * channel is carried (fetched and uploaded), each in a post of its own, named with its link
- * should that fail.
+ * should that fail. Outside support hours the customer is told when support opens.
  */
 export const humanModeHandler: InboundHandler = {
   name: "human-mode",
-  handle({ input, turn }) {
+  handle({ input, turn, flows, textsOf, support }) {
     if (!input.contact.handed_off_at) return false;
+    const flowId = input.currentFlowId;
+    tellWhenSupportOpens(turn, flowId, textsOf(flowId ? (flows.get(flowId) ?? null) : null), support);
     const post = (message: OutboundMessage) =>
       turn.effect((position) => ({
         type: "post_to_support",
-        flowId: input.currentFlowId,
+        flowId,
         position,
         post: { kind: "customer", message },
       }));

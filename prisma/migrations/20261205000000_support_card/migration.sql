@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "SupportThread" ADD COLUMN "cardMessageId" INTEGER,
+ADD COLUMN "cardFacts" TEXT;
