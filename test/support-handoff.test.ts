@@ -205,6 +205,30 @@ describe("support staff in a Telegram forum group", () => {
     expect(rows.map((r) => r.data)).toEqual([{ reason: "faq", via: "faq" }]);
   });
 
+  it("the other ways in: a Telegram customer by the FAQ's «Позвать менеджера», a VK customer by the flow's step, handed back on VK", async () => {
+    telegram.pushText(1007, "а вы любите котиков?", "Зоя");
+    await telegram.waitForSent(1007, 1);
+    telegram.pressButton(1007, ru.faqAskHuman);
+    const [, telegramHandedOff] = await telegram.waitForSent(1007, 2);
+    expect(telegramHandedOff?.text).toBe(`${ru.handoffStarted} ${ru.supportHours} ${hours}.`);
+    expect((await postsIn((await topicOf(/^Зоя · Telegram/)).threadId, 1))[0]).toContain("Причина: faq");
+
+    vk.pushMessage(2004, "Начать", { payload: JSON.stringify({ command: "start" }) });
+    await vk.waitForSent(2004, 1);
+    vk.pressButton(2004, "Позвать менеджера");
+    const [, vkHandedOff] = await vk.waitForSent(2004, 2);
+    expect(vkHandedOff?.text).toBe(`${ru.handoffStarted} ${ru.supportHours} ${hours}.`);
+    const topic = await waitFor(
+      () => telegram.topics(supportChat).find((t) => telegram.topicPosts(supportChat, t.threadId)[0]?.text?.includes("vk.com/id2004")),
+      (found) => found !== undefined,
+      "the topic of VK customer 2004",
+    );
+    expect((await postsIn(topic?.threadId as number, 1))[0]).toContain("Причина: Вопрос с сайта");
+    telegram.pushTopicMessage(supportChat, topic?.threadId as number, olga, "/close");
+    const sent = await vk.waitForSent(2004, 4);
+    expect(sent.slice(2).map((m) => m.text)).toEqual([ru.handoffEnded, "С возвращением! Чем ещё помочь?"]);
+  });
+
   it("a restart in the middle of a handoff keeps it: what either side wrote meanwhile arrives once", async () => {
     telegram.pushText(1005, "/operator", "Глеб");
     await telegram.waitForSent(1005, 1);
