@@ -153,6 +153,12 @@ export class EngineTurn {
     this.record("field_set", conversation.flowId, { field: name, value });
   }
 
+  /** The survey is put to the contact now: kept on the contact, where every flow's cap reads it. */
+  markSurveyAsked(surveyId: string): void {
+    this.contact.surveys_sent = { ...this.contact.surveys_sent, [surveyId]: this.now.toISOString() };
+    this.contactChanged = true;
+  }
+
   addTag(tag: string, flowId: string | null): void {
     if (this.contact.tags.includes(tag)) return;
     this.contact.tags.push(tag);

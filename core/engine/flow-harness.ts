@@ -1,6 +1,7 @@
 import parseDuration from "parse-duration";
 import type { DomainEvent } from "../events/event-catalog.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
+import type { SurveyAnswer } from "../flow/step-kind.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
@@ -33,6 +34,8 @@ export class FlowHarness {
   private readonly issuedCodes = new Map<string, string>();
   private inbound = 0;
   private linkCodes = 0;
+  /** What survey steps asked and were answered, in order, as the store would keep it. */
+  readonly surveyAnswers: SurveyAnswer[] = [];
   /** Orders the pay steps made, as the store keeps them (newest last). */
   private readonly orders: Array<{ flowId: string; visit: number; minor: number; snapshot: OrderSnapshot }> = [];
   /**
@@ -46,6 +49,13 @@ export class FlowHarness {
     post_to_support: () => undefined,
     stop_follow_ups: () => undefined,
     away_notice: (effect) => effect.compose(),
+    save_survey_answer: (effect) => {
+      this.surveyAnswers.push(effect.answer);
+      return undefined;
+    },
+    notify_support: () => undefined,
+    // Without a public URL the store gives the sites' own links, as here.
+    request_review: (effect) => effect.compose(effect.links),
     issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
     create_link_code: (effect) => effect.compose(`link-TEST${String(++this.linkCodes).padStart(2, "0")}`),
     create_payment: (effect) => {

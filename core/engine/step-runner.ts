@@ -1,6 +1,7 @@
+import parseDuration from "parse-duration";
 import type { EventData, EventType } from "../events/event-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
-import type { PaymentRequest, PromptOptions, StepOutcome, StepReply, StepTurn } from "../flow/step-kind.ts";
+import type { PaymentRequest, PromptOptions, StepOutcome, StepReply, StepTurn, SurveyAnswer } from "../flow/step-kind.ts";
 import { kindOf, type Step } from "../flow/step-kinds.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
@@ -242,5 +243,37 @@ class BoundStepTurn implements StepTurn {
   }
   record<T extends EventType>(type: T, data: EventData<T>): void {
     this.turn.record(type, this.flow.id, data);
+  }
+  surveyAskedWithin(surveyId: string, period: string): string | undefined {
+    const last = this.contact.surveys_sent?.[surveyId];
+    const periodMs = parseDuration(period) ?? 0;
+    return last && this.turn.now.getTime() - Date.parse(last) < periodMs ? last : undefined;
+  }
+  markSurveyAsked(surveyId: string): void {
+    this.turn.markSurveyAsked(surveyId);
+  }
+  saveSurveyAnswer(answer: Omit<SurveyAnswer, "stepId" | "visit">): void {
+    const { flow, conversation, stepId } = this;
+    this.turn.effect((position) => ({
+      type: "save_survey_answer",
+      flowId: flow.id,
+      position,
+      answer: { ...answer, stepId, visit: conversation.visit },
+    }));
+  }
+  notifySupport(text: string): void {
+    const { flow } = this;
+    this.turn.effect((position) => ({ type: "notify_support", flowId: flow.id, position, text }));
+  }
+  requestReview(text: string, links: Array<{ label: string; url: string }>, surveyId: string | undefined): void {
+    const { turn, flow } = this;
+    turn.effect((position) => ({
+      type: "request_review",
+      flowId: flow.id,
+      position,
+      surveyId,
+      links,
+      compose: (buttons) => turn.message(text, { buttons: buttons.map((button) => [button]) }),
+    }));
   }
 }

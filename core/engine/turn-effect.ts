@@ -1,4 +1,4 @@
-import type { PaymentRequest } from "../flow/step-kind.ts";
+import type { PaymentRequest, SurveyAnswer } from "../flow/step-kind.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 
@@ -18,7 +18,10 @@ export type TurnEffect =
   | CloseHandoff
   | PostToSupport
   | StopFollowUps
-  | AwayNotice;
+  | AwayNotice
+  | SaveSurveyAnswer
+  | NotifySupport
+  | RequestReview;
 
 interface EffectBase {
   flowId: string | null;
@@ -97,6 +100,36 @@ export interface AwayNotice extends EffectBase {
   /** When support opens next (ISO). */
   opensAt: string;
   compose: () => OutboundMessage;
+}
+
+/**
+ * A survey asked or a part of it answered: the store keeps one SurveyResponse per survey put
+ * to the contact (by conversation, step and visit), filled in as the answers come.
+ */
+export interface SaveSurveyAnswer extends EffectBase {
+  type: "save_survey_answer";
+  answer: SurveyAnswer;
+}
+
+/**
+ * A word for support staff about this customer (an unhappy survey answer) without handing the
+ * conversation over: it goes to the customer's topic, made for it if need be and left closed,
+ * with the card. Staff who write there take the conversation.
+ */
+export interface NotifySupport extends EffectBase {
+  type: "notify_support";
+  text: string;
+}
+
+/**
+ * A request to review us, with a button per review site: the store gives each link an id whose
+ * /r/<id> counts the click and redirects (the sites' own URLs when the app has no public URL).
+ */
+export interface RequestReview extends EffectBase {
+  type: "request_review";
+  surveyId?: string | undefined;
+  links: Array<{ label: string; url: string }>;
+  compose: (buttons: Array<{ label: string; url: string }>) => OutboundMessage;
 }
 
 export type TurnEffectType = TurnEffect["type"];

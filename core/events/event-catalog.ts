@@ -115,6 +115,24 @@ const payloads = {
     message: z.string().optional(),
   }),
   promo_pool_exhausted: z.strictObject({ pool: z.string() }),
+  /** A survey step asked its score question. */
+  survey_sent: z.strictObject({ surveyId: z.string(), stepId: z.string() }),
+  /** A part of a survey answered: the score (with its group), the reason chosen, or the comment (empty when skipped). */
+  survey_answered: z.strictObject({
+    surveyId: z.string(),
+    stepId: z.string(),
+    part: z.enum(["score", "reason", "comment"]),
+    score: z.number().int().optional(),
+    group: z.enum(["promoter", "passive", "detractor"]).optional(),
+    choice: z.string().optional(),
+    comment: z.string().optional(),
+  }),
+  /** A survey not asked: the contact was asked it (in any flow) within its `once` period. */
+  survey_skipped: z.strictObject({ surveyId: z.string(), stepId: z.string(), lastSentAt: z.string() }),
+  /** A review request was sent with these links. */
+  review_requested: z.strictObject({ stepId: z.string(), surveyId: z.string().optional(), links: z.array(z.string()) }),
+  /** The contact opened a review link (through /r/<id>). */
+  review_link_clicked: z.strictObject({ linkId: z.string(), label: z.string(), surveyId: z.string().optional() }),
   channel_blocked: z.strictObject({ channel, externalId: z.string() }),
   channel_unblocked: z.strictObject({ channel, externalId: z.string() }),
   contacts_merged: z.strictObject({

@@ -18,6 +18,20 @@ export interface PaymentRequest {
   provider: PaymentProviderName | "auto";
 }
 
+/** The parts of a SurveyResponse a turn gives: what was asked (`sent`), then the score, the reason, the comment. */
+export interface SurveyAnswer {
+  part: "sent" | "score" | "reason" | "comment";
+  surveyId: string;
+  scale: string;
+  question: string;
+  stepId: string;
+  visit: number;
+  score?: number;
+  group?: "promoter" | "passive" | "detractor";
+  choice?: string;
+  comment?: string;
+}
+
 export type StepPath = Array<string | number>;
 
 /** A step a step can lead to; `path` is where the reference stands in the step ([] for fall-through). */
@@ -95,6 +109,16 @@ export interface StepTurn {
   record<T extends EventType>(type: T, data: EventData<T>): void;
   /** Asks for support staff to take the conversation; `say` (rendered) replaces the bot's own word to the customer. */
   handOff(request: { reason: string; stepId: string; say?: string | undefined; resume?: string | undefined }): void;
+  /** When survey `surveyId` was last put to the contact (in any flow), if that is less than `period` ago. */
+  surveyAskedWithin(surveyId: string, period: string): string | undefined;
+  /** Notes that the survey is put to the contact now (the `once` caps read it). */
+  markSurveyAsked(surveyId: string): void;
+  /** Keeps what was asked or answered as the contact's SurveyResponse of this step visit. */
+  saveSurveyAnswer(answer: Omit<SurveyAnswer, "stepId" | "visit">): void;
+  /** A word to support staff about this customer, in their topic, without handing the conversation over. */
+  notifySupport(text: string): void;
+  /** Sends `text` with a button per review link (counted through the app's redirect where it has a public URL). */
+  requestReview(text: string, links: Array<{ label: string; url: string }>, surveyId: string | undefined): void;
 }
 
 /** `prefix` comes first (a retry text); `repeat`: shown again after an FAQ answer, without its file. */

@@ -9,7 +9,9 @@ import { handoffStep } from "./steps/handoff-step.ts";
 import { magnetStep } from "./steps/magnet-step.ts";
 import { messageStep } from "./steps/message-step.ts";
 import { payStep } from "./steps/pay-step.ts";
+import { reviewStep } from "./steps/review-step.ts";
 import { setStep } from "./steps/set-step.ts";
+import { surveyStep } from "./steps/survey-step.ts";
 import { tagStep } from "./steps/tag-step.ts";
 
 /**
@@ -20,6 +22,8 @@ import { tagStep } from "./steps/tag-step.ts";
 export const stepKinds = {
   ask: askStep,
   consent: consentStep,
+  // Before `branch`: a survey has `branches` of its own, and the first kind whose key a step has is its kind.
+  survey: surveyStep,
   branch: branchStep,
   set: setStep,
   tag: tagStep,
@@ -27,6 +31,7 @@ export const stepKinds = {
   magnet: magnetStep,
   pay: payStep,
   handoff: handoffStep,
+  review: reviewStep,
   message: messageStep,
   goto: gotoStep,
 } as const;

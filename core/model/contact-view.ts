@@ -21,6 +21,8 @@ export interface ContactView {
   last_order_at?: string | null;
   /** Since when support staff have the conversation (human mode: the bot keeps quiet); null when the bot has it. */
   handed_off_at?: string | null;
+  /** When each survey (by survey id) was last put to the contact, in any flow (ISO). */
+  surveys_sent?: Record<string, string>;
 }
 
 export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;

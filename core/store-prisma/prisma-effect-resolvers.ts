@@ -4,7 +4,8 @@ import { createLinkCode } from "./account-link-codes.ts";
 import { createOrder } from "./create-order.ts";
 import { issuePromoCode } from "./issue-promo-code.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
-import { awayNotice, closeHandoff, openHandoff, postToSupport, stopFollowUps } from "./support-handoff.ts";
+import { awayNotice, closeHandoff, notifySupport, openHandoff, postToSupport, stopFollowUps } from "./support-handoff.ts";
+import { requestReview, saveSurveyAnswer } from "./survey-responses.ts";
 
 /** The store performs the engine's effects inside the turn's transaction, so a turn that fails issues no code. */
 export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<ResolvedEffect>> = {
@@ -26,4 +27,7 @@ export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<
   post_to_support: (effect, context) => postToSupport(effect, context),
   stop_follow_ups: (effect, context) => stopFollowUps(effect, context),
   away_notice: (effect, context) => awayNotice(effect, context),
+  save_survey_answer: (effect, context) => saveSurveyAnswer(effect, context),
+  notify_support: (effect, context) => notifySupport(effect, context),
+  request_review: (effect, context) => requestReview(effect, context),
 };

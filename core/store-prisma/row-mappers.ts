@@ -32,6 +32,8 @@ const stageJson = stageSchema.nullable().catch(null);
 const spentJson = z.record(z.string(), z.coerce.number()).catch({});
 /** Contact.fields: the flow's own contact fields, any JSON value each. */
 const contactFieldsJson = z.record(z.string(), z.unknown()).catch({});
+/** Contact.surveysSentAt: survey id → when it was last put to the contact (ISO). */
+const surveysSentJson = z.record(z.string(), z.string()).catch({});
 
 /** Database rows to the engine's views. */
 export function toContactView(row: Contact): ContactView {
@@ -58,6 +60,7 @@ export function toContactView(row: Contact): ContactView {
     first_order_at: row.firstOrderAt?.toISOString() ?? null,
     last_order_at: row.lastOrderAt?.toISOString() ?? null,
     handed_off_at: row.handedOffAt?.toISOString() ?? null,
+    surveys_sent: surveysSentJson.parse(row.surveysSentAt ?? {}),
   };
 }
 

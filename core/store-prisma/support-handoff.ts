@@ -1,4 +1,4 @@
-import type { AwayNotice, CloseHandoff, OpenHandoff, PostToSupport, StopFollowUps } from "../engine/turn-effect.ts";
+import type { AwayNotice, CloseHandoff, NotifySupport, OpenHandoff, PostToSupport, StopFollowUps } from "../engine/turn-effect.ts";
 import type { DomainEvent } from "../events/event-catalog.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { toStoredMessage } from "../model/stored-message.ts";
@@ -35,6 +35,30 @@ export async function openHandoff(effect: OpenHandoff, context: StoreEffectConte
   if (!alreadyOpen) await postCard(context, effect.flowId, effect.reason);
   const message = effect.compose();
   return { flowId: effect.flowId, ...(message ? { message } : {}), events };
+}
+
+/**
+ * A word to staff about a customer the bot keeps talking with (an unhappy survey answer): the
+ * customer gets a thread if they have none (closed: the bot still has the conversation), with
+ * the card first, and the word goes to their topic. Staff who write there take the conversation.
+ */
+export async function notifySupport(effect: NotifySupport, context: StoreEffectContext): Promise<ResolvedEffect> {
+  if (!context.turn.supportDesk) return { flowId: effect.flowId, events: [] };
+  const { tx, contactId, now, turn } = context;
+  const title = topicTitle(turn.result.contact, turn.from.channel);
+  const made = await tx.$executeRaw`
+    WITH n AS (SELECT nextval(pg_get_serial_sequence('"SupportThread"', 'number')) AS v)
+    INSERT INTO "SupportThread" (id, "contactId", number, title, status, reason, "openedAt", "closedAt", "updatedAt")
+    SELECT gen_random_uuid(), ${contactId}::uuid, n.v, ${title} || ' · #' || n.v, 'closed', 'notice', ${now}, ${now}, ${now} FROM n
+    ON CONFLICT ("contactId") DO NOTHING`;
+  if (made > 0) await postCard(context, effect.flowId, effect.text);
+  queueSupportPost(context, effect.flowId, notice(effect.text));
+  return { flowId: effect.flowId, events: [] };
+}
+
+/** A notice stands out in the topic from the customer's own words. */
+function notice(text: string): OutboundMessage {
+  return { text: `⚠️ ${text}`, format: "plain" };
 }
 
 /** Staff handed the conversation back: human mode ends, follow-ups held meanwhile are due again, the topic will be closed. */

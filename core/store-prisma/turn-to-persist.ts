@@ -23,4 +23,6 @@ export interface TurnToPersist {
   payments?: PaymentProviders | undefined;
   /** Whether a support desk (SUPPORT_CHAT_ID) takes handoffs; without one a handoff is only a stored request. */
   supportDesk?: boolean | undefined;
+  /** The app's public URL, where review links are counted (/r/<id>); none: they open the review sites directly. */
+  reviewLinkBase?: string | undefined;
 }

@@ -96,11 +96,11 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
       UPDATE "Contact" c SET "firstName" = x."firstName", "lastName" = x."lastName", username = x.username, phone = x.phone, email = x.email,
         "firstSource" = x."firstSource", "lastSource" = x."lastSource", "consentVersion" = x."consentVersion", "consentAt" = x."consentAt",
         "consentChannel" = x."consentChannel", fields = x.fields, tags = x.tags, "optedOut" = x."optedOut",
-        "currentConversationId" = x."currentConversationId", "updatedAt" = x."updatedAt"
+        "surveysSentAt" = x."surveysSentAt", "currentConversationId" = x."currentConversationId", "updatedAt" = x."updatedAt"
       FROM jsonb_to_recordset(${json(contacts)}::jsonb) AS x(
         id uuid, "firstName" text, "lastName" text, username text, phone text, email text, "firstSource" text, "lastSource" text,
         "consentVersion" text, "consentAt" timestamp(3), "consentChannel" text, fields jsonb, tags text[], "optedOut" boolean,
-        "currentConversationId" uuid, "updatedAt" timestamp(3))
+        "surveysSentAt" jsonb, "currentConversationId" uuid, "updatedAt" timestamp(3))
       WHERE c.id = x.id),
     -- The follow-ups the turns fire (or skip). The cancelling CTE leaves them alone: one
     -- statement must not update a row twice.
@@ -185,6 +185,7 @@ function contactRow(turn: TurnToPersist, currentConversationId: string | null) {
     fields: c.fields,
     tags: c.tags,
     optedOut: c.optedOut,
+    surveysSentAt: c.surveys_sent ?? {},
     currentConversationId,
     updatedAt: turn.now,
   };

@@ -1,3 +1,6 @@
+-- AlterTable
+ALTER TABLE "Contact" ADD COLUMN "surveysSentAt" JSONB NOT NULL DEFAULT '{}';
+
 -- CreateTable
 CREATE TABLE "SurveyResponse" (
     "id" UUID NOT NULL,
