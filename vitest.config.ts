@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["core/**/*.test.ts", "bots/**/*.test.ts", "app/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["core/**/*.test.ts", "bots/**/*.test.ts", "app/**/*.test.ts", "cli/**/*.test.ts", "test/**/*.test.ts"],
     // Real Redis and PostgreSQL are started once for the whole run (or taken from
     // REDIS_URL / TEST_DATABASE_URL), see test/global-setup.ts.
     globalSetup: ["test/global-setup.ts"],
