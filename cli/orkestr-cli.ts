@@ -7,6 +7,7 @@ import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
 import { type OrdersOptions, ordersCommand, refundCommand } from "./orders-command.ts";
 import { promoImportCommand, promoStatusCommand } from "./promo-command.ts";
+import { type ReportSurveysOptions, reportSurveysCommand } from "./report-command.ts";
 import { type SimulateOptions, simulateCommand } from "./simulate-command.ts";
 import { testCommand } from "./test-command.ts";
 import { validateCommand } from "./validate-command.ts";
@@ -109,6 +110,18 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("[amount]", "how much, in rubles (or Stars); all that is left when omitted")
     .action(async (orderId: string, amount: string | undefined) => {
       exitCode = await refundCommand(orderId, amount, out);
+    });
+
+  const report = program.command("report").description("reports on what the bots collected");
+  report
+    .command("surveys")
+    .description("survey response rates, NPS with its 95% interval, CSAT/CES averages, detractors' comments, review-link clicks")
+    .option("--survey <id>", "only this survey")
+    .option("--since <when>", "only surveys sent since then: a period back from now (30d, 12h, 2w) or an ISO date (2026-12-01)")
+    .option("--by <grouping>", "one row per channel, source (the contact's first deep link) or flow: channel | source | flow")
+    .option("--format <format>", "text (a table), csv or json", "text")
+    .action(async (options: ReportSurveysOptions) => {
+      exitCode = await reportSurveysCommand(options, out);
     });
 
   const faq = program.command("faq").description("the knowledge base that answers customers' questions");
