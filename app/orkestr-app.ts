@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { clientAddress } from "../bots/client-address.ts";
 import { paymentRoutes } from "../bots/payments/payment-routes.ts";
+import { reviewLinkRoutes } from "../bots/review-link-routes.ts";
 import { SharedFileFetcher } from "../bots/shared-file-fetcher.ts";
 import { TelegramChannel, telegramWebhookPath } from "../bots/telegram/telegram-channel.ts";
 import { TelegramSupportDesk } from "../bots/telegram/telegram-support-desk.ts";
@@ -158,7 +159,14 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
       },
       handoffPhrases: config.SUPPORT_KEYWORDS,
     }),
-    store: new PrismaConversationStore(database.prisma, { pool: database.pool, payments, supportDesk: supportDesk !== undefined, clock }),
+    store: new PrismaConversationStore(database.prisma, {
+      pool: database.pool,
+      payments,
+      supportDesk: supportDesk !== undefined,
+      // Counted review links need an address people can open: only a configured one (Telegram refuses local ones).
+      reviewLinkBase: config.PUBLIC_URL,
+      clock,
+    }),
     scheduler: queue,
     clock,
     senders: [webChat, ...(telegram ? [telegram] : []), ...(vk ? [vk] : []), ...(supportDesk ? [supportDesk] : [])],
@@ -198,6 +206,7 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
   http.use("/payments/*", tooLarge(webhookBodyLimitBytes));
+  http.route("/", reviewLinkRoutes(runtime, logger));
   http.route(
     "/",
     paymentRoutes({

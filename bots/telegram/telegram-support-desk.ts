@@ -69,7 +69,10 @@ export class TelegramSupportDesk implements ChannelSender {
     }
   }
 
-  /** Posts in the contact's topic, making or reopening it first, and closes it when the conversation was handed back. */
+  /**
+   * Posts in the contact's topic, making or reopening it first (a closed topic takes no posts),
+   * and closes it again when the bot has the conversation (handed back, or a notice only).
+   */
   async send(to: Pick<SendTarget, "externalId">, message: OutboundMessage): Promise<void> {
     const thread = await this.options.threads.forContact(to.externalId);
     if (!thread) throw new MessageRejectedError(`contact ${to.externalId} has no support thread`);
@@ -84,7 +87,7 @@ export class TelegramSupportDesk implements ChannelSender {
         topicId = await this.makeTopic(thread);
         await this.post({ ...thread, cardMessageId: undefined }, topicId, message);
       }
-      if (!thread.open && (thread.topicOpen || topicId !== thread.topicId)) {
+      if (!thread.open) {
         await this.options.api.closeForumTopic(this.options.chatId, topicId).catch(unlessNotModified);
         await this.options.threads.topicState(thread.contactId, false);
       }
@@ -125,7 +128,7 @@ export class TelegramSupportDesk implements ChannelSender {
 
   private async topicOf(thread: SupportThreadView): Promise<number> {
     if (thread.topicId === undefined || thread.chatId !== this.options.chatId) return this.makeTopic(thread);
-    if (thread.open && !thread.topicOpen) {
+    if (!thread.topicOpen) {
       await this.options.api.reopenForumTopic(this.options.chatId, thread.topicId).catch(unlessNotModified);
       await this.options.threads.topicState(thread.contactId, true);
     }

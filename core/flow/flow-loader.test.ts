@@ -42,7 +42,7 @@ describe("FlowLoader", () => {
 
   it("names an unknown step kind at the step", () => {
     expect(problemsOf(`${valid}  - id: beam\n    teleport: { to: 1 }\n`)).toEqual([
-      "6:5 steps[1]: unknown step kind (keys: teleport); a step needs one of: ask, consent, branches, set, tag, end, magnet, pay, handoff, say, goto",
+      "6:5 steps[1]: unknown step kind (keys: teleport); a step needs one of: ask, consent, survey, branches, set, tag, end, magnet, pay, handoff, review, say, goto",
     ]);
   });
 

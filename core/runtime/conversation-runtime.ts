@@ -262,6 +262,11 @@ export class ConversationRuntime {
     }
   }
 
+  /** A review link opened: counted, and where it leads (see ConversationStore.openReviewLink). */
+  openReviewLink(id: string): Promise<string | undefined> {
+    return this.deps.store.openReviewLink(id);
+  }
+
   /** Records a refund its provider confirmed (see ConversationStore.recordRefund). */
   async recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean> {
     return this.deps.store.recordRefund(refund);

@@ -219,6 +219,12 @@ export interface ConversationStore {
   recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean>;
 
   /**
+   * A review link opened (/r/<id>): the click is counted and logged (`review_link_clicked`).
+   * Returns where to send the person, or undefined for an id that is no link of ours.
+   */
+  openReviewLink(id: string): Promise<string | undefined>;
+
+  /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after
    * `page.after`, to re-arm timers that Redis lost: the database is the truth.
    */

@@ -53,6 +53,8 @@ export interface PrismaConversationStoreOptions {
   payments?: PaymentProviders | undefined;
   /** Whether support staff take handoffs in a support group (SUPPORT_CHAT_ID); without it a handoff is only stored. */
   supportDesk?: boolean | undefined;
+  /** The app's public URL, where review links are counted (/r/<id>); none: review buttons open the sites directly. */
+  reviewLinkBase?: string | undefined;
 }
 
 /**
@@ -69,6 +71,8 @@ export class PrismaConversationStore implements ConversationStore {
 
   private readonly supportDesk: boolean;
 
+  private readonly reviewLinkBase: string | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
     options: PrismaConversationStoreOptions = {},
@@ -77,6 +81,7 @@ export class PrismaConversationStore implements ConversationStore {
     this.pool = options.pool;
     this.payments = options.payments;
     this.supportDesk = options.supportDesk ?? false;
+    this.reviewLinkBase = options.reviewLinkBase;
   }
 
   async applyInbound(unit: InboundUnit): Promise<AppliedTurn | null> {
@@ -111,6 +116,7 @@ export class PrismaConversationStore implements ConversationStore {
           now,
           payments: this.payments,
           supportDesk: this.supportDesk,
+          reviewLinkBase: this.reviewLinkBase,
         });
       }, transactionOptions),
     );
@@ -186,14 +192,24 @@ export class PrismaConversationStore implements ConversationStore {
     return retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const turn = await decideFollowUp(prismaRunner(tx), followUpId, decide, this.clock());
-        return turn ? persistTurn(tx, { ...turn, payments: this.payments, supportDesk: this.supportDesk }) : null;
+        return turn
+          ? persistTurn(tx, { ...turn, payments: this.payments, supportDesk: this.supportDesk, reviewLinkBase: this.reviewLinkBase })
+          : null;
       }, transactionOptions),
     );
   }
 
   async applyPayment(update: PaymentUpdate, decide: PaymentDecision): Promise<AppliedTurn | null> {
     return retryOnConflict(() =>
-      this.prisma.$transaction((tx) => settleOrder(tx, update, decide, this.clock(), this.payments), transactionOptions),
+      this.prisma.$transaction(
+        (tx) =>
+          settleOrder(tx, update, decide, this.clock(), {
+            payments: this.payments,
+            supportDesk: this.supportDesk,
+            reviewLinkBase: this.reviewLinkBase,
+          }),
+        transactionOptions,
+      ),
     );
   }
 
@@ -245,6 +261,21 @@ export class PrismaConversationStore implements ConversationStore {
     if (!order) return "unknown" as const;
     if (order.status !== "pending") return "settled" as const;
     return order.amount === amount && order.currency === currency ? ("payable" as const) : ("changed" as const);
+  }
+
+  async openReviewLink(id: string): Promise<string | undefined> {
+    const now = this.clock();
+    return this.prisma.$transaction(async (tx) => {
+      const [link] = await tx.$queryRaw<
+        Array<{ url: string; label: string; surveyId: string | null; contactId: string; conversationId: string | null }>
+      >`
+        UPDATE "ReviewLink" SET clicks = clicks + 1, "firstClickedAt" = coalesce("firstClickedAt", ${now})
+        WHERE id = ${id} RETURNING url, label, "surveyId", "contactId", "conversationId"`;
+      if (!link) return undefined;
+      const data = { linkId: id, label: link.label, ...(link.surveyId ? { surveyId: link.surveyId } : {}) };
+      await writeEvent(tx, link.contactId, { type: "review_link_clicked", data }, now, link.conversationId);
+      return link.url;
+    });
   }
 
   async recordRefund(refund: ProviderRefund & { provider: string }): Promise<boolean> {

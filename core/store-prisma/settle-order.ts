@@ -1,7 +1,6 @@
 import type { DomainEvent } from "../events/event-catalog.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { AppliedTurn, PaymentDecision, PaymentUpdate } from "../runtime/conversation-store.ts";
-import type { PaymentProviders } from "../runtime/payment-provider.ts";
 import { loadContactState } from "./contact-state.ts";
 import { snapshotOf } from "./create-order.ts";
 import type { Contact, Order, Prisma } from "./generated/client.ts";
@@ -10,6 +9,7 @@ import { reachableIdentity } from "./reachable-identity.ts";
 import { recordReceipt } from "./record-receipt.ts";
 import { toConversationState } from "./row-mappers.ts";
 import { prismaRunner } from "./sql-runner.ts";
+import type { TurnToPersist } from "./turn-to-persist.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -24,7 +24,7 @@ export async function settleOrder(
   update: PaymentUpdate,
   decide: PaymentDecision,
   now: Date,
-  payments: PaymentProviders | undefined,
+  settings: Pick<TurnToPersist, "payments" | "supportDesk" | "reviewLinkBase">,
 ): Promise<AppliedTurn | null> {
   if (!(await recordReceipt(tx, update.key, "payment", now))) return null;
   const [contact] = await tx.$queryRaw<Contact[]>`
@@ -75,7 +75,7 @@ export async function settleOrder(
     setCurrent: false,
     lane: "reply",
     now,
-    payments,
+    ...settings,
   });
   if (update.status === "paid") {
     await tx.$executeRaw`

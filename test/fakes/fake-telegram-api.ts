@@ -119,6 +119,8 @@ export class FakeTelegramApi extends LocalHttpServer {
    * or only its size when it is larger than the 20 MB a bot may download.
    */
   private readonly fileContents = new Map<string, Buffer | number>();
+  /** Every pushed update by its id, so that a test can have it delivered again (`redeliverPushed`). */
+  private readonly pushedUpdates = new Map<number, Record<string, unknown>>();
   /** The file (a photo's largest size) in each pushed update that has one. */
   private readonly filesOfUpdates = new Map<number, string>();
   /** The bot's posts in topics by `chat/message_id`, so that an edit shows in `topicPosts`. */
@@ -144,9 +146,17 @@ export class FakeTelegramApi extends LocalHttpServer {
     const message = update.message as { photo?: PhotoSize[]; document?: { file_id: string }; voice?: { file_id: string } } | undefined;
     const file = message?.photo?.at(-1) ?? message?.document ?? message?.voice;
     if (file) this.filesOfUpdates.set(update_id, file.file_id);
+    this.pushedUpdates.set(update_id, update);
     this.updates.push({ update_id, ...update });
     this.wakePollers();
     return update_id;
+  }
+
+  /** Delivers a pushed update again, as `redeliver` does. */
+  redeliverPushed(update_id: number): void {
+    const update = this.pushedUpdates.get(update_id);
+    if (!update) throw new Error(`no update ${update_id} was pushed`);
+    this.redeliver(update_id, update);
   }
 
   /**
