@@ -176,6 +176,10 @@ describe("formatSurveyReport", () => {
     expect(csvField("plain")).toBe("plain");
     expect(csvField(12.5)).toBe("12.5");
     expect(csvField(null)).toBe("");
+    // What a customer wrote is never run as a formula; a negative number is still a number.
+    expect(csvField('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');
+    expect(csvField("-плохо")).toBe("'-плохо");
+    expect(csvField(-14.3)).toBe("-14.3");
     const [header, record, ...more] = formatSurveyReport(report, "csv");
     expect(more).toEqual([]);
     expect(header?.split(",").slice(0, 6)).toEqual(["group", "survey", "scale", "sent", "answered", "response_rate_percent"]);

@@ -223,9 +223,14 @@ const CSV_COLUMNS: [string, (row: SurveyReportRow) => string | number | null][] 
   ["detractor_comments", (row) => row.detractorComments.map((c) => c.comment).join("\n")],
 ];
 
-/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
+/**
+ * RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. Text
+ * that a spreadsheet would run as a formula (=, +, -, @ first: a customer wrote it) starts with
+ * an apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection); numbers stay as they are.
+ */
 export function csvField(value: string | number | null): string {
-  const text = value === null ? "" : String(value);
+  const raw = value === null ? "" : String(value);
+  const text = typeof value === "string" && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

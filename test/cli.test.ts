@@ -13,7 +13,7 @@ describe("orkestr CLI", () => {
   it("lists its commands, each with --help", async () => {
     const help = await orkestr(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["validate", "graph", "simulate", "test", "init"]) expect(help.stdout).toContain(command);
+    for (const command of ["validate", "graph", "simulate", "test", "init", "report"]) expect(help.stdout).toContain(command);
     const validateHelp = await orkestr(["validate", "--help"]);
     expect(validateHelp.stdout).toContain("file:line:column");
     expect((await orkestr(["no-such-command"])).code).toBe(1);

@@ -31,8 +31,7 @@ steps:
       links: [{ text: Яндекс Карты, url: "https://yandex.ru/maps/org/orkestr/1" }]
     goto: bye
   - id: sorry
-    say: Нам жаль. Мы разберёмся.
-    goto: review
+    handoff: { reason: Недоволен (NPS), say: Нам жаль. Передаю менеджеру., resume: review }
   - id: bye
     end: Спасибо!
   - id: asked
@@ -129,7 +128,7 @@ describe("surveys", () => {
     expect((await fetch(`${running.app.url}/r/x`, { redirect: "manual" })).status).toBe(404);
   });
 
-  it("on VK: NPS as a keyboard within VK's limits, a typed «3» taken; the unhappy answer is posted to the support group", async () => {
+  it("on VK: NPS as a keyboard within VK's limits, a typed «3» taken; the unhappy answer posted to the support group, then handed over with it on the card", async () => {
     vk.pushMessage(7001, "after", { ref: "after" });
     const [question] = await vk.waitForSent(7001, 1);
     const keyboard = question?.keyboard as { inline: boolean; buttons: unknown[][] };
@@ -140,8 +139,8 @@ describe("surveys", () => {
     const [, low] = await vk.waitForSent(7001, 2);
     expect(low?.text).toBe("Жаль! Что пошло не так?");
     vk.pushMessage(7001, "Курьер опоздал");
-    const rest = await vk.waitForSent(7001, 6);
-    expect(rest.slice(2).map((m) => m.text)).toEqual([ru.surveyThanks, "Нам жаль. Мы разберёмся.", "Будем рады отзыву!", "Спасибо!"]);
+    const rest = await vk.waitForSent(7001, 4);
+    expect(rest.slice(2).map((m) => m.text)).toEqual([ru.surveyThanks, "Нам жаль. Передаю менеджеру."]);
     expect(await responsesOf("7001")).toEqual([
       { flowId: "after", score: 3, scoreGroup: "detractor", comment: "Курьер опоздал", channel: "vk", answered: true },
     ]);
@@ -152,13 +151,19 @@ describe("surveys", () => {
     );
     const posts = await waitFor(
       () => telegram.topicPosts(supportChat, topic?.threadId as number).map((p) => p.text ?? ""),
-      (all) => all.length >= 3,
-      "the card and the notices",
+      (all) => all.length >= 4,
+      "the first card, the notices and the handoff's card",
     );
+    // The score was posted as it came, before anyone asked for a person …
     expect(posts[0]).toContain("VK: https://vk.com/id7001");
-    expect(posts.slice(1)).toEqual(["⚠️ Опрос nps_after_purchase: оценка 3 из 10 (критик).", "⚠️ Комментарий к оценке 3: «Курьер опоздал»"]);
-    // The bot keeps the conversation: nobody handed it over.
+    expect(posts.slice(1, 3)).toEqual([
+      "⚠️ Опрос nps_after_purchase: оценка 3 из 10 (критик).",
+      "⚠️ Комментарий к оценке 3: «Курьер опоздал»",
+    ]);
+    // … and the detractor branch handed the conversation over with the score and comment on the card.
+    expect(posts[3]).toContain("Причина: Недоволен (NPS)");
+    expect(posts[3]).toContain("Опрос: nps_after_purchase — 3 (nps), «Курьер опоздал»");
     const { rows } = await running.db.query(`SELECT status FROM "SupportThread"`);
-    expect(rows).toEqual([{ status: "closed" }]);
+    expect(rows).toEqual([{ status: "open" }]);
   });
 });

@@ -37,7 +37,7 @@ export async function supportCard(
 ): Promise<{ message: OutboundMessage; facts: string }> {
   const [contact] = await tx.$queryRaw<Contact[]>`SELECT * FROM "Contact" WHERE id = ${contactId}::uuid`;
   if (!contact) return { message: { text: "Клиент не найден.", format: "plain" }, facts: "" };
-  const [identities, conversations, orders, thread, logged] = await Promise.all([
+  const [identities, conversations, orders, thread, logged, surveys] = await Promise.all([
     tx.$queryRaw<Array<{ channel: string; externalId: string; blockedAt: Date | null }>>`
       SELECT channel, "externalId", "blockedAt" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid ORDER BY "lastSeenAt" DESC`,
     tx.$queryRaw<Array<{ flowId: string; stepId: string | null; stage: string | null; status: string; id: string }>>`
@@ -49,6 +49,9 @@ export async function supportCard(
     tx.$queryRaw<Array<{ type: string; data: Record<string, unknown>; createdAt: Date }>>`
       SELECT type, data, "createdAt" FROM "Event" WHERE "contactId" = ${contactId}::uuid
         AND type IN ('message_in', 'message_out', 'staff_message') ORDER BY id DESC LIMIT ${transcriptLength}`,
+    tx.$queryRaw<Array<{ surveyId: string; scale: string; score: number; comment: string | null }>>`
+      SELECT "surveyId", scale, score, comment FROM "SurveyResponse" WHERE "contactId" = ${contactId}::uuid AND score IS NOT NULL
+      ORDER BY "answeredAt" DESC LIMIT 1`,
   ]);
   const stored = conversations.find((c) => c.id === contact.currentConversationId);
   const currentFlowId = turn.currentFlowId ?? stored?.flowId;
@@ -68,6 +71,7 @@ export async function supportCard(
     `Сценарий: ${current ? `${current.flowId}, шаг ${current.stepId ?? "—"} (${current.status})` : "—"}`,
     `Согласие: ${contact.consentVersion ? `дано ${contact.consentAt?.toISOString().slice(0, 10)}, версия ${contact.consentVersion}` : "нет"}${contact.optedOut ? " · отписан (/stop)" : ""}`,
     `Заказы: ${orders.length ? orders.map((o) => `${o.title} — ${money(o.amount, o.currency)}, ${o.status}`).join("; ") : "нет"}`,
+    ...surveys.map((r) => `Опрос: ${r.surveyId} — ${r.score} (${r.scale})${r.comment ? `, «${r.comment.slice(0, 300)}»` : ""}`),
   ];
   const transcript = [
     ...logged.reverse().map((e) => transcriptLine(e.type, e.data, e.createdAt)),

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { RequestReview, SaveSurveyAnswer } from "../engine/turn-effect.ts";
+import type { Prisma } from "./generated/client.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
 
 /**
  * A survey asked, or a part of it answered, as the contact's SurveyResponse of that step visit:
  * the row is made when the question goes out, and each answer fills its column once (a second
- * press or a redelivered update changes nothing). Written once the turn's conversation exists.
+ * press or a redelivered update changes nothing). Written at once, so that a card the turn posts
+ * later shows it; in a conversation the turn begins, once its row exists.
  */
 export async function saveSurveyAnswer(effect: SaveSurveyAnswer, context: StoreEffectContext): Promise<ResolvedEffect> {
   const { contactId, now, turn } = context;
@@ -16,7 +18,7 @@ export async function saveSurveyAnswer(effect: SaveSurveyAnswer, context: StoreE
   const flowVersion = state?.flowVersion ?? turn.conversations.find((c) => c.id === conversationId)?.flowVersion ?? "";
   const answeredAt = a.part === "sent" ? null : now;
   const flowId = effect.flowId;
-  context.afterWrite.push(async (tx) => {
+  const write = async (tx: Prisma.TransactionClient) => {
     await tx.$executeRaw`
       INSERT INTO "SurveyResponse" (id, "surveyId", scale, question, "contactId", "conversationId", "flowId", "flowVersion", "stepId", visit,
         channel, score, "scoreGroup", choice, comment, "sentAt", "answeredAt")
@@ -29,7 +31,9 @@ export async function saveSurveyAnswer(effect: SaveSurveyAnswer, context: StoreE
         choice = coalesce("SurveyResponse".choice, excluded.choice),
         comment = coalesce("SurveyResponse".comment, excluded.comment),
         "answeredAt" = coalesce("SurveyResponse"."answeredAt", excluded."answeredAt")`;
-  });
+  };
+  if (turn.conversations.some((c) => c.id === conversationId)) await write(context.tx);
+  else context.afterWrite.push(write);
   return { flowId: effect.flowId, events: [] };
 }
 
