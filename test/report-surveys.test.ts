@@ -244,4 +244,33 @@ describe("orkestr report surveys (real PostgreSQL)", () => {
     expect(since).toMatchObject({ code: 1, stdout: [] });
     expect(since.stderr[0]).toContain('--since "last week" is neither a period');
   });
+
+  // Last: its rows would change the other figures.
+  it("200 NPS surveys in the database: NPS 25.0, 95 % interval [12.2, 37.8], 80 % answered", async () => {
+    // 200 sent, 160 answered: 80 promoters, 40 passives, 40 detractors; 40 unanswered.
+    // NPS = 100·(80 − 40)/160 = 25; p_P = 0.5, p_D = 0.25; var = (0.75 − 0.25²)/160 = 0.004296875;
+    // margin = 1.96·√var·100 = 12.848 → 12.8; interval [12.2, 37.8].
+    const scores = [
+      ...Array.from({ length: 80 }, (_, i) => (i % 2 ? 9 : 10)),
+      ...Array.from({ length: 40 }, (_, i) => (i % 2 ? 7 : 8)),
+      ...Array.from({ length: 40 }, (_, i) => i % 7),
+      ...Array.from({ length: 40 }, () => null),
+    ];
+    for (const [i, score] of scores.entries())
+      await insertResponse(await insertContact(), "nps-200", "nps", "loyalty", { channel: i % 2 ? "vk" : "telegram", score, daysAgo: 2 });
+    const [row] = await json({ survey: "nps-200" });
+    expect(row).toMatchObject({
+      surveyId: "nps-200",
+      sent: 200,
+      answered: 160,
+      responseRatePercent: 80,
+      promoters: 80,
+      passives: 40,
+      detractors: 40,
+      nps: 25,
+      npsMargin: 12.8,
+      npsLow: 12.2,
+      npsHigh: 37.8,
+    });
+  });
 });
