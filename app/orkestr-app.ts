@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
+import { eventApi, eventsPath } from "../bots/admin/event-api.ts";
 import { clientAddress } from "../bots/client-address.ts";
 import { paymentRoutes } from "../bots/payments/payment-routes.ts";
 import { reviewLinkRoutes } from "../bots/review-link-routes.ts";
@@ -189,7 +190,8 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
     if (error instanceof ZodError)
       return c.json({ error: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") }, 400);
     if (error instanceof SyntaxError) return c.json({ error: "Request body is not valid JSON" }, 400);
-    if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    // One that carries its own answer (bearer auth's 401 with WWW-Authenticate) gives that answer.
+    if (error instanceof HTTPException) return error.res ? error.getResponse() : c.json({ error: error.message }, error.status);
     logger.error({ err: error, path: c.req.path }, "request failed");
     return c.json({ error: "Internal error" }, 500);
   });
@@ -201,12 +203,18 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
   });
   const tooLarge = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: "Request body is too large" }, 413) });
   http.use("/api/*", tooLarge(64 * 1024));
-  if (config.WEBCHAT_ENABLED) http.use("/api/*", perIpRateLimit(config.WEBCHAT_RATE_LIMIT));
+  if (config.WEBCHAT_ENABLED) {
+    // The web chat's limit per visitor; the admin API has its token, and a shop sends its events from one address.
+    const perVisitor = perIpRateLimit(config.WEBCHAT_RATE_LIMIT);
+    http.use("/api/*", (c, next) => (c.req.path === eventsPath ? next() : perVisitor(c, next)));
+  }
   // A platform update is a few kilobytes; a forged 100 MB body must not be read into memory.
   http.use(telegramWebhookPath, tooLarge(webhookBodyLimitBytes));
   http.use(vkCallbackPath, tooLarge(webhookBodyLimitBytes));
   http.use("/payments/*", tooLarge(webhookBodyLimitBytes));
   http.route("/", reviewLinkRoutes(runtime, logger));
+  if (config.ADMIN_TOKEN) http.route("/", eventApi({ runtime, token: config.ADMIN_TOKEN, logger }));
+  else logger.info("admin API is off: set ADMIN_TOKEN to take events from other systems (POST /api/events)");
   http.route(
     "/",
     paymentRoutes({

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { channelNames } from "../core/model/channel-name.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
+import { type EventSendOptions, eventSendCommand } from "./event-command.ts";
 import { faqEvalCommand, faqUnansweredCommand } from "./faq-command.ts";
 import { graphCommand } from "./graph-command.ts";
 import { initCommand } from "./init-command.ts";
@@ -110,6 +111,23 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("[amount]", "how much, in rubles (or Stars); all that is left when omitted")
     .action(async (orderId: string, amount: string | undefined) => {
       exitCode = await refundCommand(orderId, amount, out);
+    });
+
+  const event = program.command("event").description("events from other systems (the admin API's twin)");
+  event
+    .command("send")
+    .description("post an event to the running app (POST /api/events with ADMIN_TOKEN): its contact enters the flow that waits for it")
+    .argument("<type>", "the event type, e.g. order_delivered")
+    .option("--phone <phone>", "the contact's phone")
+    .option("--email <email>", "the contact's email")
+    .option("--telegram-id <id>", "the contact's Telegram user id")
+    .option("--vk-id <id>", "the contact's VK user id")
+    .option("--contact-id <uuid>", "Orkestr's contact id")
+    .option("--data <json>", "the event's data, as JSON (event.data in the flow)")
+    .option("--id <id>", "the event's id (default: a new one; the same id twice does nothing)")
+    .option("--url <url>", "where the app runs (default PUBLIC_URL, else http://127.0.0.1:PORT)")
+    .action(async (type: string, options: EventSendOptions) => {
+      exitCode = await eventSendCommand(type, options, out);
     });
 
   const report = program.command("report").description("reports on what the bots collected");

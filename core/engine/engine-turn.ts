@@ -75,6 +75,7 @@ export class EngineTurn {
       vars: conversation?.vars ?? {},
       answer: conversation?.answer ?? null,
       order: conversation?.order ?? {},
+      event: conversation?.event ?? {},
       flow: flow ? { id: flow.id, title: flow.title } : {},
     };
   }

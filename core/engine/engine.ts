@@ -1,11 +1,12 @@
-import type { CountryCode } from "libphonenumber-js";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { EventData } from "../events/event-catalog.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
-import type { ConversationState } from "../model/conversation-state.ts";
+import type { ConversationEvent, ConversationState } from "../model/conversation-state.ts";
+import type { ContactLookup, EventContact } from "../model/external-event.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
@@ -13,6 +14,7 @@ import { TemplateRenderer } from "../template/template-renderer.ts";
 import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { EngineResult } from "./engine-types.ts";
+import { type EventEntryOutcome, enterByEvent } from "./event-entry.ts";
 import { FaqResponder } from "./faq-responder.ts";
 import type { SupportSettings } from "./hand-off.ts";
 import { accountLinkHandler } from "./inbound/account-link-handler.ts";
@@ -75,6 +77,16 @@ export interface FollowUpInput {
   conversation: ConversationState;
   followUp: { visit: number; stepId: string; index: number };
   channel: ChannelName;
+  now: Date;
+}
+
+export interface EventEntryInput {
+  contact: ContactView;
+  conversations: ConversationState[];
+  currentFlowId: string | null;
+  /** Where the contact is reached (the channel they wrote from last). */
+  channel: ChannelName;
+  event: ConversationEvent;
   now: Date;
 }
 
@@ -219,6 +231,25 @@ export class Engine {
     if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
     if (definition.goto) this.runner(turn).runFrom(flow, state, definition.goto);
     return { ...turn.result(), currentFlowId: null, fired: true };
+  }
+
+  /** An event from another system for this contact: the flow that waits for it starts (see event-entry.ts). */
+  enterByEvent(input: EventEntryInput): EngineResult & EventEntryOutcome {
+    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows }, input);
+    return { ...turn.result(), ...outcome };
+  }
+
+  /** How the store finds an event's contact; undefined for a phone that is no phone number. */
+  contactLookup(contact: EventContact): ContactLookup | undefined {
+    if (contact.phone !== undefined) {
+      const phone = parsePhoneNumberFromString(contact.phone, (this.options.defaultRegion ?? "RU") as CountryCode);
+      return phone?.isValid() ? { by: "phone", value: phone.number } : undefined;
+    }
+    if (contact.email !== undefined) return { by: "email", value: contact.email.trim().toLowerCase() };
+    if (contact.telegram_id !== undefined) return { by: "identity", channel: "telegram", externalId: contact.telegram_id };
+    if (contact.vk_id !== undefined) return { by: "identity", channel: "vk", externalId: contact.vk_id };
+    return contact.contact_id === undefined ? undefined : { by: "contact_id", value: contact.contact_id };
   }
 
   /**

@@ -3,7 +3,7 @@ import type { EventData, EventType } from "../events/event-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { PaymentRequest, PromptOptions, StepOutcome, StepReply, StepTurn, SurveyAnswer } from "../flow/step-kind.ts";
 import { kindOf, type Step } from "../flow/step-kinds.ts";
-import type { ConversationState } from "../model/conversation-state.ts";
+import type { ConversationEvent, ConversationState } from "../model/conversation-state.ts";
 import type { InboundEvent } from "../model/inbound-event.ts";
 import { type OrderSnapshot, toMinorUnits } from "../model/order.ts";
 import type { FileAttachment, OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
@@ -28,8 +28,8 @@ export class StepRunner {
     private readonly support: SupportSettings,
   ) {}
 
-  /** (Re)starts a flow from its first step; variables start empty, visits keep counting. */
-  start(flow: Flow, existing: ConversationState | undefined, previous: ConversationState | undefined): void {
+  /** (Re)starts a flow from its first step; variables start empty, visits keep counting. `event`: the outside event that starts it. */
+  start(flow: Flow, existing: ConversationState | undefined, previous: ConversationState | undefined, event?: ConversationEvent): void {
     const { turn } = this;
     if (previous && previous.flowId !== flow.id && previous.status === "active") {
       // The contact moved to another flow: the old one ends, and with it its follow-ups.
@@ -48,7 +48,7 @@ export class StepRunner {
         attempts: 0,
       },
     );
-    Object.assign(conversation, { flowVersion: flow.version, status: "active", vars: {}, stage: null, answer: undefined });
+    Object.assign(conversation, { flowVersion: flow.version, status: "active", vars: {}, stage: null, answer: undefined, event });
     turn.currentFlowId = flow.id;
     turn.record("conversation_started", flow.id, { version: flow.version });
     this.runFrom(flow, conversation, (flow.steps[0] as Step).id);

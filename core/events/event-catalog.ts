@@ -131,6 +131,13 @@ const payloads = {
   survey_skipped: z.strictObject({ surveyId: z.string(), stepId: z.string(), lastSentAt: z.string() }),
   /** A review request was sent with these links. */
   review_requested: z.strictObject({ stepId: z.string(), surveyId: z.string().optional(), links: z.array(z.string()) }),
+  /** An event from another system (POST /api/events) and what it did: the flow it started, or why none. */
+  external_event: z.strictObject({
+    id: z.string(),
+    type: z.string(),
+    outcome: z.enum(["started", "no_flow", "opted_out", "handed_off"]),
+    flowId: z.string().optional(),
+  }),
   /** The contact opened a review link (through /r/<id>). */
   review_link_clicked: z.strictObject({ linkId: z.string(), label: z.string(), surveyId: z.string().optional() }),
   channel_blocked: z.strictObject({ channel, externalId: z.string() }),

@@ -92,6 +92,13 @@ export class FlowCatalog {
     return this.all().find((f) => f.triggers.some((t) => "start" in t && t.start === name));
   }
 
+  /** The flows an event of this type enters, in catalog order, with the condition each sets (if any). */
+  byEvent(type: string): Array<{ flow: Flow; condition: string | undefined }> {
+    return this.all().flatMap((flow) =>
+      flow.triggers.flatMap((t) => ("event" in t && t.event === type ? [{ flow, condition: t.if }] : [])),
+    );
+  }
+
   /** The flow and keyword (as written in the flow) a message equals (case, ё/е and punctuation ignored). */
   byKeyword(text: string): { flow: Flow; keyword: string } | undefined {
     const wanted = normaliseKeyword(text);

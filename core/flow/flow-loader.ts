@@ -91,6 +91,17 @@ export class FlowLoader {
     // Whole-flow checks run on the valid steps too, so one pass reports everything.
     // Consent is required by default as soon as the flow asks for phone or email.
     const requiresConsent = settings?.requireConsent ?? steps.some((s) => s?.kind === "ask" && personalDataFields.includes(s.ask.save));
+    header.data.triggers?.forEach((trigger, index) => {
+      if (!("event" in trigger) || trigger.if === undefined) return;
+      try {
+        this.conditions.compile(trigger.if);
+      } catch (error) {
+        problems.push({
+          ...locate(["triggers", index, "if"]),
+          message: `triggers[${index}].if: bad condition "${trigger.if}": ${(error as Error).message.split("\n")[0]}`,
+        });
+      }
+    });
     for (const problem of findFlowProblems(steps, knownIds, this.templates, this.conditions, { requireConsent: requiresConsent })) {
       problems.push({ ...locate(problem.path, problem.onKey), message: `${formatPath(problem.path)}: ${problem.message}` });
     }

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { type FaqEntry, faqEntrySchema } from "../faq/faq-schema.ts";
+import { eventTypePattern } from "../model/external-event.ts";
 import type { FileAttachment } from "../model/outbound-message.ts";
 import { type EngineTextLanguage, type EngineTexts, engineTextKeys, engineTextLanguages } from "../texts/engine-texts.ts";
 import type { QuietHours } from "./quiet-hours.ts";
-import { stepIdSchema } from "./step-fields.ts";
+import { conditionSchema, stepIdSchema } from "./step-fields.ts";
 import { type Step, stepKinds } from "./step-kinds.ts";
 
 /**
@@ -31,6 +32,13 @@ export const triggerSchema = z.union([
       .describe("Deep-link payload: t.me/<bot>?start=X, vk.me/<club>?ref=X; X__<source> enters too and records the source"),
   }),
   z.strictObject({ keywords: z.array(z.string().min(1)).min(1).describe("Messages that start this flow") }),
+  z.strictObject({
+    event: z
+      .string()
+      .regex(eventTypePattern, "lower-case latin letters, digits, '_', '.', '-'")
+      .describe("An event from another system (POST /api/events) whose contact enters this flow"),
+    if: conditionSchema.optional().describe("Only when this holds, e.g. event.data.total > 1000"),
+  }),
 ]);
 
 /** The flow file: steps are validated one by one (see the loader), hence `unknown` here. */

@@ -18,4 +18,14 @@ export interface ConversationState {
   answer?: unknown;
   /** The latest order of a pay step in this conversation (kept by the store; templates read `order.*`). */
   order?: OrderSnapshot;
+  /** The outside event that started this conversation (templates and conditions read `event.*`). */
+  event?: ConversationEvent;
+}
+
+/** An event from another system, as a flow it started reads it. */
+export interface ConversationEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  occurred_at: string;
 }

@@ -1,7 +1,9 @@
 import DataLoader from "dataloader";
 import { linkCodeIn } from "../engine/account-link.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { EventEntryOutcome } from "../engine/event-entry.ts";
 import type { StaffMember } from "../engine/staff-reply.ts";
+import type { ExternalEvent } from "../model/external-event.ts";
 import type { InboundEvent, MessageRef } from "../model/inbound-event.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { safeText } from "../model/safe-text.ts";
@@ -77,6 +79,11 @@ export interface RuntimeDependencies {
 export interface InboundOrigin {
   ip?: string | undefined;
 }
+
+/** What an outside event did: started a flow, or why not (a repeat, an unknown contact, nobody waits for it …). */
+export type ExternalEventResult =
+  | { status: "started"; flowId: string }
+  | { status: "no_flow" | "opted_out" | "handed_off" | "duplicate" | "unknown_contact" };
 
 /**
  * The one place where engine decisions meet the world: it applies a turn in a transaction
@@ -260,6 +267,31 @@ export class ConversationRuntime {
         if (applied) await this.afterCommit(applied);
       }
     }
+  }
+
+  /**
+   * An event from another system (POST /api/events): the contact it names enters the flow that
+   * waits for its type. Once per event id, whatever the sender retries; nothing for a contact
+   * who never wrote to us. A failure (the database away) throws: the sender should retry.
+   */
+  async receiveExternalEvent(event: ExternalEvent): Promise<ExternalEventResult> {
+    const lookup = this.deps.engine.contactLookup(event.contact);
+    if (!lookup) return { status: "unknown_contact" };
+    const now = this.clock();
+    const facts = { id: event.id, type: event.type, data: event.data ?? {}, occurred_at: event.occurred_at ?? now.toISOString() };
+    let entry: EventEntryOutcome | undefined;
+    const applied = await this.deps.store.applyExternalEvent({
+      key: `event:${event.id}`,
+      lookup,
+      decide: (context) => {
+        const result = this.deps.engine.enterByEvent({ ...context, event: facts, now });
+        entry = result;
+        return result;
+      },
+    });
+    if (applied === "duplicate" || applied === "unknown_contact") return { status: applied };
+    await this.afterCommit(applied);
+    return entry?.outcome === "started" ? { status: "started", flowId: entry.flowId } : { status: entry?.outcome ?? "no_flow" };
   }
 
   /** A review link opened: counted, and where it leads (see ConversationStore.openReviewLink). */

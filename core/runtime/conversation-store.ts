@@ -2,6 +2,7 @@ import type { EngineResult } from "../engine/engine-types.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
+import type { ContactLookup } from "../model/external-event.ts";
 import type { OrderSnapshot } from "../model/order.ts";
 import type { StoredMessage } from "../model/stored-message.ts";
 import type { OutboxChannel } from "./channel-sender.ts";
@@ -91,6 +92,15 @@ export interface StaffUnit {
   /** The support group and the topic: they name the customer. */
   topic: SupportTopic;
   decide: StaffDecision;
+}
+
+/** An event from another system for one contact (POST /api/events). */
+export interface ExternalEventUnit {
+  /** `event:<the sender's id>`: seen before, the event is ignored. */
+  key: string;
+  lookup: ContactLookup;
+  /** Decides the turn on the contact's locked state; `channel` is where they are reached. */
+  decide: (context: TurnContext & { channel: ChannelName }) => EngineResult;
 }
 
 /** A forum topic of the support group. */
@@ -223,6 +233,13 @@ export interface ConversationStore {
    * Returns where to send the person, or undefined for an id that is no link of ours.
    */
   openReviewLink(id: string): Promise<string | undefined>;
+
+  /**
+   * An outside event, in one transaction: its contact found (none, or none we can reach:
+   * "unknown_contact", and nothing is recorded), its key recorded (seen before: "duplicate"), the
+   * contact locked and the turn `decide` gives written like any other.
+   */
+  applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact">;
 
   /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after

@@ -7,6 +7,7 @@ import type {
   AppliedTurn,
   ChannelAddress,
   ConversationStore,
+  ExternalEventUnit,
   FollowUpDecision,
   InboundUnit,
   PaymentDecision,
@@ -19,6 +20,7 @@ import type {
 } from "../runtime/conversation-store.ts";
 import type { PaymentProviders, ProviderRefund } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
+import { applyExternalEvent } from "./apply-external-event.ts";
 import { applyStaffMessage, returnIdleHandoff } from "./apply-staff-message.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
@@ -216,6 +218,13 @@ export class PrismaConversationStore implements ConversationStore {
   async applyStaffMessage(unit: StaffUnit): Promise<AppliedTurn | "duplicate" | "unknown_topic"> {
     return retryOnConflict(() =>
       this.prisma.$transaction((tx) => applyStaffMessage(tx, unit, this.clock(), this.payments), transactionOptions),
+    );
+  }
+
+  async applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact"> {
+    const settings = { payments: this.payments, supportDesk: this.supportDesk, reviewLinkBase: this.reviewLinkBase };
+    return retryOnConflict(() =>
+      this.prisma.$transaction((tx) => applyExternalEvent(tx, unit, this.clock(), settings), transactionOptions),
     );
   }
 

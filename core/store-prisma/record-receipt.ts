@@ -8,7 +8,7 @@ import type { Prisma } from "./generated/client.ts";
 export async function recordReceipt(
   tx: Prisma.TransactionClient,
   key: string,
-  channel: "payment" | "support",
+  channel: "payment" | "support" | "event",
   now: Date,
 ): Promise<boolean> {
   const [fresh] = await tx.$queryRaw<Array<{ key: string }>>`

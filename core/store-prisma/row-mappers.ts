@@ -8,6 +8,10 @@ import type { Contact, Conversation } from "./generated/client.ts";
 /** The engine's part of Conversation.state, versioned and parsed on read. */
 const conversationStateJson = z.object({
   v: z.literal(1).default(1),
+  event: z
+    .object({ id: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()), occurred_at: z.string() })
+    .optional()
+    .catch(undefined),
   vars: z.record(z.string(), z.unknown()).default({}),
   attempts: z.number().int().default(0),
   answer: z.unknown().optional(),
@@ -77,5 +81,6 @@ export function toConversationState(row: Conversation): ConversationState {
     attempts: state.attempts,
     ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
     ...(state.order ? { order: state.order } : {}),
+    ...(state.event ? { event: state.event } : {}),
   };
 }

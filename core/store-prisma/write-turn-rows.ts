@@ -65,6 +65,7 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
         attempts: state.attempts,
         answer: state.answer ?? null,
         ...(state.order ? { order: state.order } : {}),
+        ...(state.event ? { event: state.event } : {}),
       },
     })),
   );
