@@ -14,6 +14,7 @@ const hours = "пн–пт с 9:00 до 18:00";
 const flow = `id: help
 title: Помощь
 default: true
+goal: '"customer" in contact.tags'
 steps:
   - id: hello
     say: Здравствуйте! Чем помочь?
@@ -283,6 +284,38 @@ describe("support staff in a Telegram forum group", () => {
     const sent = await telegram.waitForSent(1003, 5);
     expect(sent.slice(3).map((m) => m.text)).toEqual([ru.handoffEnded, "Напоминаю о курсе"]);
     expect((await followUp())[0]?.status).toBe("fired");
+  });
+
+  it("the flow's goal reached by a staff /tag cancels that contact's pending marketing follow-ups, not another's", async () => {
+    const followUpsOf = async (externalId: string) =>
+      (
+        await running.db.query(
+          `SELECT f.status FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
+           JOIN "ChannelIdentity" i ON i."contactId" = v."contactId" WHERE i."externalId" = $1`,
+          [externalId],
+        )
+      ).rows.map((r) => r.status);
+    for (const [id, name] of [
+      [1010, "Дина"],
+      [1011, "Лев"],
+    ] as const) {
+      telegram.pushText(id, "/start", name);
+      await telegram.waitForSent(id, 1);
+      telegram.pressButton(id, "Цены");
+      await telegram.waitForSent(id, 2);
+    }
+    telegram.pushText(1010, "/operator", "Дина");
+    await telegram.waitForSent(1010, 3);
+    const topic = await topicOf(/^Дина/);
+    telegram.pushTopicMessage(supportChat, topic.threadId, olga, "/tag customer");
+    expect((await postsIn(topic.threadId, 2))[1]).toBe(`${ru.staffTagged} customer`);
+    await waitFor(
+      () => followUpsOf("1010"),
+      (statuses) => statuses[0] === "cancelled",
+      "the follow-up cancelled",
+    );
+    expect(await followUpsOf("1011")).toEqual(["pending"]);
+    expect(await eventsOf("goal_reached")).toEqual([{ goal: '"customer" in contact.tags', afterSeconds: expect.any(Number) }]);
   });
 
   it("a reply the customer cannot get is named in the topic", async () => {

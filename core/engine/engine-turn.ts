@@ -224,6 +224,11 @@ export class EngineTurn {
     });
   }
 
+  /** The conversations this turn changed, as they stand now. */
+  touchedConversations(): IterableIterator<ConversationState> {
+    return this.touched.values();
+  }
+
   result(): EngineResult {
     return {
       contact: this.contact,

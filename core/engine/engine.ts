@@ -15,6 +15,7 @@ import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { EngineResult } from "./engine-types.ts";
 import { type EventEntryOutcome, enterByEvent } from "./event-entry.ts";
+import { reachExitGoals } from "./exit-goals.ts";
 import { FaqResponder } from "./faq-responder.ts";
 import type { SupportSettings } from "./hand-off.ts";
 import { accountLinkHandler } from "./inbound/account-link-handler.ts";
@@ -141,6 +142,7 @@ export class Engine {
   handle(input: HandleInput): EngineResult {
     const context = this.inboundContext(input);
     for (const handler of this.pipeline) if (handler.handle(context)) break;
+    reachExitGoals(context.turn, this.flows, input.conversations);
     return context.turn.result();
   }
 
@@ -163,6 +165,7 @@ export class Engine {
   private supportTurn(input: SupportTurnInput, act: (parts: StaffTurnParts) => void): EngineResult {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
     act({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) });
+    reachExitGoals(turn, this.flows, input.conversations);
     return turn.result();
   }
 
@@ -212,7 +215,7 @@ export class Engine {
     // Only what names the follow-up goes into the log (the store's row carries more).
     const followUp = { visit: input.followUp.visit, stepId: input.followUp.stepId, index: input.followUp.index };
     const turn = new EngineTurn(input.contact, null, input.channel, textFormat, input.now, this.tools);
-    const skip = (reason: "not_in_flow" | "moved_on" | "opted_out" | "no_consent" | "unless") => {
+    const skip = (reason: EventData<"followup_skipped">["reason"]) => {
       turn.record("followup_skipped", conversation.flowId, { ...followUp, reason });
       return { ...turn.result(), currentFlowId: null, fired: false };
     };
@@ -225,11 +228,14 @@ export class Engine {
     if (input.contact.optedOut) return skip("opted_out");
     if (flow.requiresConsent && definition.marketing !== false && !input.contact.consent) return skip("no_consent");
     if (definition.unless && turn.test(definition.unless, conversation, flow)) return skip("unless");
+    // The flow's goal was reached: its marketing follow-ups are over (also those planned after it).
+    if (conversation.goalReachedAt && definition.marketing !== false) return skip("goal_reached");
 
     const state = turn.touch(conversation);
     turn.record("followup_fired", flow.id, followUp);
     if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
     if (definition.goto) this.runner(turn).runFrom(flow, state, definition.goto);
+    reachExitGoals(turn, this.flows, [conversation]);
     return { ...turn.result(), currentFlowId: null, fired: true };
   }
 
@@ -237,6 +243,7 @@ export class Engine {
   enterByEvent(input: EventEntryInput): EngineResult & EventEntryOutcome {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
     const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows }, input);
+    reachExitGoals(turn, this.flows, input.conversations);
     return { ...turn.result(), ...outcome };
   }
 
@@ -277,10 +284,13 @@ export class Engine {
             ? (pay?.expired ?? pay?.canceled)
             : pay?.canceled
           : undefined;
+    // The store counts the order once the turn is written; goals and the paid branch see it already.
+    if (input.outcome === "paid") turn.contact.orders_count = (turn.contact.orders_count ?? 0) + 1;
     if (flow && target) {
       if (state.status !== "active") state.status = "active";
       this.runner(turn).runFrom(flow, state, target);
     }
+    reachExitGoals(turn, this.flows, [conversation]);
     return { ...turn.result(), currentFlowId: null };
   }
 

@@ -54,6 +54,11 @@ export class FlowHarness {
       return undefined;
     },
     notify_support: () => undefined,
+    cancel_follow_ups: (effect) => {
+      const kept = (p: FollowUpPlan) => effect.keep.some((k) => k.stepId === p.stepId && k.index === p.index);
+      this.pending = this.pending.filter((p) => p.flowId !== effect.flowId || kept(p));
+      return undefined;
+    },
     // Without a public URL the store gives the sites' own links, as here.
     request_review: (effect) => effect.compose(effect.links),
     issue_promo_code: (effect) => effect.compose(this.issuePromoCode(effect.pool)),
@@ -152,10 +157,10 @@ export class FlowHarness {
     if (!order || !conversation) throw new Error("No pending order to settle: no pay step has shown its button");
     order.snapshot = { ...order.snapshot, status: outcome, paid: outcome === "paid", url: null };
     if (outcome === "paid") {
+      // As the store counts it; the order itself the engine counts (see Engine.settlePayment).
       const spent = this.contact.total_spent ?? {};
       this.contact = {
         ...this.contact,
-        orders_count: (this.contact.orders_count ?? 0) + 1,
         total_spent: { ...spent, [order.snapshot.currency]: (spent[order.snapshot.currency] ?? 0) + order.snapshot.amount },
         first_order_at: this.contact.first_order_at ?? this.now.toISOString(),
         last_order_at: this.now.toISOString(),

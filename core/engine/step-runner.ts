@@ -48,7 +48,16 @@ export class StepRunner {
         attempts: 0,
       },
     );
-    Object.assign(conversation, { flowVersion: flow.version, status: "active", vars: {}, stage: null, answer: undefined, event });
+    Object.assign(conversation, {
+      flowVersion: flow.version,
+      status: "active",
+      vars: {},
+      stage: null,
+      answer: undefined,
+      event,
+      startedAt: turn.now.toISOString(),
+      goalReachedAt: undefined,
+    });
     turn.currentFlowId = flow.id;
     turn.record("conversation_started", flow.id, { version: flow.version });
     this.runFrom(flow, conversation, (flow.steps[0] as Step).id);

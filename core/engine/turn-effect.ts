@@ -21,7 +21,8 @@ export type TurnEffect =
   | AwayNotice
   | SaveSurveyAnswer
   | NotifySupport
-  | RequestReview;
+  | RequestReview
+  | CancelFollowUps;
 
 interface EffectBase {
   flowId: string | null;
@@ -130,6 +131,12 @@ export interface RequestReview extends EffectBase {
   surveyId?: string | undefined;
   links: Array<{ label: string; url: string }>;
   compose: (buttons: Array<{ label: string; url: string }>) => OutboundMessage;
+}
+
+/** The flow's exit goal was reached: its pending follow-ups are cancelled, but for those in `keep` (service ones). */
+export interface CancelFollowUps extends EffectBase {
+  type: "cancel_follow_ups";
+  keep: Array<{ stepId: string; index: number }>;
 }
 
 export type TurnEffectType = TurnEffect["type"];

@@ -53,7 +53,7 @@ const payloads = {
     visit: z.number().int(),
     stepId: z.string(),
     index: z.number().int(),
-    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless"]),
+    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless", "goal_reached"]),
   }),
   flow_error: z.strictObject({
     reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing"]),
@@ -131,6 +131,8 @@ const payloads = {
   survey_skipped: z.strictObject({ surveyId: z.string(), stepId: z.string(), lastSentAt: z.string() }),
   /** A review request was sent with these links. */
   review_requested: z.strictObject({ stepId: z.string(), surveyId: z.string().optional(), links: z.array(z.string()) }),
+  /** The flow's exit goal holds: its marketing follow-ups stop; `afterSeconds` since the conversation began. */
+  goal_reached: z.strictObject({ goal: z.string(), afterSeconds: z.number().int().optional() }),
   /** An event from another system (POST /api/events) and what it did: the flow it started, or why none. */
   external_event: z.strictObject({
     id: z.string(),

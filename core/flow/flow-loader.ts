@@ -91,6 +91,16 @@ export class FlowLoader {
     // Whole-flow checks run on the valid steps too, so one pass reports everything.
     // Consent is required by default as soon as the flow asks for phone or email.
     const requiresConsent = settings?.requireConsent ?? steps.some((s) => s?.kind === "ask" && personalDataFields.includes(s.ask.save));
+    if (header.data.goal !== undefined) {
+      try {
+        this.conditions.compile(header.data.goal);
+      } catch (error) {
+        problems.push({
+          ...locate(["goal"]),
+          message: `goal: bad condition "${header.data.goal}": ${(error as Error).message.split("\n")[0]}`,
+        });
+      }
+    }
     header.data.triggers?.forEach((trigger, index) => {
       if (!("event" in trigger) || trigger.if === undefined) return;
       try {
@@ -129,6 +139,7 @@ export class FlowLoader {
       title: header.data.title,
       isDefault: header.data.default ?? false,
       triggers: header.data.triggers ?? [],
+      goal: header.data.goal,
       steps: steps as Step[],
       quietHours,
       requiresConsent,

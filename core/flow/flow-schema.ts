@@ -48,6 +48,9 @@ export const flowHeaderSchema = z.strictObject({
   title: z.string().min(1),
   default: z.boolean().optional().describe("Entered when no trigger matches (one flow may be the default)"),
   triggers: z.array(triggerSchema).optional(),
+  goal: conditionSchema
+    .optional()
+    .describe('Exit goal, e.g. contact.orders_count > 0 or "paid" in contact.tags: once it holds, the flow\'s marketing follow-ups stop'),
   language: languageSchema.optional(),
   texts: textOverridesSchema.optional(),
   settings: z
@@ -97,6 +100,8 @@ export interface Flow {
   title: string;
   isDefault: boolean;
   triggers: Trigger[];
+  /** The exit goal: once it holds, the flow's pending marketing follow-ups are cancelled (a conversion). */
+  goal?: string | undefined;
   steps: Step[];
   /** Language of the engine's own texts, when the flow chooses one (else the installation's). */
   language?: EngineTextLanguage | undefined;

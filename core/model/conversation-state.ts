@@ -18,6 +18,9 @@ export interface ConversationState {
   answer?: unknown;
   /** The latest order of a pay step in this conversation (kept by the store; templates read `order.*`). */
   order?: OrderSnapshot;
+  /** When the conversation (re)started, and when it reached the flow's exit goal (ISO). */
+  startedAt?: string;
+  goalReachedAt?: string;
   /** The outside event that started this conversation (templates and conditions read `event.*`). */
   event?: ConversationEvent;
 }

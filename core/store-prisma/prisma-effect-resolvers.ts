@@ -30,4 +30,18 @@ export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<
   save_survey_answer: (effect, context) => saveSurveyAnswer(effect, context),
   notify_support: (effect, context) => notifySupport(effect, context),
   request_review: (effect, context) => requestReview(effect, context),
+  async cancel_follow_ups(effect, context) {
+    // The goal's conversation: its pending follow-ups stop, but for the service ones the flow keeps.
+    const conversationId = effect.flowId ? context.conversationIdOf(effect.flowId) : undefined;
+    if (!conversationId) return { flowId: effect.flowId, events: [] };
+    const keep = JSON.stringify(effect.keep);
+    const cancelled = await context.tx.$queryRaw<Array<{ id: string }>>`
+      UPDATE "FollowUp" f SET status = 'cancelled', "settledAt" = ${context.now}
+      WHERE f."conversationId" = ${conversationId}::uuid AND f.status IN ('pending', 'held')
+        AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(${keep}::jsonb) AS k("stepId" text, index int)
+                        WHERE k."stepId" = f."stepId" AND k.index = f.index)
+      RETURNING f.id`;
+    context.cancelled.push(...cancelled.map((row) => row.id));
+    return { flowId: effect.flowId, events: [] };
+  },
 };

@@ -12,6 +12,8 @@ const conversationStateJson = z.object({
     .object({ id: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()), occurred_at: z.string() })
     .optional()
     .catch(undefined),
+  startedAt: z.string().optional().catch(undefined),
+  goalReachedAt: z.string().optional().catch(undefined),
   vars: z.record(z.string(), z.unknown()).default({}),
   attempts: z.number().int().default(0),
   answer: z.unknown().optional(),
@@ -82,5 +84,7 @@ export function toConversationState(row: Conversation): ConversationState {
     ...(state.answer !== undefined && state.answer !== null ? { answer: state.answer } : {}),
     ...(state.order ? { order: state.order } : {}),
     ...(state.event ? { event: state.event } : {}),
+    ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+    ...(state.goalReachedAt ? { goalReachedAt: state.goalReachedAt } : {}),
   };
 }

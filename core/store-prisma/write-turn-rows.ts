@@ -66,6 +66,8 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
         answer: state.answer ?? null,
         ...(state.order ? { order: state.order } : {}),
         ...(state.event ? { event: state.event } : {}),
+        ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+        ...(state.goalReachedAt ? { goalReachedAt: state.goalReachedAt } : {}),
       },
     })),
   );
