@@ -80,7 +80,7 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
   // BullMQ workers need maxRetriesPerRequest: null (https://docs.bullmq.io/guide/going-to-production).
   // A Redis outage is logged by our logger, not as raw "Unhandled error event" stack traces.
   reportErrorsCalmly(redis, logger, "redis");
-  const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX);
+  const queue = new BullMqFollowUpQueue({ url: config.REDIS_URL, maxRetriesPerRequest: null }, config.QUEUE_PREFIX, clock);
   reportErrorsCalmly(queue, logger, "follow-up queue");
   // Replicas share the web chat's live updates: a page's stream may be held by another process than the sender.
   const webChatRelay = await RedisWebChatRelay.start({ redis, channel: `${config.QUEUE_PREFIX}:webchat`, logger });

@@ -210,7 +210,7 @@ export class Engine {
   }
 
   /** Runs a due follow-up, or skips it when the contact moved on, opted out or `unless` holds. */
-  fireFollowUp(input: FollowUpInput): EngineResult & { fired: boolean } {
+  fireFollowUp(input: FollowUpInput): EngineResult & { fired: boolean; postponedUntil?: Date } {
     const { conversation } = input;
     // Only what names the follow-up goes into the log (the store's row carries more).
     const followUp = { visit: input.followUp.visit, stepId: input.followUp.stepId, index: input.followUp.index };
@@ -230,6 +230,12 @@ export class Engine {
     if (definition.unless && turn.test(definition.unless, conversation, flow)) return skip("unless");
     // The flow's goal was reached: its marketing follow-ups are over (also those planned after it).
     if (conversation.goalReachedAt && definition.marketing !== false) return skip("goal_reached");
+    // Quiet hours are checked again when it is sent: one that fires late (after an outage) waits for the morning.
+    const allowed = flow.quietHours?.shift(input.now);
+    if (allowed && allowed > input.now) {
+      turn.record("followup_postponed", flow.id, { ...followUp, until: allowed.toISOString(), reason: "quiet_hours" });
+      return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: allowed };
+    }
 
     const state = turn.touch(conversation);
     turn.record("followup_fired", flow.id, followUp);

@@ -55,6 +55,14 @@ const payloads = {
     index: z.number().int(),
     reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless", "goal_reached"]),
   }),
+  /** A follow-up due inside quiet hours when it fired (late, after an outage): due again at their end. */
+  followup_postponed: z.strictObject({
+    visit: z.number().int(),
+    stepId: z.string(),
+    index: z.number().int(),
+    until: z.string(),
+    reason: z.enum(["quiet_hours"]),
+  }),
   flow_error: z.strictObject({
     reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing"]),
     stepId: z.string().nullable().optional(),

@@ -60,7 +60,7 @@ export type FollowUpDecision = (
     followUp: { visit: number; stepId: string; index: number };
     channel: ChannelName;
   },
-) => EngineResult & { fired: boolean };
+) => EngineResult & { fired: boolean; postponedUntil?: Date };
 
 /** What a provider says about a payment, confirmed with the provider itself (notifications are only hints). */
 export interface PaymentUpdate {

@@ -77,7 +77,9 @@ export function followUpTurn(
     setCurrent: false,
     lane: "bulk",
     now,
-    settles: { followUpId: followUp.id, status: result.fired ? "fired" : "skipped" },
+    settles: result.postponedUntil
+      ? { followUpId: followUp.id, status: "pending", until: result.postponedUntil }
+      : { followUpId: followUp.id, status: result.fired ? "fired" : "skipped" },
   };
 }
 

@@ -76,7 +76,11 @@ export async function writeTurns(run: SqlRunner, turns: ReadonlyArray<{ turn: Tu
     const { cancelled, claimed } = written[n] as WrittenTurn;
     return {
       contactId: turn.contact.id,
-      schedule: planned.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
+      schedule: [
+        ...planned.map(({ id, dueAt, heldBackFrom }) => (heldBackFrom ? { id, dueAt, heldBackFrom } : { id, dueAt })),
+        // A follow-up postponed past quiet hours gets its timer again.
+        ...(turn.settles?.status === "pending" ? [{ id: turn.settles.followUpId, dueAt: turn.settles.until }] : []),
+      ],
       cancel: cancelled,
       ...(claimed.length ? { claimed } : {}),
     };

@@ -17,8 +17,8 @@ export interface TurnToPersist {
   /** How its messages are paced: an inbound's are replies, a follow-up's are bulk. */
   lane: SendLane;
   now: Date;
-  /** The follow-up this turn fires (or skips), settled with it. */
-  settles?: { followUpId: string; status: "fired" | "skipped" };
+  /** The follow-up this turn fires (or skips), settled with it; or postpones to `until` (pending still, due later). */
+  settles?: { followUpId: string; status: "fired" | "skipped" } | { followUpId: string; status: "pending"; until: Date };
   /** Who takes the money when the turn asks for a payment. */
   payments?: PaymentProviders | undefined;
   /** Whether a support desk (SUPPORT_CHAT_ID) takes handoffs; without one a handoff is only a stored request. */

@@ -47,6 +47,7 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
     claim,
     settleId: turn.settles?.followUpId ?? null,
     settleStatus: turn.settles?.status ?? null,
+    settleUntil: turn.settles?.status === "pending" ? turn.settles.until : null,
   }));
   const conversations = batch.flatMap(({ conversations }, n) =>
     conversations.map(({ id, isNew, state }) => ({
@@ -83,7 +84,7 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
     WITH turn AS (
       SELECT * FROM jsonb_to_recordset(${json(turns)}::jsonb) AS x(
         n int, "contactId" uuid, channel text, "externalId" text, lane text, at timestamp(3), "optedOut" boolean, claim boolean,
-        "settleId" text, "settleStatus" text)),
+        "settleId" text, "settleStatus" text, "settleUntil" timestamp(3))),
     conv AS (
       SELECT * FROM jsonb_to_recordset(${json(conversations)}::jsonb) AS x(
         n int, id uuid, "isNew" boolean, "flowId" text, "flowVersion" text, "stepId" text, visit int, stage text, status text, state jsonb)),
@@ -105,10 +106,12 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
         "consentVersion" text, "consentAt" timestamp(3), "consentChannel" text, fields jsonb, tags text[], "optedOut" boolean,
         "surveysSentAt" jsonb, "currentConversationId" uuid, "updatedAt" timestamp(3))
       WHERE c.id = x.id),
-    -- The follow-ups the turns fire (or skip). The cancelling CTE leaves them alone: one
-    -- statement must not update a row twice.
+    -- The follow-ups the turns fire, skip or postpone (due again at "settleUntil"). The cancelling
+    -- CTE leaves them alone: one statement must not update a row twice.
     settled AS (
-      UPDATE "FollowUp" f SET status = turn."settleStatus", "settledAt" = turn.at FROM turn WHERE f.id = turn."settleId"),
+      UPDATE "FollowUp" f SET status = turn."settleStatus", "dueAt" = coalesce(turn."settleUntil", f."dueAt"),
+        "settledAt" = CASE WHEN turn."settleUntil" IS NULL THEN turn.at END
+      FROM turn WHERE f.id = turn."settleId"),
     -- Follow-ups of the visits left: of every conversation after /stop, else of each changed
     -- conversation whose visit moved on or that ended.
     cancelled AS (
