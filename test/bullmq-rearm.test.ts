@@ -66,3 +66,39 @@ describe("BullMqFollowUpQueue's footprint in Redis (real Redis)", () => {
     expect(perFollowUp).toBeLessThanOrEqual(1024);
   });
 });
+
+describe("a follow-up scheduled again while its job runs (real Redis)", () => {
+  const prefix = `again${randomUUID().slice(0, 8)}`;
+  const connection = { url: inject("redisUrl"), maxRetriesPerRequest: null };
+  const queue = new BullMqFollowUpQueue(connection, prefix);
+  const raw = new Queue("orkestr-follow-ups", { connection, prefix });
+  afterAll(async () => {
+    await queue.close();
+    await raw.close();
+  });
+
+  it("goes back to waiting, delayed, and runs again when due (a follow-up postponed past quiet hours)", async () => {
+    const runs: number[] = [];
+    queue.startWorker(async (id) => {
+      runs.push(runs.length + 1);
+      // The first run postpones it, as the runtime does when it fires inside quiet hours.
+      if (runs.length === 1) await queue.schedule([{ id, dueAt: new Date(Date.now() + 60_000) }]);
+    }, 1);
+    await queue.schedule([{ id: "p", dueAt: new Date() }]);
+    await waitFor(
+      () => raw.getJobState("fu-p"),
+      (state) => state === "delayed" && runs.length === 1,
+      "the job delayed again after its first run",
+    );
+    const job = await raw.getJob("fu-p");
+    expect((job?.delay ?? 0) + (job?.timestamp ?? 0)).toBeGreaterThan(Date.now() + 30_000);
+    // Due now (as the minute would pass): it runs a second time and is done.
+    await job?.changeDelay(0);
+    await waitFor(
+      () => runs.length,
+      (n) => n === 2,
+      "the second run",
+    );
+    expect(runs).toEqual([1, 2]);
+  });
+});

@@ -1,4 +1,4 @@
-import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
+import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq";
 import type { FollowUpScheduler } from "../runtime/follow-up-scheduler.ts";
 
 const queueName = "orkestr-follow-ups";
@@ -20,6 +20,10 @@ const eventsKept = 1_000;
 export class BullMqFollowUpQueue implements FollowUpScheduler {
   private readonly queue: Queue<FollowUpJob>;
   private worker: Worker<FollowUpJob> | undefined;
+  /** Jobs this process is running now: scheduling one of them again cannot add it (its id exists). */
+  private readonly running = new Set<string>();
+  /** When such a job asked to be due again (a follow-up postponed past quiet hours), by job id. */
+  private readonly dueAgain = new Map<string, Date>();
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -31,10 +35,13 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
   }
 
   async schedule(followUps: Array<{ id: string; dueAt: Date }>): Promise<void> {
-    if (followUps.length === 0) return;
+    const later = followUps.filter(({ id }) => this.running.has(jobIdOf(id)));
+    for (const { id, dueAt } of later) this.dueAgain.set(jobIdOf(id), dueAt);
+    const fresh = followUps.filter(({ id }) => !this.running.has(jobIdOf(id)));
+    if (fresh.length === 0) return;
     await this.queue.addBulk(
       // Every byte here is kept per pending follow-up: a short name, no data.
-      followUps.map(({ id, dueAt }) => ({
+      fresh.map(({ id, dueAt }) => ({
         name: "f",
         data: {},
         opts: {
@@ -68,13 +75,28 @@ export class BullMqFollowUpQueue implements FollowUpScheduler {
     await Promise.all(ids.map((id) => this.queue.remove(jobIdOf(id)).catch(() => 0)));
   }
 
-  /** Starts processing due follow-ups with `handle`; several processes may each run a worker. */
+  /**
+   * Starts processing due follow-ups with `handle`; several processes may each run a worker. A
+   * follow-up the handler scheduled again (postponed) goes back to waiting, delayed, as BullMQ
+   * moves a running job (https://docs.bullmq.io/patterns/process-step-jobs#delaying).
+   */
   startWorker(handle: (followUpId: string) => Promise<void>, concurrency = 8): Worker<FollowUpJob> {
-    this.worker = new Worker<FollowUpJob>(queueName, (job: Job<FollowUpJob>) => handle(job.data.followUpId ?? followUpIdOf(job.id)), {
-      connection: this.connection,
-      prefix: this.prefix,
-      concurrency,
-    });
+    const run = async (job: Job<FollowUpJob>, token?: string) => {
+      const jobId = job.id ?? "";
+      this.running.add(jobId);
+      try {
+        await handle(job.data.followUpId ?? followUpIdOf(job.id));
+      } finally {
+        this.running.delete(jobId);
+      }
+      const again = this.dueAgain.get(jobId);
+      if (!again) return;
+      this.dueAgain.delete(jobId);
+      // BullMQ's timestamps are the machine's; the due time is on the app's clock.
+      await job.moveToDelayed(Date.now() + Math.max(0, again.getTime() - this.clock().getTime()), token);
+      throw new DelayedError();
+    };
+    this.worker = new Worker<FollowUpJob>(queueName, run, { connection: this.connection, prefix: this.prefix, concurrency });
     return this.worker;
   }
 
