@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { IANAZone } from "luxon";
 import parseDuration from "parse-duration";
 import type { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { DomainEvent, EventData, EventType } from "../events/event-catalog.ts";
@@ -8,6 +9,7 @@ import type { ChannelName } from "../model/channel-name.ts";
 import { builtinContactFields, type ContactView, contactFieldValue } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
+import { phoneTimeZone } from "../model/phone-time-zone.ts";
 import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
 import type { EngineResult, FollowUpPlan } from "./engine-types.ts";
 import type { TurnEffect } from "./turn-effect.ts";
@@ -145,8 +147,18 @@ export class EngineTurn {
       conversation.vars[name] = value;
       return;
     }
+    if (name === "timezone" && value !== null && !IANAZone.isValidZone(String(value))) {
+      // An unknown zone would break every quiet-hours check of the contact: it is not kept.
+      this.record("flow_error", conversation.flowId, { stepId: conversation.stepId, reason: "bad_time_zone" });
+      return;
+    }
     if ((builtinContactFields as readonly string[]).includes(name)) {
       (this.contact as unknown as Record<string, unknown>)[name] = value === null ? null : String(value);
+      // A phone whose country has one time zone tells the contact's, unless they have one already.
+      if (name === "phone" && value !== null && !this.contact.timezone) {
+        const zone = phoneTimeZone(String(value));
+        if (zone) this.contact.timezone = zone;
+      }
     } else {
       this.contact.fields[name] = value;
     }
@@ -218,7 +230,8 @@ export class EngineTurn {
     const quiet = flow.quietHours;
     step.followUps?.forEach((followUp, index) => {
       const due = new Date(this.now.getTime() + (parseDuration(followUp.after) ?? 0));
-      const dueAt = quiet ? quiet.shift(due) : due;
+      // In the contact's own time zone where it is known.
+      const dueAt = quiet ? quiet.shift(due, this.contact.timezone ?? undefined) : due;
       const plan: FollowUpPlan = { flowId: flow.id, visit: conversation.visit, stepId: step.id, index, dueAt };
       this.followUps.push(dueAt.getTime() === due.getTime() ? plan : { ...plan, heldBackFrom: due });
     });

@@ -231,7 +231,7 @@ export class Engine {
     // The flow's goal was reached: its marketing follow-ups are over (also those planned after it).
     if (conversation.goalReachedAt && definition.marketing !== false) return skip("goal_reached");
     // Quiet hours are checked again when it is sent: one that fires late (after an outage) waits for the morning.
-    const allowed = flow.quietHours?.shift(input.now);
+    const allowed = flow.quietHours?.shift(input.now, input.contact.timezone ?? undefined);
     if (allowed && allowed > input.now) {
       turn.record("followup_postponed", flow.id, { ...followUp, until: allowed.toISOString(), reason: "quiet_hours" });
       return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: allowed };

@@ -64,7 +64,7 @@ const payloads = {
     reason: z.enum(["quiet_hours"]),
   }),
   flow_error: z.strictObject({
-    reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing"]),
+    reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing", "bad_time_zone"]),
     stepId: z.string().nullable().optional(),
     condition: z.string().optional(),
     message: z.string().optional(),

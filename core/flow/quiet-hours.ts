@@ -26,9 +26,9 @@ export class QuietHours {
     return new QuietHours(h1 * 60 + m1, h2 * 60 + m2, zone);
   }
 
-  /** `at` itself when it is outside the window, else the end of the window. */
-  shift(at: Date): Date {
-    const local = DateTime.fromJSDate(at, { zone: this.zone });
+  /** `at` itself when it is outside the window, else the end of the window; read in `zone` (the contact's) when given. */
+  shift(at: Date, zone: string = this.zone): Date {
+    const local = DateTime.fromJSDate(at, { zone });
     const minute = local.hour * 60 + local.minute;
     const crossesMidnight = this.startMinute > this.endMinute;
     const inside = crossesMidnight

@@ -6,6 +6,8 @@ export interface ContactView {
   username?: string | null;
   phone?: string | null;
   email?: string | null;
+  /** The contact's IANA time zone (quiet hours and caps are read in it): from the phone where its country has one, or set by a flow. */
+  timezone?: string | null;
   /** Attribution: the first and the latest deep-link payload (or `keyword:<word>`) the contact came by. */
   first_source?: string | null;
   last_source?: string | null;
@@ -25,7 +27,7 @@ export interface ContactView {
   surveys_sent?: Record<string, string>;
 }
 
-export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email"] as const;
+export const builtinContactFields = ["first_name", "last_name", "username", "phone", "email", "timezone"] as const;
 
 /** Fields the contact has beside the built-in ones, kept by the system: attribution and purchase facts. */
 export const systemContactFields = [

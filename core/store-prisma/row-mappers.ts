@@ -50,6 +50,7 @@ export function toContactView(row: Contact): ContactView {
     username: row.username,
     phone: row.phone,
     email: row.email,
+    timezone: row.timezone,
     first_source: row.firstSource,
     last_source: row.lastSource,
     consent:

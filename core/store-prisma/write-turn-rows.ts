@@ -98,11 +98,12 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
       FROM conv JOIN turn USING (n) WHERE NOT conv."isNew" AND c.id = conv.id),
     contact_updated AS (
       UPDATE "Contact" c SET "firstName" = x."firstName", "lastName" = x."lastName", username = x.username, phone = x.phone, email = x.email,
+        timezone = x.timezone,
         "firstSource" = x."firstSource", "lastSource" = x."lastSource", "consentVersion" = x."consentVersion", "consentAt" = x."consentAt",
         "consentChannel" = x."consentChannel", fields = x.fields, tags = x.tags, "optedOut" = x."optedOut",
         "surveysSentAt" = x."surveysSentAt", "currentConversationId" = x."currentConversationId", "updatedAt" = x."updatedAt"
       FROM jsonb_to_recordset(${json(contacts)}::jsonb) AS x(
-        id uuid, "firstName" text, "lastName" text, username text, phone text, email text, "firstSource" text, "lastSource" text,
+        id uuid, "firstName" text, "lastName" text, username text, phone text, email text, timezone text, "firstSource" text, "lastSource" text,
         "consentVersion" text, "consentAt" timestamp(3), "consentChannel" text, fields jsonb, tags text[], "optedOut" boolean,
         "surveysSentAt" jsonb, "currentConversationId" uuid, "updatedAt" timestamp(3))
       WHERE c.id = x.id),
@@ -183,6 +184,7 @@ function contactRow(turn: TurnToPersist, currentConversationId: string | null) {
     username: c.username ?? null,
     phone: c.phone ?? null,
     email: c.email ?? null,
+    timezone: c.timezone ?? null,
     firstSource: c.first_source ?? null,
     lastSource: c.last_source ?? null,
     consentVersion: c.consent?.version ?? null,

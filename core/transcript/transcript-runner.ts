@@ -44,7 +44,8 @@ export function runTranscripts(loaded: LoadedTranscripts, flows: FlowCatalog): T
       const known = flows.all().map((f) => f.id);
       return { name: transcript.name, failure: { line: 1, turn: 0, message: `no flow "${content.flow}" (flows: ${known.join(", ")})` } };
     }
-    const harness = new FlowHarness(flows, content.channel ?? "web");
+    const at = transcript.at ?? content.at;
+    const harness = new FlowHarness(flows, content.channel ?? "web", at ? new Date(at) : undefined);
     for (const [name, value] of Object.entries({ ...content.contact, ...transcript.contact })) {
       if ((builtinContactFields as readonly string[]).includes(name)) Object.assign(harness.contact, { [name]: value });
       else harness.contact.fields[name] = value;

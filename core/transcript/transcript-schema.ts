@@ -8,7 +8,7 @@ import { channelNames } from "../model/channel-name.ts";
  */
 const textExpectation = z.string().min(1).describe('Part of the text, or a regular expression such as "/^Привет/i"');
 
-/** Built-in and custom contact fields the person starts with (Telegram gives first_name, username). */
+/** Built-in and custom contact fields the person starts with (Telegram gives first_name, username; `timezone` sets their zone). */
 const contactSchema = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), z.string()).describe("Contact fields before the first turn");
 
 export const turnSchema = z.union([
@@ -45,8 +45,14 @@ export const turnSchema = z.union([
     .describe("Check state"),
 ]);
 
+/** When the conversation starts, for quiet hours and caps: an ISO date-time with its offset. */
+const startSchema = z.iso
+  .datetime({ offset: true })
+  .describe("When the conversation starts, e.g. 2026-03-02T23:30:00+03:00 (default 2026-01-05T10:00:00Z, a Monday)");
+
 export const transcriptSchema = z.strictObject({
   name: z.string().min(1),
+  at: startSchema.optional(),
   contact: contactSchema.optional(),
   turns: z.array(turnSchema).min(1),
 });
@@ -55,6 +61,7 @@ export const transcriptFileSchema = z.strictObject({
   $schema: z.string().optional(),
   flow: z.string().min(1).describe("Id of the flow under test"),
   channel: z.enum(channelNames).optional().describe("Channel the person uses (default web)"),
+  at: startSchema.optional(),
   contact: contactSchema.optional(),
   transcripts: z.array(transcriptSchema).min(1),
 });
