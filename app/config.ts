@@ -84,6 +84,9 @@ const configSchema = z.object({
   VK_CALLBACK_SECRET: z.string().min(1).optional(),
   /** The app's public https address: where payment pages send the customer back, and where test payments are paid. */
   PUBLIC_URL: z.url().optional(),
+  /** Marketing follow-ups one contact may get per calendar day / ISO week (their time zone), across flows; unset: no cap. */
+  MAX_MARKETING_PER_DAY: z.coerce.number().int().min(0).optional(),
+  MAX_MARKETING_PER_WEEK: z.coerce.number().int().min(0).optional(),
   /** The bearer token of the admin API (POST /api/events); unset: the admin API is off. */
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN needs at least 16 characters (e.g. openssl rand -hex 24)").optional(),
   /** YooKassa shop: with both set, pay steps take money through YooKassa. */

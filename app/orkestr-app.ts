@@ -159,6 +159,7 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
         schedule: config.SUPPORT_HOURS ? SupportHours.parse(config.SUPPORT_HOURS, config.SUPPORT_TIMEZONE) : undefined,
       },
       handoffPhrases: config.SUPPORT_KEYWORDS,
+      marketingCaps: { perDay: config.MAX_MARKETING_PER_DAY, perWeek: config.MAX_MARKETING_PER_WEEK },
     }),
     store: new PrismaConversationStore(database.prisma, {
       pool: database.pool,

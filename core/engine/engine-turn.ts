@@ -232,7 +232,14 @@ export class EngineTurn {
       const due = new Date(this.now.getTime() + (parseDuration(followUp.after) ?? 0));
       // In the contact's own time zone where it is known.
       const dueAt = quiet ? quiet.shift(due, this.contact.timezone ?? undefined) : due;
-      const plan: FollowUpPlan = { flowId: flow.id, visit: conversation.visit, stepId: step.id, index, dueAt };
+      const plan: FollowUpPlan = {
+        flowId: flow.id,
+        visit: conversation.visit,
+        stepId: step.id,
+        index,
+        dueAt,
+        marketing: followUp.marketing !== false,
+      };
       this.followUps.push(dueAt.getTime() === due.getTime() ? plan : { ...plan, heldBackFrom: due });
     });
   }

@@ -10,6 +10,8 @@ export interface FollowUpPlan {
   stepId: string;
   index: number;
   dueAt: Date;
+  /** Whether it counts against the contact's marketing cap (`marketing: false` follow-ups never do). */
+  marketing?: boolean;
   /** When it would have been due had quiet hours not held it back to `dueAt`. */
   heldBackFrom?: Date;
 }

@@ -30,6 +30,7 @@ import { mediaHandler } from "./inbound/media-handler.ts";
 import { startHandler } from "./inbound/start-handler.ts";
 import { stepReplyHandler } from "./inbound/step-reply-handler.ts";
 import { stopHandler } from "./inbound/stop-handler.ts";
+import { type MarketingCaps, nextAllowedByCap } from "./marketing-cap.ts";
 import { resumeConversation } from "./resume-conversation.ts";
 import { returnOnTimeout, type StaffInput, type StaffTurnParts, type SupportTurnInput, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
@@ -77,6 +78,8 @@ export interface FollowUpInput {
   contact: ContactView;
   conversation: ConversationState;
   followUp: { visit: number; stepId: string; index: number };
+  /** When marketing follow-ups were sent to the contact lately (ms; the last eight days), for the caps. */
+  marketingSentAt?: readonly number[];
   channel: ChannelName;
   now: Date;
 }
@@ -111,6 +114,8 @@ export interface EngineOptions {
   support?: SupportSettings | undefined;
   /** What customers type to ask for a person (default `defaultHandoffPhrases`). */
   handoffPhrases?: readonly string[] | undefined;
+  /** MAX_MARKETING_PER_DAY / _PER_WEEK: marketing follow-ups one contact may get across flows (a flow may set its own). */
+  marketingCaps?: MarketingCaps | undefined;
 }
 
 /**
@@ -231,10 +236,20 @@ export class Engine {
     // The flow's goal was reached: its marketing follow-ups are over (also those planned after it).
     if (conversation.goalReachedAt && definition.marketing !== false) return skip("goal_reached");
     // Quiet hours are checked again when it is sent: one that fires late (after an outage) waits for the morning.
-    const allowed = flow.quietHours?.shift(input.now, input.contact.timezone ?? undefined);
+    const zone = input.contact.timezone ?? flow.quietHours?.zone ?? "Europe/Moscow";
+    const allowed = flow.quietHours?.shift(input.now, zone);
     if (allowed && allowed > input.now) {
       turn.record("followup_postponed", flow.id, { ...followUp, until: allowed.toISOString(), reason: "quiet_hours" });
       return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: allowed };
+    }
+    // The frequency cap across flows, counted in the contact's own days; service follow-ups are never capped.
+    const caps = { ...this.options.marketingCaps, ...flow.marketingCaps };
+    const capped = definition.marketing === false ? undefined : nextAllowedByCap(input.marketingSentAt ?? [], input.now, zone, caps);
+    if (capped && definition.overCap === "drop") return skip("capped");
+    if (capped) {
+      const until = flow.quietHours?.shift(capped, zone) ?? capped;
+      turn.record("followup_postponed", flow.id, { ...followUp, until: until.toISOString(), reason: "cap" });
+      return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: until };
     }
 
     const state = turn.touch(conversation);

@@ -142,6 +142,9 @@ export class FlowLoader {
       goal: header.data.goal,
       steps: steps as Step[],
       quietHours,
+      ...(settings?.maxMarketingPerDay !== undefined || settings?.maxMarketingPerWeek !== undefined
+        ? { marketingCaps: { perDay: settings?.maxMarketingPerDay, perWeek: settings?.maxMarketingPerWeek } }
+        : {}),
       requiresConsent,
       faq: header.data.faq ?? [],
       language: header.data.language,

@@ -61,6 +61,15 @@ export const flowHeaderSchema = z.strictObject({
         .optional()
         .describe("No follow-ups in this window; one due inside it is sent when it ends"),
       timezone: z.string().optional().describe("IANA time zone of quietHours (default Europe/Moscow)"),
+      maxMarketingPerDay: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe(
+          "Marketing follow-ups one contact may get a day across all flows, when this flow sends (overrides MAX_MARKETING_PER_DAY)",
+        ),
+      maxMarketingPerWeek: z.number().int().min(0).optional().describe("The same per week (overrides MAX_MARKETING_PER_WEEK)"),
       requireConsent: z
         .boolean()
         .optional()
@@ -111,6 +120,8 @@ export interface Flow {
   faq: FaqEntry[];
   /** Personal data only after consent, marketing follow-ups only with consent. */
   requiresConsent: boolean;
+  /** The flow's own marketing caps (else the installation's). */
+  marketingCaps?: { perDay?: number | undefined; perWeek?: number | undefined } | undefined;
   /** Parsed once at load: no follow-up is planned inside this window. */
   quietHours?: QuietHours | undefined;
   /** Present when conversations of older versions move to this one; maps renamed step ids. */

@@ -53,6 +53,10 @@ export const followUpSchema = z
       .boolean()
       .optional()
       .describe("false for a service reminder; marketing follow-ups (the default) need the contact's consent where the flow requires it"),
+    overCap: z
+      .enum(["postpone", "drop"])
+      .optional()
+      .describe("Past the contact's marketing cap: postpone to the next day (default) or drop it"),
   })
   .refine((f) => f.say !== undefined || f.goto !== undefined, { message: "a follow-up needs `say`, `goto` or both" })
   .describe("Sent after a delay if the contact is still at this step");

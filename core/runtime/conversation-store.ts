@@ -59,6 +59,8 @@ export type FollowUpDecision = (
     conversation: ConversationState;
     followUp: { visit: number; stepId: string; index: number };
     channel: ChannelName;
+    /** When marketing follow-ups were sent to the contact in the last eight days (ms), for the frequency cap. */
+    marketingSentAt: number[];
   },
 ) => EngineResult & { fired: boolean; postponedUntil?: Date };
 

@@ -1,6 +1,13 @@
 import type { AppliedTurn, FollowUpDecision } from "../runtime/conversation-store.ts";
 import { contactState } from "./contact-state.ts";
-import { type DueFollowUp, followUpTurn, holdFollowUps, skipUnreachable } from "./follow-up-turn.ts";
+import {
+  type DueFollowUp,
+  followUpTurn,
+  holdFollowUps,
+  marketingSentColumn,
+  marketingWindowMs,
+  skipUnreachable,
+} from "./follow-up-turn.ts";
 import { type Contact, type Conversation, Prisma } from "./generated/client.ts";
 import { isPlainTurn, writeTurns } from "./persist-turn.ts";
 import type { PgTransaction } from "./pg-transaction.ts";
@@ -32,7 +39,8 @@ export async function applyFollowUpBatch(
   const [conversations, due] = await Promise.all([
     run<Conversation>(Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ANY(${contactIds}::uuid[])`),
     run<DueFollowUp & { contactId: string }>(Prisma.sql`
-    SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, v."contactId", i.channel, i."externalId"
+    SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, v."contactId", i.channel, i."externalId",
+      ${marketingSentColumn(new Date(now.getTime() - marketingWindowMs))}
     FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
     LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = v."contactId" AND "blockedAt" IS NULL
                        ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true

@@ -17,7 +17,22 @@ export interface DueFollowUp {
   /** The channel that still reaches the person and that they used last; null when none does. */
   channel: string | null;
   externalId: string | null;
+  /** Marketing follow-ups sent to the contact in the last eight days (ms since 1970), for the frequency cap. */
+  marketingSentAt: number[];
 }
+
+/**
+ * The select-list column of DueFollowUp.marketingSentAt for a follow-up row `f` of a
+ * conversation `v`: the contact's marketing follow-ups fired since `since` (indexed by conversation and status).
+ */
+export function marketingSentColumn(since: Date): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(json_agg((extract(epoch FROM m."settledAt") * 1000)::bigint), '[]'::json)
+      FROM "FollowUp" m JOIN "Conversation" mv ON mv.id = m."conversationId"
+      WHERE mv."contactId" = v."contactId" AND m.status = 'fired' AND m.marketing AND m."settledAt" >= ${since}) AS "marketingSentAt"`;
+}
+
+/** How far back sent marketing counts: a week's cap, and a day's in any time zone. */
+export const marketingWindowMs = 8 * 24 * 3600 * 1000;
 
 /**
  * Locks the contact of a follow-up still pending and decides the follow-up's turn; null when it
@@ -39,7 +54,9 @@ export async function decideFollowUp(
   // Once the contact is locked the follow-up is read again: a concurrent run of the same job may
   // have settled it meanwhile.
   const [followUp] = await run<DueFollowUp>(Prisma.sql`
-    SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId" FROM "FollowUp" f
+    SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId",
+      ${marketingSentColumn(new Date(now.getTime() - marketingWindowMs))}
+    FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
     LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
                        ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
     WHERE f.id = ${followUpId} AND f.status = 'pending'`);
@@ -67,7 +84,8 @@ export function followUpTurn(
   if (contact.handedOffAt) return "held";
   if (!followUp.channel || !followUp.externalId) return "unreachable";
   const channel = followUp.channel as ChannelName;
-  const result = decide({ ...context, conversation: toConversationState(row), followUp, channel });
+  const marketingSentAt = followUp.marketingSentAt.map(Number);
+  const result = decide({ ...context, conversation: toConversationState(row), followUp, channel, marketingSentAt });
   return {
     contact,
     conversations,

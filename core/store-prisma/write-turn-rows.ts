@@ -74,7 +74,15 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
   );
   const contacts = batch.flatMap(({ turn, contactUpdate }) => (contactUpdate ? [contactRow(turn, contactUpdate.currentId)] : []));
   const planned = batch.flatMap(({ planned }) =>
-    planned.map(({ id, conversationId, visit, stepId, index, dueAt }) => ({ id, conversationId, visit, stepId, index, dueAt })),
+    planned.map(({ id, conversationId, visit, stepId, index, dueAt, marketing }) => ({
+      id,
+      conversationId,
+      visit,
+      stepId,
+      index,
+      dueAt,
+      marketing: marketing !== false,
+    })),
   );
   const events = batch.flatMap(({ events }, n) =>
     events.map(({ conversationId, type, version, data }) => ({ n, conversationId, type, version, data })),
@@ -123,9 +131,9 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
         AND NOT EXISTS (SELECT 1 FROM turn s WHERE s."settleId" = f.id)
       RETURNING f.id, turn.n),
     planned AS (
-      INSERT INTO "FollowUp" (id, "conversationId", visit, "stepId", index, "dueAt")
+      INSERT INTO "FollowUp" (id, "conversationId", visit, "stepId", index, "dueAt", marketing)
       SELECT * FROM jsonb_to_recordset(${json(planned)}::jsonb)
-        AS x(id text, "conversationId" uuid, visit int, "stepId" text, index int, "dueAt" timestamp(3))
+        AS x(id text, "conversationId" uuid, visit int, "stepId" text, index int, "dueAt" timestamp(3), marketing boolean)
       ON CONFLICT DO NOTHING),
     events AS (
       INSERT INTO "Event" ("contactId", "conversationId", type, version, data, "createdAt")
