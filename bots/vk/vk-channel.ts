@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { Agent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import type { Context, Hono } from "hono";
+import type { Params } from "vk-io";
 import { APIError, type MessageContext, type MessageSubscriptionContext, UploadError, VK } from "vk-io";
 import type { InboundEvent } from "../../core/model/inbound-event.ts";
-import type { FileAttachment, OutboundMessage } from "../../core/model/outbound-message.ts";
+import type { FileAttachment, MessagePurpose, OutboundMessage } from "../../core/model/outbound-message.ts";
 import type { SharedFile } from "../../core/model/shared-file.ts";
 import type { ChannelSender, SendTarget } from "../../core/runtime/channel-sender.ts";
 import type { ConversationRuntime, Logger } from "../../core/runtime/conversation-runtime.ts";
@@ -20,6 +21,19 @@ import { updateOutcome } from "../update-outcome.ts";
 import { vkCallbackEventSchema } from "./vk-callback-event.ts";
 import { vkKeyboard } from "./vk-keyboard.ts";
 import { vkSharedFiles } from "./vk-shared-files.ts";
+
+/**
+ * VK's `intent` by what a message is for (https://dev.vk.com/ru/api/bots/development/messages):
+ * within 24 hours of the person's last message a community writes freely (no intent); later only
+ * a message with an intent goes. Marketing has none we can use (`promo_newsletter` needs a
+ * newsletter subscription): the engine does not send it outside the 24 hours.
+ */
+const intentOf: Record<MessagePurpose, Params.MessagesSendParams["intent"]> = {
+  service: "confirmed_notification",
+  support: "customer_support",
+  purchase: "purchase_update",
+  promo: undefined,
+};
 
 /** VK message text limit (https://dev.vk.com/ru/method/messages.send). */
 const maxTextLength = 4096;
@@ -180,10 +194,12 @@ export class VkChannel implements ChannelSender {
       const attachment = index > 0 ? undefined : file ? await this.documentOf(file, peerId, to.lane) : carried;
       await this.options.pacer?.acquire(to.externalId, to.lane);
       const last = index === parts.length - 1;
+      const intent = message.purpose ? intentOf[message.purpose] : undefined;
       const params: MessageParams = {
         peer_id: peerId,
         message: part,
         random_id: randomIdOf(`${to.dedupeKey}/${index}`),
+        ...(intent ? { intent } : {}),
         ...(attachment ? { attachment } : {}),
         ...(last && keyboard ? { keyboard } : {}),
       };
@@ -290,6 +306,7 @@ interface MessageParams {
   peer_id: number;
   message: string;
   random_id: number;
+  intent?: Params.MessagesSendParams["intent"];
   attachment?: string;
   keyboard?: string;
 }

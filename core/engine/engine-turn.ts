@@ -8,7 +8,7 @@ import type { Step } from "../flow/step-kinds.ts";
 import type { ChannelName } from "../model/channel-name.ts";
 import { builtinContactFields, type ContactView, contactFieldValue } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
-import type { OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
+import type { MessagePurpose, OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
 import { phoneTimeZone } from "../model/phone-time-zone.ts";
 import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
 import type { EngineResult, FollowUpPlan } from "./engine-types.ts";
@@ -65,9 +65,12 @@ export class EngineTurn {
     this.effects.push(build(this.outbound.length));
   }
 
+  /** What the turn's messages are for when they answer nothing the person wrote (a follow-up, a payment, staff). */
+  purpose: MessagePurpose | undefined;
+
   /** The message as the format of this channel wants it. */
   message(text: string, extra: Omit<OutboundMessage, "text" | "format"> = {}): OutboundMessage {
-    return { text, format: this.format, ...extra };
+    return { text, format: this.format, ...(this.purpose ? { purpose: this.purpose } : {}), ...extra };
   }
 
   scope(conversation: ConversationState | null, flow: Flow | null): Record<string, unknown> {
@@ -125,7 +128,7 @@ export class EngineTurn {
 
   /** Text as a person wrote it (staff in the support group): sent without markup. */
   plain(text: string): OutboundMessage {
-    return { text, format: "plain" };
+    return { text, format: "plain", ...(this.purpose ? { purpose: this.purpose } : {}) };
   }
 
   /** Queues what a person wrote, as they wrote it (or the file they sent, to copy). */

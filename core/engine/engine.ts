@@ -80,6 +80,8 @@ export interface FollowUpInput {
   followUp: { visit: number; stepId: string; index: number };
   /** When marketing follow-ups were sent to the contact lately (ms; the last eight days), for the caps. */
   marketingSentAt?: readonly number[];
+  /** When the person last wrote on the channel it goes to (ISO): VK takes marketing only within 24 hours of it. */
+  lastSeenAt?: string | undefined;
   channel: ChannelName;
   now: Date;
 }
@@ -124,6 +126,8 @@ export interface EngineOptions {
  * would leave an author's own `<b>` visible.
  */
 const textFormat = "html";
+/** VK: a community writes freely within 24 hours of the person's last message (https://dev.vk.com/ru/api/bots/development/messages). */
+const vkFreeWindowMs = 24 * 3600 * 1000;
 
 /**
  * The flow engine: given state and an event it returns what should happen (messages, state,
@@ -169,6 +173,7 @@ export class Engine {
   /** A turn from the support side (staff, a timer), with the parts staff-reply.ts acts through. */
   private supportTurn(input: SupportTurnInput, act: (parts: StaffTurnParts) => void): EngineResult {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    turn.purpose = "support";
     act({ turn, runner: this.runner(turn), flows: this.flows, texts: (flow) => this.textsOf(flow) });
     reachExitGoals(turn, this.flows, input.conversations);
     return turn.result();
@@ -242,6 +247,12 @@ export class Engine {
       turn.record("followup_postponed", flow.id, { ...followUp, until: allowed.toISOString(), reason: "quiet_hours" });
       return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: allowed };
     }
+    // VK lets a community write freely only within 24 h of the person's last message; later a
+    // message needs an intent, and marketing a newsletter subscription we do not have: not sent.
+    const marketing = definition.marketing !== false;
+    if (marketing && input.channel === "vk" && input.lastSeenAt && input.now.getTime() - Date.parse(input.lastSeenAt) > vkFreeWindowMs)
+      return skip("outside_vk_window");
+    turn.purpose = marketing ? "promo" : "service";
     // The frequency cap across flows, counted in the contact's own days; service follow-ups are never capped.
     const caps = { ...this.options.marketingCaps, ...flow.marketingCaps };
     const capped = definition.marketing === false ? undefined : nextAllowedByCap(input.marketingSentAt ?? [], input.now, zone, caps);
@@ -263,6 +274,7 @@ export class Engine {
   /** An event from another system for this contact: the flow that waits for it starts (see event-entry.ts). */
   enterByEvent(input: EventEntryInput): EngineResult & EventEntryOutcome {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    turn.purpose = "service";
     const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows }, input);
     reachExitGoals(turn, this.flows, input.conversations);
     return { ...turn.result(), ...outcome };
@@ -291,6 +303,7 @@ export class Engine {
   settlePayment(input: PaymentSettlementInput): EngineResult {
     const { conversation, order } = input;
     const turn = new EngineTurn(input.contact, null, input.channel, textFormat, input.now, this.tools);
+    turn.purpose = "purchase";
     const state = turn.touch(conversation);
     state.order = order;
     const flow = this.flows.version(conversation.flowId, conversation.flowVersion) ?? this.flows.get(conversation.flowId);

@@ -53,7 +53,7 @@ const payloads = {
     visit: z.number().int(),
     stepId: z.string(),
     index: z.number().int(),
-    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless", "goal_reached", "capped"]),
+    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless", "goal_reached", "capped", "outside_vk_window"]),
   }),
   /** A follow-up due inside quiet hours when it fired (late, after an outage): due again at their end. */
   followup_postponed: z.strictObject({

@@ -13,6 +13,9 @@ export interface OutboundButton {
   url?: string;
 }
 
+export const messagePurposes = ["service", "support", "purchase", "promo"] as const;
+export type MessagePurpose = (typeof messagePurposes)[number];
+
 /** A file a flow sends, resolved and checked when the flow is loaded. */
 export interface FileAttachment {
   /** Absolute path on this machine. */
@@ -45,6 +48,12 @@ export interface OutboundMessage {
    * and sends `text` (which names the file, with its link where it has one) when it cannot.
    */
   carry?: { file: SharedFile; caption: string };
+  /**
+   * What the message is for, when it is no reply to what the person just wrote: a service
+   * notice, a support staff member's answer, news of a purchase, or marketing. Channels with
+   * rules by purpose (VK's `intent`) read it.
+   */
+  purpose?: MessagePurpose;
   /** For the support desk: this is the customer's card, to post (and remember) or to edit where it was posted. */
   card?: "post" | "edit";
 }

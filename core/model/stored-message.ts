@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { answerKinds, type FileAttachment, type OutboundMessage } from "./outbound-message.ts";
+import { answerKinds, type FileAttachment, messagePurposes, type OutboundMessage } from "./outbound-message.ts";
 import { mediaKinds } from "./shared-file.ts";
 
 /**
@@ -27,6 +27,7 @@ export const storedMessageSchema = z.object({
     })
     .optional(),
   card: z.enum(["post", "edit"]).optional(),
+  purpose: z.enum(messagePurposes).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

@@ -61,6 +61,8 @@ export type FollowUpDecision = (
     channel: ChannelName;
     /** When marketing follow-ups were sent to the contact in the last eight days (ms), for the frequency cap. */
     marketingSentAt: number[];
+    /** When the person last wrote on the channel the follow-up goes to (ISO). */
+    lastSeenAt: string | undefined;
   },
 ) => EngineResult & { fired: boolean; postponedUntil?: Date };
 

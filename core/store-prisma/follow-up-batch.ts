@@ -40,9 +40,10 @@ export async function applyFollowUpBatch(
     run<Conversation>(Prisma.sql`SELECT * FROM "Conversation" WHERE "contactId" = ANY(${contactIds}::uuid[])`),
     run<DueFollowUp & { contactId: string }>(Prisma.sql`
     SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, v."contactId", i.channel, i."externalId",
+      (extract(epoch FROM i."lastSeenAt") * 1000)::bigint AS "lastSeenMs",
       ${marketingSentColumn(new Date(now.getTime() - marketingWindowMs))}
     FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
-    LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = v."contactId" AND "blockedAt" IS NULL
+    LEFT JOIN LATERAL (SELECT channel, "externalId", "lastSeenAt" FROM "ChannelIdentity" WHERE "contactId" = v."contactId" AND "blockedAt" IS NULL
                        ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
     WHERE f.id = ANY(${ids}::text[]) AND f.status = 'pending'`),
   ]);

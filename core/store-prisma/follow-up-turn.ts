@@ -19,6 +19,8 @@ export interface DueFollowUp {
   externalId: string | null;
   /** Marketing follow-ups sent to the contact in the last eight days (ms since 1970), for the frequency cap. */
   marketingSentAt: number[];
+  /** When the person last wrote on that channel (ms since 1970: read as a number, so no time zone of the machine enters). */
+  lastSeenMs: number | string | null;
 }
 
 /**
@@ -55,9 +57,10 @@ export async function decideFollowUp(
   // have settled it meanwhile.
   const [followUp] = await run<DueFollowUp>(Prisma.sql`
     SELECT f.id, f."conversationId", f.visit, f."stepId", f.index, i.channel, i."externalId",
+      (extract(epoch FROM i."lastSeenAt") * 1000)::bigint AS "lastSeenMs",
       ${marketingSentColumn(new Date(now.getTime() - marketingWindowMs))}
     FROM "FollowUp" f JOIN "Conversation" v ON v.id = f."conversationId"
-    LEFT JOIN LATERAL (SELECT channel, "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
+    LEFT JOIN LATERAL (SELECT channel, "externalId", "lastSeenAt" FROM "ChannelIdentity" WHERE "contactId" = ${contact.id}::uuid AND "blockedAt" IS NULL
                        ORDER BY "lastSeenAt" DESC LIMIT 1) i ON true
     WHERE f.id = ${followUpId} AND f.status = 'pending'`);
   if (!followUp) return null;
@@ -85,7 +88,8 @@ export function followUpTurn(
   if (!followUp.channel || !followUp.externalId) return "unreachable";
   const channel = followUp.channel as ChannelName;
   const marketingSentAt = followUp.marketingSentAt.map(Number);
-  const result = decide({ ...context, conversation: toConversationState(row), followUp, channel, marketingSentAt });
+  const lastSeenAt = followUp.lastSeenMs === null ? undefined : new Date(Number(followUp.lastSeenMs)).toISOString();
+  const result = decide({ ...context, conversation: toConversationState(row), followUp, channel, marketingSentAt, lastSeenAt });
   return {
     contact,
     conversations,

@@ -44,6 +44,8 @@ export class FakeVkApi extends LocalHttpServer {
   private readonly denied = new Set<number>();
   private readonly failures = new Map<number, number[]>();
   private readonly seenRandomIds = new Set<string>();
+  /** When each user last wrote to the community: without an intent, only within 24 h of it may it write. */
+  private readonly lastWrote = new Map<number, number>();
   private nextMessageId = 1;
   private readonly uploadedFiles = new Map<string, SavedDocument>();
   /** Saved documents by attachment string (doc<owner>_<id>). */
@@ -60,6 +62,7 @@ export class FakeVkApi extends LocalHttpServer {
   /** The user writes to the community; `payload` is a keyboard button's payload, `ref` a vk.me ref. */
   pushMessage(userId: number, text: string, extra: { payload?: string; ref?: string; id?: number; attachments?: unknown[] } = {}): number {
     const id = extra.id ?? this.nextMessageId++;
+    this.lastWrote.set(userId, Date.now());
     const message = { id, date: 0, peer_id: userId, from_id: userId, text, out: 0, conversation_message_id: id, ...extra };
     this.pushEvent("message_new", {
       message,
@@ -76,6 +79,11 @@ export class FakeVkApi extends LocalHttpServer {
   /** The next sends to `peer` fail with these VK error codes, in order (6: too many requests, 9: flood control). */
   failNext(peer: number, codes: number[]): void {
     this.failures.set(peer, [...codes]);
+  }
+
+  /** As if the user last wrote to the community at `at` (a test moves it back past the 24 hours). */
+  lastWroteAt(userId: number, at: Date): void {
+    this.lastWrote.set(userId, at.getTime());
   }
 
   /** The user denied messages from the community: sends answer 901. */
@@ -170,6 +178,19 @@ export class FakeVkApi extends LocalHttpServer {
     if (!peer) throw new VkApiError(100, "One of the parameters specified was missing or invalid: peer_id");
     if (params.random_id === undefined || !/^-?\d+$/.test(params.random_id)) throw new VkApiError(100, "random_id is required");
     if (this.denied.has(peer)) throw new VkApiError(901, "Can't send messages for users without permission");
+    // Intents (https://dev.vk.com/ru/api/bots/development/messages): a known one; without one, only
+    // within 24 h of the user's last message; a promo newsletter only to its subscribers.
+    const intent = params.intent ?? "default";
+    if (!vkIntents.includes(intent)) throw new VkApiError(100, `One of the parameters specified was missing or invalid: intent ${intent}`);
+    const wrote = this.lastWrote.get(peer);
+    // (Users whose messages came another way, as Callback API posts in tests, are not judged.)
+    if (intent === "default" && wrote !== undefined && Date.now() - wrote > 24 * 3600 * 1000)
+      throw new VkApiError(
+        901,
+        "Can't send messages for users without permission: more than 24 hours since their last message, and no intent",
+      );
+    if (intent === "promo_newsletter" && params.subscribe_id === undefined)
+      throw new VkApiError(100, "One of the parameters specified was missing or invalid: subscribe_id is required for promo_newsletter");
     const failure = this.failures.get(peer)?.shift();
     if (failure === 6) throw new VkApiError(6, "Too many requests per second");
     if (failure === 9) throw new VkApiError(9, "Flood control");
@@ -265,6 +286,22 @@ export class FakeVkApi extends LocalHttpServer {
     return { ts: String(this.ts), updates };
   }
 }
+
+/** messages.send `intent` values (../shared/specs/vk/messages/methods.json). */
+const vkIntents = [
+  "account_update",
+  "bot_ad_invite",
+  "bot_ad_promo",
+  "confirmed_notification",
+  "customer_support",
+  "default",
+  "finance_notification",
+  "game_notification",
+  "moderated_newsletter",
+  "non_promo_newsletter",
+  "promo_newsletter",
+  "purchase_update",
+];
 
 function checkKeyboard(keyboard: { inline?: boolean; buttons?: Array<Array<{ action?: Record<string, string> }>> }): void {
   const rows = keyboard.buttons ?? [];
