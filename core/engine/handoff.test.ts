@@ -151,13 +151,13 @@ describe("handoff to support staff", () => {
     const file = { kind: "photo" as const, telegramFileId: "photo-3", size: 70_000 };
     const to = (channel: "telegram" | "vk" | "web", shared = file) =>
       engine.handleStaff({ ...staffInput(h), channel, text: "Схема", copy, file: shared });
-    expect(to("telegram").outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain", copy }]);
+    expect(to("telegram").outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain", purpose: "support", copy }]);
     expect(to("vk").outbound.map((o) => o.message)).toEqual([
-      { text: `Схема\n\n${ru.staffFileUndelivered}`, format: "plain", carry: { file, caption: "Схема" } },
+      { text: `Схема\n\n${ru.staffFileUndelivered}`, format: "plain", purpose: "support", carry: { file, caption: "Схема" } },
     ]);
     expect(topicPosts(to("vk"))).toEqual([]);
     const web = to("web");
-    expect(web.outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain" }]);
+    expect(web.outbound.map((o) => o.message)).toEqual([{ text: "Схема", format: "plain", purpose: "support" }]);
     expect(topicPosts(web)).toEqual([ru.staffFileNotCarried]);
     // VK takes photos, documents and voice messages; a sticker is not passed on.
     const sticker = to("vk", { kind: "sticker", telegramFileId: "sticker-4" } as never);
@@ -168,7 +168,9 @@ describe("handoff to support staff", () => {
     const h = atHello();
     h.contact = { ...h.contact, handed_off_at: "2026-01-05T10:00:00.000Z" };
     const reply = staffSays(h, "Здравствуйте! <b>Заказ</b> уже в пути.");
-    expect(reply.outbound.map((o) => o.message)).toEqual([{ text: "Здравствуйте! <b>Заказ</b> уже в пути.", format: "plain" }]);
+    expect(reply.outbound.map((o) => o.message)).toEqual([
+      { text: "Здравствуйте! <b>Заказ</b> уже в пути.", format: "plain", purpose: "support" },
+    ]);
     expect(reply.events.find((e) => e.type === "staff_message")?.data).toEqual({
       staffId: "501",
       staffName: "Ольга",
