@@ -50,7 +50,8 @@ export async function eventSendCommand(type: string, options: EventSendOptions, 
     response = await fetch(`${base}/api/events`, {
       method: "POST",
       headers: { authorization: `Bearer ${config.ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ ...event.data, contact: Object.fromEntries(Object.entries(contact).filter(([, v]) => v !== undefined)) }),
+      // Options not given are undefined, and JSON leaves them out.
+      body: JSON.stringify(event.data),
     });
   } catch (error) {
     out.error(`Cannot reach the app at ${base} (is it running? --url sets where): ${(error as Error).message}`);

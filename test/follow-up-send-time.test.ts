@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 
 const flow = `id: offer
@@ -27,21 +28,18 @@ steps:
 describe("follow-ups re-checked at send time", () => {
   const telegram = new FakeTelegramApi();
   let running: TestAppWithDatabase;
-  let offsetMs = 0;
-  const setClock = (iso: string) => {
-    offsetMs = Date.parse(iso) - Date.now();
-  };
+  const clock = new SettableClock();
 
   beforeAll(async () => {
     await telegram.start();
     const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-send-time-"));
     await writeFile(join(flowsDir, "offer.yaml"), flow);
     // 21:00 in Moscow.
-    setClock("2026-03-02T18:00:00Z");
+    clock.set("2026-03-02T18:00:00Z");
     running = await startTestAppWithDatabase(
       { FLOWS_DIR: flowsDir, TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: telegram.url },
       undefined,
-      { clock: () => new Date(Date.now() + offsetMs) },
+      { clock: clock.now },
     );
   });
   afterAll(async () => {
@@ -61,7 +59,7 @@ describe("follow-ups re-checked at send time", () => {
     expect(planned?.dueAt.toISOString().slice(0, 16)).toBe("2026-03-02T18:30");
 
     // The app was down from 21:15; back at 23:00 Moscow time, the late timer fires.
-    setClock("2026-03-02T20:00:00Z");
+    clock.set("2026-03-02T20:00:00Z");
     await running.app.runtime.fireFollowUp(planned?.id as string);
     expect(await followUp()).toEqual([{ id: planned?.id, status: "pending", dueAt: new Date("2026-03-03T06:00:00.000Z") }]);
     const postponed = await running.db.query(`SELECT data FROM "Event" WHERE type = 'followup_postponed'`);
@@ -71,7 +69,7 @@ describe("follow-ups re-checked at send time", () => {
     expect(telegram.sent(9001)).toHaveLength(2);
 
     // 09:00 the next morning: it goes out.
-    setClock("2026-03-03T06:00:05Z");
+    clock.set("2026-03-03T06:00:05Z");
     await running.app.runtime.fireFollowUp(planned?.id as string);
     const [, , reminder] = await telegram.waitForSent(9001, 3);
     expect(reminder?.text).toBe("Напоминаю о курсе");

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 
 const flow = `id: promo
@@ -33,21 +34,18 @@ steps:
 describe("the marketing frequency cap", () => {
   const telegram = new FakeTelegramApi();
   let running: TestAppWithDatabase;
-  let offsetMs = 0;
-  const setClock = (iso: string) => {
-    offsetMs = Date.parse(iso) - Date.now();
-  };
+  const clock = new SettableClock();
 
   beforeAll(async () => {
     await telegram.start();
     const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-cap-"));
     await writeFile(join(flowsDir, "promo.yaml"), flow);
     // 13:00 in Moscow.
-    setClock("2026-03-02T10:00:00Z");
+    clock.set("2026-03-02T10:00:00Z");
     running = await startTestAppWithDatabase(
       { FLOWS_DIR: flowsDir, TELEGRAM_BOT_TOKEN: "123:TEST-token", TELEGRAM_API_ROOT: telegram.url, MAX_MARKETING_PER_DAY: "2" },
       undefined,
-      { clock: () => new Date(Date.now() + offsetMs) },
+      { clock: clock.now },
     );
   });
   afterAll(async () => {
@@ -72,7 +70,7 @@ describe("the marketing frequency cap", () => {
     expect(planned).toHaveLength(5);
 
     // 14:00 in Moscow: all five are due; they fire one after another.
-    setClock("2026-03-02T11:00:00Z");
+    clock.set("2026-03-02T11:00:00Z");
     for (const { id } of planned) await running.app.runtime.fireFollowUp(id);
     await telegram.waitForSent(9101, 5);
     expect(
@@ -91,7 +89,7 @@ describe("the marketing frequency cap", () => {
     ]);
 
     // The next morning it goes out.
-    setClock("2026-03-03T06:00:05Z");
+    clock.set("2026-03-03T06:00:05Z");
     await running.app.runtime.fireFollowUp(after[2]?.id as string);
     const [, , , , , third] = await telegram.waitForSent(9101, 6);
     expect(third?.text).toBe("Акция третья");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineTexts } from "../core/texts/engine-texts.ts";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -18,18 +19,14 @@ const supportChat = -1007777777777;
 describe("support out of hours", () => {
   const telegram = new FakeTelegramApi();
   let running: TestAppWithDatabase;
-  /** The app's clock runs from the moment the test sets. */
-  let offsetMs = 0;
-  const setClock = (iso: string) => {
-    offsetMs = Date.parse(iso) - Date.now();
-  };
+  const clock = new SettableClock();
 
   beforeAll(async () => {
     await telegram.start();
     telegram.addSupergroup(supportChat);
     const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-support-away-"));
     await writeFile(join(flowsDir, "hello.yaml"), "id: hello\ntitle: Hello\ndefault: true\nsteps:\n  - id: hi\n    end: Здравствуйте!\n");
-    setClock("2026-01-10T12:00:00Z");
+    clock.set("2026-01-10T12:00:00Z");
     running = await startTestAppWithDatabase(
       {
         FLOWS_DIR: flowsDir,
@@ -41,7 +38,7 @@ describe("support out of hours", () => {
         SUPPORT_TIMEZONE: "Europe/Moscow",
       },
       undefined,
-      { clock: () => new Date(Date.now() + offsetMs) },
+      { clock: clock.now },
     );
   });
   afterAll(async () => {
@@ -76,7 +73,7 @@ describe("support out of hours", () => {
     expect(telegram.sent(5001)).toHaveLength(1);
 
     // Monday 23:00 in Moscow: closed again, until tomorrow 9:00; told once more, and only once.
-    setClock("2026-01-12T20:00:00Z");
+    clock.set("2026-01-12T20:00:00Z");
     telegram.pushText(5001, "Вы тут?", "Ира");
     const [, away] = await telegram.waitForSent(5001, 2);
     expect(away?.text).toBe("Сейчас мы не на связи — ответим завтра с 9:00.");
@@ -86,7 +83,7 @@ describe("support out of hours", () => {
     expect(await openings()).toEqual(["2026-01-12T06:00:00.000Z", "2026-01-13T06:00:00.000Z"]);
 
     // Tuesday 10:00 in Moscow: open; nothing is said.
-    setClock("2026-01-13T07:00:00Z");
+    clock.set("2026-01-13T07:00:00Z");
     telegram.pushText(5001, "Доброе утро", "Ира");
     await postsIn(5);
     expect(telegram.sent(5001)).toHaveLength(2);

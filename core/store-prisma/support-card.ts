@@ -22,6 +22,9 @@ export function topicTitle(contact: ContactView, channel: ChannelName): string {
   return `${name.slice(0, maxTitleBase - 12)} · ${channelLabels[channel] ?? channel}`;
 }
 
+type TurnSoFar = Pick<EngineResult, "events" | "conversations" | "currentFlowId">;
+const nothingYet: TurnSoFar = { events: [], conversations: [], currentFlowId: null };
+
 /**
  * The customer's card for support staff, from what the database knows: who they are and where
  * to find them, what they bought, where they are in the flows, why a person was asked for, and
@@ -33,11 +36,40 @@ export async function supportCard(
   tx: Tx,
   contactId: string,
   reason: string | undefined,
-  turn: Pick<EngineResult, "events" | "conversations" | "currentFlowId"> = { events: [], conversations: [], currentFlowId: null },
+  turn: TurnSoFar = nothingYet,
 ): Promise<{ message: OutboundMessage; facts: string }> {
+  const [facts, logged] = await Promise.all([
+    cardFacts(tx, contactId, reason, turn),
+    tx.$queryRaw<Array<{ type: string; data: Record<string, unknown>; createdAt: Date }>>`
+      SELECT type, data, "createdAt" FROM "Event" WHERE "contactId" = ${contactId}::uuid
+        AND type IN ('message_in', 'message_out', 'staff_message') ORDER BY id DESC LIMIT ${transcriptLength}`,
+  ]);
+  if (facts === undefined) return { message: { text: "Клиент не найден.", format: "plain" }, facts: "" };
+  const transcript = [
+    ...logged.reverse().map((e) => transcriptLine(e.type, e.data, e.createdAt)),
+    ...turn.events
+      .filter((e) => e.type === "message_in" || e.type === "message_out")
+      .map((e) => transcriptLine(e.type, e.data as Record<string, unknown>, undefined)),
+  ].slice(-transcriptLength);
+  const title = "\n\nПоследние сообщения (время UTC):\n";
+  // The newest messages matter most: the oldest lines go first when the card is too long.
+  while (transcript.length > 0 && facts.length + title.length + transcript.join("\n").length > maxCardLength) transcript.shift();
+  return { message: { text: transcript.length ? `${facts}${title}${transcript.join("\n")}` : facts, format: "plain" }, facts };
+}
+
+/**
+ * The card's lines above the transcript (undefined for a contact that is gone): all a turn
+ * needs to tell whether the card must be edited, without reading the conversation's messages.
+ */
+export async function cardFacts(
+  tx: Tx,
+  contactId: string,
+  reason: string | undefined,
+  turn: TurnSoFar = nothingYet,
+): Promise<string | undefined> {
   const [contact] = await tx.$queryRaw<Contact[]>`SELECT * FROM "Contact" WHERE id = ${contactId}::uuid`;
-  if (!contact) return { message: { text: "Клиент не найден.", format: "plain" }, facts: "" };
-  const [identities, conversations, orders, thread, logged, surveys] = await Promise.all([
+  if (!contact) return undefined;
+  const [identities, conversations, orders, thread, surveys] = await Promise.all([
     tx.$queryRaw<Array<{ channel: string; externalId: string; blockedAt: Date | null }>>`
       SELECT channel, "externalId", "blockedAt" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid ORDER BY "lastSeenAt" DESC`,
     tx.$queryRaw<Array<{ flowId: string; stepId: string | null; stage: string | null; status: string; id: string }>>`
@@ -46,9 +78,6 @@ export async function supportCard(
       SELECT title, amount, currency, status, "createdAt" FROM "Order" WHERE "contactId" = ${contactId}::uuid ORDER BY "createdAt" DESC LIMIT 5`,
     tx.$queryRaw<Array<{ number: number; reason: string; title: string }>>`
       SELECT number, reason, title FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid`,
-    tx.$queryRaw<Array<{ type: string; data: Record<string, unknown>; createdAt: Date }>>`
-      SELECT type, data, "createdAt" FROM "Event" WHERE "contactId" = ${contactId}::uuid
-        AND type IN ('message_in', 'message_out', 'staff_message') ORDER BY id DESC LIMIT ${transcriptLength}`,
     tx.$queryRaw<Array<{ surveyId: string; scale: string; score: number; comment: string | null }>>`
       SELECT "surveyId", scale, score, comment FROM "SurveyResponse" WHERE "contactId" = ${contactId}::uuid AND score IS NOT NULL
       ORDER BY "answeredAt" DESC LIMIT 1`,
@@ -73,17 +102,7 @@ export async function supportCard(
     `Заказы: ${orders.length ? orders.map((o) => `${o.title} — ${money(o.amount, o.currency)}, ${o.status}`).join("; ") : "нет"}`,
     ...surveys.map((r) => `Опрос: ${r.surveyId} — ${r.score} (${r.scale})${r.comment ? `, «${r.comment.slice(0, 300)}»` : ""}`),
   ];
-  const transcript = [
-    ...logged.reverse().map((e) => transcriptLine(e.type, e.data, e.createdAt)),
-    ...turn.events
-      .filter((e) => e.type === "message_in" || e.type === "message_out")
-      .map((e) => transcriptLine(e.type, e.data as Record<string, unknown>, undefined)),
-  ].slice(-transcriptLength);
-  const head = lines.join("\n");
-  const title = "\n\nПоследние сообщения (время UTC):\n";
-  // The newest messages matter most: the oldest lines go first when the card is too long.
-  while (transcript.length > 0 && head.length + title.length + transcript.join("\n").length > maxCardLength) transcript.shift();
-  return { message: { text: transcript.length ? `${head}${title}${transcript.join("\n")}` : head, format: "plain" }, facts: head };
+  return lines.join("\n");
 }
 
 function profileLink(channel: string, externalId: string, username: string | null): string {

@@ -5,7 +5,7 @@ import { toStoredMessage } from "../model/stored-message.ts";
 import { supportChannel } from "../runtime/channel-sender.ts";
 import type { Prisma } from "./generated/client.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
-import { supportCard, topicTitle } from "./support-card.ts";
+import { cardFacts, supportCard, topicTitle } from "./support-card.ts";
 import type { TurnToPersist } from "./turn-to-persist.ts";
 
 /**
@@ -128,9 +128,8 @@ export async function refreshSupportCard(tx: Prisma.TransactionClient, turn: Tur
   const contactId = turn.contact.id;
   const [thread] = await tx.$queryRaw<Array<{ cardFacts: string | null }>>`
     SELECT "cardFacts" FROM "SupportThread" WHERE "contactId" = ${contactId}::uuid AND status = 'open'`;
-  if (!thread) return;
+  if (!thread || (await cardFacts(tx, contactId, undefined)) === thread.cardFacts) return;
   const card = await supportCard(tx, contactId, undefined);
-  if (card.facts === thread.cardFacts) return;
   await tx.$executeRaw`UPDATE "SupportThread" SET "cardFacts" = ${card.facts} WHERE "contactId" = ${contactId}::uuid`;
   const dedupeKey = `${turn.keyBase}#support-${postNumber}`;
   await insertSupportPost(tx, { contactId, message: { ...card.message, card: "edit" }, dedupeKey }, turn.now);
