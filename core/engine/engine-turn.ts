@@ -11,6 +11,7 @@ import type { ConversationState } from "../model/conversation-state.ts";
 import type { MessagePurpose, OutboundButton, OutboundMessage } from "../model/outbound-message.ts";
 import { phoneTimeZone } from "../model/phone-time-zone.ts";
 import type { TemplateRenderer, TextFormat } from "../template/template-renderer.ts";
+import { anchoredDueAt } from "./date-anchor.ts";
 import type { EngineResult, FollowUpPlan } from "./engine-types.ts";
 import type { TurnEffect } from "./turn-effect.ts";
 
@@ -93,6 +94,19 @@ export class EngineTurn {
   renderLater(template: string, conversation: ConversationState | null, flow: Flow | null): (extra: Record<string, unknown>) => string {
     const scope = structuredClone(this.scope(conversation, flow));
     return (extra) => this.tools.templates.render(template, { ...scope, ...extra }, this.format);
+  }
+
+  /** The time zone the contact lives in: their own, else the flow's (that of its quiet hours). */
+  zoneOf(flow: Flow): string {
+    return this.contact.timezone ?? flow.quietHours?.zone ?? "Europe/Moscow";
+  }
+
+  /** The value at a dotted path of the template scope (`vars.class_at`, `event.order.paid_at`); undefined where there is none. */
+  lookUp(path: string, conversation: ConversationState, flow: Flow): unknown {
+    let value: unknown = this.scope(conversation, flow);
+    for (const key of path.split("."))
+      value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    return value;
   }
 
   /** The value at `contact.<field>` or `vars.<name>`. */
@@ -232,7 +246,15 @@ export class EngineTurn {
     }
     const quiet = flow.quietHours;
     step.followUps?.forEach((followUp, index) => {
-      const due = new Date(this.now.getTime() + (parseDuration(followUp.after) ?? 0));
+      let due = new Date(this.now.getTime() + (parseDuration(followUp.after ?? "0s") ?? 0));
+      if (followUp.on) {
+        const anchored = anchoredDueAt({ ...followUp, value: this.lookUp(followUp.on, conversation, flow) }, this.zoneOf(flow), this.now);
+        if ("skip" in anchored) {
+          this.record("followup_skipped", flow.id, { visit: conversation.visit, stepId: step.id, index, reason: anchored.skip });
+          return;
+        }
+        due = anchored.dueAt;
+      }
       // In the contact's own time zone where it is known.
       const dueAt = quiet ? quiet.shift(due, this.contact.timezone ?? undefined) : due;
       const plan: FollowUpPlan = {

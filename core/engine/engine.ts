@@ -12,6 +12,7 @@ import type { OrderSnapshot } from "../model/order.ts";
 import type { OutboundMessage } from "../model/outbound-message.ts";
 import { TemplateRenderer } from "../template/template-renderer.ts";
 import { type EngineTexts, resolveEngineTexts } from "../texts/engine-texts.ts";
+import { anchorAtSend, anchoredDueAt } from "./date-anchor.ts";
 import { EngineTurn } from "./engine-turn.ts";
 import type { EngineResult } from "./engine-types.ts";
 import { type EventEntryOutcome, enterByEvent } from "./event-entry.ts";
@@ -240,8 +241,17 @@ export class Engine {
     if (definition.unless && turn.test(definition.unless, conversation, flow)) return skip("unless");
     // The flow's goal was reached: its marketing follow-ups are over (also those planned after it).
     if (conversation.goalReachedAt && definition.marketing !== false) return skip("goal_reached");
+    const zone = turn.zoneOf(flow);
+    // A date-anchored one reads its date again: a class moved to next week moves its reminder.
+    const anchor = definition.on ? { ...definition, value: turn.lookUp(definition.on, conversation, flow) } : undefined;
+    const quietShift = (at: Date) => flow.quietHours?.shift(at, zone) ?? at;
+    const atSend = anchor ? anchorAtSend(anchor, zone, input.now, quietShift) : { send: true };
+    if ("skip" in atSend) return skip(atSend.skip);
+    if ("postponeTo" in atSend) {
+      turn.record("followup_postponed", flow.id, { ...followUp, until: atSend.postponeTo.toISOString(), reason: "date_changed" });
+      return { ...turn.result(), currentFlowId: null, fired: false, postponedUntil: atSend.postponeTo };
+    }
     // Quiet hours are checked again when it is sent: one that fires late (after an outage) waits for the morning.
-    const zone = input.contact.timezone ?? flow.quietHours?.zone ?? "Europe/Moscow";
     const allowed = flow.quietHours?.shift(input.now, zone);
     if (allowed && allowed > input.now) {
       turn.record("followup_postponed", flow.id, { ...followUp, until: allowed.toISOString(), reason: "quiet_hours" });
@@ -268,6 +278,14 @@ export class Engine {
     if (definition.say) turn.send(flow.id, turn.render(definition.say, state, flow));
     if (definition.goto) this.runner(turn).runFrom(flow, state, definition.goto);
     reachExitGoals(turn, this.flows, [conversation]);
+    // A yearly one (a birthday) is due again next year, while the contact is still at the step.
+    const next =
+      anchor?.every === "year" && !definition.goto ? anchoredDueAt(anchor, zone, new Date(input.now.getTime() + 86_400_000)) : undefined;
+    if (next && "dueAt" in next) {
+      const until = quietShift(next.dueAt);
+      turn.record("followup_postponed", flow.id, { ...followUp, until: until.toISOString(), reason: "every_year" });
+      return { ...turn.result(), currentFlowId: null, fired: true, postponedUntil: until };
+    }
     return { ...turn.result(), currentFlowId: null, fired: true };
   }
 

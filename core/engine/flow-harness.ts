@@ -142,6 +142,8 @@ export class FlowHarness {
       if (!conversation) continue;
       const result = this.engine.fireFollowUp({ contact: this.contact, conversation, followUp: due, channel: this.channel, now: this.now });
       sent.push(...this.apply(result));
+      // Postponed (quiet hours, the cap, a moved date) or due again next year: its timer is set again.
+      if (result.postponedUntil) this.pending.push({ ...due, dueAt: result.postponedUntil });
     }
     this.now = new Date(until);
     return sent;

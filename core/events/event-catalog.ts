@@ -53,7 +53,18 @@ const payloads = {
     visit: z.number().int(),
     stepId: z.string(),
     index: z.number().int(),
-    reason: z.enum(["not_in_flow", "moved_on", "opted_out", "no_consent", "unless", "goal_reached", "capped", "outside_vk_window"]),
+    reason: z.enum([
+      "not_in_flow",
+      "moved_on",
+      "opted_out",
+      "no_consent",
+      "unless",
+      "goal_reached",
+      "capped",
+      "outside_vk_window",
+      "date_passed",
+      "bad_date",
+    ]),
   }),
   /** A follow-up due inside quiet hours when it fired (late, after an outage): due again at their end. */
   followup_postponed: z.strictObject({
@@ -61,7 +72,7 @@ const payloads = {
     stepId: z.string(),
     index: z.number().int(),
     until: z.string(),
-    reason: z.enum(["quiet_hours", "cap"]),
+    reason: z.enum(["quiet_hours", "cap", "date_changed", "every_year"]),
   }),
   flow_error: z.strictObject({
     reason: z.enum(["unknown_step", "too_many_steps_without_waiting", "condition_failed", "magnet_requirements_missing", "bad_time_zone"]),

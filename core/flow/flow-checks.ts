@@ -58,9 +58,14 @@ export function findFlowProblems(
       }
     }
     step.followUps?.forEach((followUp, i) => {
-      const ms = parseDuration(followUp.after);
-      if (ms === null || ms <= 0)
-        problems.push({ path: ["steps", index, "followUps", i, "after"], message: `bad duration "${followUp.after}"` });
+      // Anchored on a date, an offset of nothing is the date itself; after entering the step it is a typo.
+      for (const key of ["after", "before"] as const) {
+        const text = followUp[key];
+        if (text === undefined) continue;
+        const ms = parseDuration(text);
+        if (ms === null || ms === undefined || ms < 0 || (ms === 0 && !followUp.on))
+          problems.push({ path: ["steps", index, "followUps", i, key], message: `bad duration "${text}"` });
+      }
     });
     for (const problem of kind.check(step)) problems.push({ ...problem, path: ["steps", index, ...problem.path] });
   });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { systemContactFields } from "../model/contact-view.ts";
 import { stageNames } from "../model/stage.ts";
+import { isTimeOfDay } from "../model/time-of-day.ts";
 
 /** The building blocks step kinds make their schemas of, so every kind writes ids, templates and durations alike. */
 
@@ -45,7 +46,19 @@ export const linkSchema = z.url({ protocol: /^https?$/ });
 
 export const followUpSchema = z
   .strictObject({
-    after: durationSchema,
+    after: durationSchema.optional().describe("Delay after entering the step (or, with `on`, after that date)"),
+    on: z
+      .string()
+      .regex(/^(contact|vars|event|order)(\.[a-z_][a-z0-9_]*)+$/, "write contact.<field>, vars.<name>, event.<field> or order.<field>")
+      .optional()
+      .describe("Anchor on a date the flow knows (2026-12-24, 2026-12-24T19:00, 24.12.2026): due relative to it, not to the step's entry"),
+    before: durationSchema.optional().describe("With `on`: this long before the date"),
+    at: z
+      .string()
+      .refine(isTimeOfDay, "a time of day is HH:MM, e.g. 18:00")
+      .optional()
+      .describe("With `on`: at this time of day in the contact's time zone"),
+    every: z.literal("year").optional().describe("With `on`: on that day every year (a birthday)"),
     say: templateSchema.optional(),
     goto: stepIdSchema.optional(),
     unless: conditionSchema.optional().describe("Skip the follow-up when this condition is true at send time"),
@@ -59,6 +72,13 @@ export const followUpSchema = z
       .describe("Past the contact's marketing cap: postpone to the next day (default) or drop it"),
   })
   .refine((f) => f.say !== undefined || f.goto !== undefined, { message: "a follow-up needs `say`, `goto` or both" })
+  .refine((f) => f.on !== undefined || f.after !== undefined, { message: "a follow-up needs `after` (a delay) or `on` (a date)" })
+  .refine((f) => f.on !== undefined || (f.before === undefined && f.at === undefined && f.every === undefined), {
+    message: "`before`, `at` and `every` need `on` (the date they are counted from)",
+  })
+  .refine((f) => f.before === undefined || f.after === undefined, {
+    message: "a date-anchored follow-up has `before` or `after`, not both",
+  })
   .describe("Sent after a delay if the contact is still at this step");
 
 /** Keys every step has, whatever its kind. */
