@@ -31,6 +31,8 @@ const configSchema = z.object({
   FLOWS_DIR: z.string().default("flows"),
   FLOWS_WATCH: z.stringbool().default(false),
   DEFAULT_PHONE_REGION: z.string().length(2).toUpperCase().default("RU"),
+  /** How often the win-back scan (flows with `inactive:` triggers) runs, for all replicas together (default 1h). */
+  WINBACK_SCAN_EVERY: durationSetting().optional(),
   /** Follow-up jobs this process works on at once; those due together are settled in shared batches. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(32),
   /** Connections to PostgreSQL this process opens at most (replicas × this must stay under the server's max_connections). */

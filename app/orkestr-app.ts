@@ -28,6 +28,7 @@ import { RedisAttemptLimiter } from "../core/pacing-redis/redis-attempt-limiter.
 import { RedisSendPacer, telegramGroupPacing, telegramPacing, vkPacing } from "../core/pacing-redis/redis-send-pacer.ts";
 import { ConversationRuntime } from "../core/runtime/conversation-runtime.ts";
 import { BullMqFollowUpQueue } from "../core/scheduler-bullmq/bullmq-follow-up-queue.ts";
+import { BullMqPeriodicJob } from "../core/scheduler-bullmq/bullmq-periodic-job.ts";
 import { openDatabase } from "../core/store-prisma/open-database.ts";
 import { PrismaConversationReader } from "../core/store-prisma/prisma-conversation-reader.ts";
 import { PrismaConversationStore } from "../core/store-prisma/prisma-conversation-store.ts";
@@ -265,6 +266,15 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
   const worker = queue.startWorker((id) => runtime.fireFollowUp(id), config.WORKER_CONCURRENCY);
   worker.on("failed", (job, error) => logger.warn({ err: error, jobId: job?.id }, "follow-up job failed"));
   reportErrorsCalmly(worker, logger, "follow-up worker");
+  // One schedule for every replica; a scan with no win-back flows costs nothing.
+  const winbackScan = new BullMqPeriodicJob(
+    "winback-scan",
+    config.WINBACK_SCAN_EVERY ?? 3_600_000,
+    { url: config.REDIS_URL, maxRetriesPerRequest: null },
+    config.QUEUE_PREFIX,
+  );
+  reportErrorsCalmly(winbackScan, logger, "win-back scan queue");
+  reportErrorsCalmly(await winbackScan.start(() => runtime.scanInactivity()), logger, "win-back scan");
   await telegram?.start(runtime, http);
   await vk?.start(runtime, http);
 
@@ -292,6 +302,7 @@ export async function startOrkestr(config: Config, logger: Logger, options: { cl
       await stopSweeper();
       await runtime.idle();
       await queue.close();
+      await winbackScan.close();
       webChatRelay.close();
       redis.disconnect();
       await database.close();

@@ -19,6 +19,7 @@ import { type EventEntryOutcome, enterByEvent } from "./event-entry.ts";
 import { reachExitGoals } from "./exit-goals.ts";
 import { FaqResponder } from "./faq-responder.ts";
 import type { SupportSettings } from "./hand-off.ts";
+import { enterByInactivity, type InactivityEntryInput, type InactivityEntryOutcome } from "./inactivity-entry.ts";
 import { accountLinkHandler } from "./inbound/account-link-handler.ts";
 import { fallbackHandler } from "./inbound/fallback-handler.ts";
 import { faqButtonHandler } from "./inbound/faq-button-handler.ts";
@@ -294,6 +295,15 @@ export class Engine {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
     turn.purpose = "service";
     const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows }, input);
+    reachExitGoals(turn, this.flows, input.conversations);
+    return { ...turn.result(), ...outcome };
+  }
+
+  /** A contact silent long enough for a win-back flow enters it, when now is a time to write (see inactivity-entry.ts). */
+  enterByInactivity(input: InactivityEntryInput): EngineResult & InactivityEntryOutcome {
+    const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
+    const caps = this.options.marketingCaps ?? {};
+    const outcome = enterByInactivity({ turn, runner: this.runner(turn), flows: this.flows, caps }, input);
     reachExitGoals(turn, this.flows, input.conversations);
     return { ...turn.result(), ...outcome };
   }

@@ -152,6 +152,8 @@ const payloads = {
   review_requested: z.strictObject({ stepId: z.string(), surveyId: z.string().optional(), links: z.array(z.string()) }),
   /** The flow's exit goal holds: its marketing follow-ups stop; `afterSeconds` since the conversation began. */
   goal_reached: z.strictObject({ goal: z.string(), afterSeconds: z.number().int().optional() }),
+  /** A contact silent for as long as the flow's `inactive:` trigger says entered it (win-back). */
+  winback_entered: z.strictObject({ silentSeconds: z.number().int() }),
   /** An event from another system (POST /api/events) and what it did: the flow it started, or why none. */
   external_event: z.strictObject({
     id: z.string(),

@@ -1,3 +1,4 @@
+import parseDuration from "parse-duration";
 import { FaqMatcher } from "../faq/faq-matcher.ts";
 import { emptyKnowledgeBase, type KnowledgeBase } from "../faq/knowledge-base.ts";
 import type { FileAttachment } from "../model/outbound-message.ts";
@@ -96,6 +97,13 @@ export class FlowCatalog {
   byEvent(type: string): Array<{ flow: Flow; condition: string | undefined }> {
     return this.all().flatMap((flow) =>
       flow.triggers.flatMap((t) => ("event" in t && t.event === type ? [{ flow, condition: t.if }] : [])),
+    );
+  }
+
+  /** The win-back flows: each with how long a contact must have been silent to enter it. */
+  byInactivity(): Array<{ flow: Flow; silentMs: number }> {
+    return this.all().flatMap((flow) =>
+      flow.triggers.flatMap((t) => ("inactive" in t ? [{ flow, silentMs: parseDuration(t.inactive) ?? 0 }] : [])),
     );
   }
 

@@ -1,10 +1,11 @@
+import parseDuration from "parse-duration";
 import { z } from "zod";
 import { type FaqEntry, faqEntrySchema } from "../faq/faq-schema.ts";
 import { eventTypePattern } from "../model/external-event.ts";
 import type { FileAttachment } from "../model/outbound-message.ts";
 import { type EngineTextLanguage, type EngineTexts, engineTextKeys, engineTextLanguages } from "../texts/engine-texts.ts";
 import type { QuietHours } from "./quiet-hours.ts";
-import { conditionSchema, stepIdSchema } from "./step-fields.ts";
+import { conditionSchema, durationSchema, stepIdSchema } from "./step-fields.ts";
 import { type Step, stepKinds } from "./step-kinds.ts";
 
 /**
@@ -38,6 +39,12 @@ export const triggerSchema = z.union([
       .regex(eventTypePattern, "lower-case latin letters, digits, '_', '.', '-'")
       .describe("An event from another system (POST /api/events) whose contact enters this flow"),
     if: conditionSchema.optional().describe("Only when this holds, e.g. event.data.total > 1000"),
+  }),
+  z.strictObject({
+    inactive: durationSchema
+      // The scan runs hourly: a shorter silence could not be told apart.
+      .refine((d) => (parseDuration(d) ?? 0) >= 3_600_000, "a win-back waits at least 1h of silence (e.g. 30d)")
+      .describe("Win-back: contacts whose last message is this old (30d) enter, once per silence"),
   }),
 ]);
 

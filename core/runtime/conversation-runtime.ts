@@ -16,6 +16,7 @@ import type {
   ChannelAddress,
   ContactProfile,
   ConversationStore,
+  InactiveContact,
   PaymentUpdate,
   PendingOutbound,
   RejectedInboundUpdate,
@@ -29,6 +30,10 @@ import { RecipientUnreachableError } from "./recipient-unreachable-error.ts";
 import { RetryLaterError } from "./retry-later-error.ts";
 import { safeEvent, safeProfile } from "./safe-inbound.ts";
 
+/** Contacts the win-back scan reads per query. */
+const inactivityPageSize = 500;
+/** How much longer than a flow's `inactive:` a silence may be and still be caught (see scanInactivity). */
+export const winbackLookbackMs = 7 * 24 * 3600 * 1000;
 /** Pending follow-ups re-armed per round trip to PostgreSQL and per Redis pipeline. */
 export const rearmPageSize = 1_000;
 /** A pending follow-up this far past its time has lost its timer. */
@@ -294,6 +299,47 @@ export class ConversationRuntime {
     return entry?.outcome === "started" ? { status: "started", flowId: entry.flowId } : { status: entry?.outcome ?? "no_flow" };
   }
 
+  /**
+   * The win-back scan (run by one BullMQ repeatable job, whichever replica takes it): for each
+   * flow with an `inactive:` trigger, the contacts whose last message is that old — within a
+   * week after, so a silence is still caught after a day of outage, and people silent for years
+   * are not swept in at once — enter it, page by page, each under their own lock and once per
+   * silence. Those it is no time to write to now (quiet hours, the cap) are asked again next scan.
+   */
+  async scanInactivity(pageSize = inactivityPageSize): Promise<{ entered: number; later: number; checked: number }> {
+    const counts = { entered: 0, later: 0, checked: 0 };
+    const now = this.clock();
+    for (const { flow, silentMs } of this.deps.engine.flows.byInactivity()) {
+      const window = { from: new Date(now.getTime() - silentMs - winbackLookbackMs), to: new Date(now.getTime() - silentMs) };
+      let after: InactiveContact | undefined;
+      for (;;) {
+        const page = await this.deps.store.inactiveContacts(flow.id, window, { after, limit: pageSize });
+        for (const candidate of page) {
+          let outcome: string | undefined;
+          const applied = await this.deps.store.applyInactivityEntry({
+            ...candidate,
+            flowId: flow.id,
+            decide: (context) => {
+              const result = this.deps.engine.enterByInactivity({ ...context, flowId: flow.id, now });
+              outcome = result.outcome;
+              return result;
+            },
+          });
+          counts.checked++;
+          if (applied === "later") counts.later++;
+          if (typeof applied !== "object") continue;
+          if (outcome === "started") counts.entered++;
+          // The scan does not wait for the sends: they go paced on the bulk lane, in the background.
+          await this.afterCommit(applied, false);
+        }
+        if (page.length < pageSize) break;
+        after = page.at(-1);
+      }
+    }
+    if (counts.checked > 0) this.deps.logger.info(counts, "win-back scan done");
+    return counts;
+  }
+
   /** A review link opened: counted, and where it leads (see ConversationStore.openReviewLink). */
   openReviewLink(id: string): Promise<string | undefined> {
     return this.deps.store.openReviewLink(id);
@@ -434,7 +480,7 @@ export class ConversationRuntime {
     if (waitForSends) await sends;
     else
       sends.catch((error: unknown) =>
-        this.deps.logger.warn({ err: error, contactId: applied.contactId }, "support posts not sent yet; the sweep will retry"),
+        this.deps.logger.warn({ err: error, contactId: applied.contactId }, "messages not sent yet; the sweep will retry"),
       );
   }
 

@@ -107,6 +107,22 @@ export interface ExternalEventUnit {
   decide: (context: TurnContext & { channel: ChannelName }) => EngineResult;
 }
 
+/** A contact the win-back scan found: silent since `lastSeenMs` (ms since 1970), on the identity they wrote from last. */
+export interface InactiveContact {
+  contactId: string;
+  identityId: string;
+  lastSeenMs: number;
+}
+
+/** One contact of the win-back scan, for one flow. */
+export interface InactivityUnit extends InactiveContact {
+  flowId: string;
+  /** Decides the turn on the contact's locked state: "later" writes nothing. */
+  decide: (
+    context: TurnContext & { channel: ChannelName; lastSeenAt: Date; marketingSentAt: number[] },
+  ) => EngineResult & { outcome: "started" | "later" | "skipped" };
+}
+
 /** A forum topic of the support group. */
 export interface SupportTopic {
   chatId: string;
@@ -244,6 +260,19 @@ export interface ConversationStore {
    * contact locked and the turn `decide` gives written like any other.
    */
   applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact">;
+
+  /**
+   * A page of contacts whose last message falls in `window`, for the win-back flow `flowId`,
+   * leaving out those opted out, with staff or entered for that silence already.
+   */
+  inactiveContacts(
+    flowId: string,
+    window: { from: Date; to: Date },
+    page: { after?: InactiveContact | undefined; limit: number },
+  ): Promise<InactiveContact[]>;
+
+  /** Enters one contact of the scan, once per silence, under their lock (see apply-inactivity-entry.ts). */
+  applyInactivityEntry(unit: InactivityUnit): Promise<AppliedTurn | "later" | "stale">;
 
   /**
    * A page of pending follow-ups (all, or those due before `dueBefore`), in id order after

@@ -24,13 +24,17 @@ export interface DueFollowUp {
 }
 
 /**
- * The select-list column of DueFollowUp.marketingSentAt for a follow-up row `f` of a
- * conversation `v`: the contact's marketing follow-ups fired since `since` (indexed by conversation and status).
+ * The select-list column of DueFollowUp.marketingSentAt for a row `v` with a "contactId": the
+ * contact's marketing since `since` — follow-ups fired (indexed by conversation and status) and
+ * win-backs entered (indexed by contact and time).
  */
 export function marketingSentColumn(since: Date): Prisma.Sql {
-  return Prisma.sql`(SELECT coalesce(json_agg((extract(epoch FROM m."settledAt") * 1000)::bigint), '[]'::json)
-      FROM "FollowUp" m JOIN "Conversation" mv ON mv.id = m."conversationId"
-      WHERE mv."contactId" = v."contactId" AND m.status = 'fired' AND m.marketing AND m."settledAt" >= ${since}) AS "marketingSentAt"`;
+  return Prisma.sql`(SELECT coalesce(json_agg((extract(epoch FROM s.at) * 1000)::bigint), '[]'::json) FROM (
+        SELECT m."settledAt" AS at FROM "FollowUp" m JOIN "Conversation" mv ON mv.id = m."conversationId"
+        WHERE mv."contactId" = v."contactId" AND m.status = 'fired' AND m.marketing AND m."settledAt" >= ${since}
+        UNION ALL
+        SELECT e."createdAt" FROM "Event" e WHERE e."contactId" = v."contactId" AND e."createdAt" >= ${since} AND e.type = 'winback_entered'
+      ) s) AS "marketingSentAt"`;
 }
 
 /** How far back sent marketing counts: a week's cap, and a day's in any time zone. */

@@ -9,6 +9,8 @@ import type {
   ConversationStore,
   ExternalEventUnit,
   FollowUpDecision,
+  InactiveContact,
+  InactivityUnit,
   InboundUnit,
   PaymentDecision,
   PaymentUpdate,
@@ -21,12 +23,14 @@ import type {
 import type { PaymentProviders, ProviderRefund } from "../runtime/payment-provider.ts";
 import { redeemLinkCode } from "./account-link-codes.ts";
 import { applyExternalEvent } from "./apply-external-event.ts";
+import { applyInactivityEntry } from "./apply-inactivity-entry.ts";
 import { applyStaffMessage, returnIdleHandoff } from "./apply-staff-message.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
 import { writeEvent } from "./event-rows.ts";
 import { applyFollowUpBatch } from "./follow-up-batch.ts";
 import { decideFollowUp } from "./follow-up-turn.ts";
 import { Prisma, type PrismaClient } from "./generated/client.ts";
+import { inactiveContacts } from "./inactive-contacts.ts";
 import { lockInboundContact, lockReturningContact } from "./lock-inbound-contact.ts";
 import { isPlainTurn, persistTurn, writeTurn } from "./persist-turn.ts";
 import { inPgTransaction, notPlain } from "./pg-transaction.ts";
@@ -225,6 +229,21 @@ export class PrismaConversationStore implements ConversationStore {
     const settings = { payments: this.payments, supportDesk: this.supportDesk, reviewLinkBase: this.reviewLinkBase };
     return retryOnConflict(() =>
       this.prisma.$transaction((tx) => applyExternalEvent(tx, unit, this.clock(), settings), transactionOptions),
+    );
+  }
+
+  async inactiveContacts(
+    flowId: string,
+    window: { from: Date; to: Date },
+    page: { after?: InactiveContact | undefined; limit: number },
+  ): Promise<InactiveContact[]> {
+    return inactiveContacts(prismaRunner(this.prisma), flowId, window, page);
+  }
+
+  async applyInactivityEntry(unit: InactivityUnit): Promise<AppliedTurn | "later" | "stale"> {
+    const settings = { payments: this.payments, supportDesk: this.supportDesk, reviewLinkBase: this.reviewLinkBase };
+    return retryOnConflict(() =>
+      this.prisma.$transaction((tx) => applyInactivityEntry(tx, unit, this.clock(), settings), transactionOptions),
     );
   }
 
