@@ -98,7 +98,9 @@ describe("the admin API: events from other systems", () => {
     expect(bodies).toContainEqual({ status: "started", flow: "big-order" });
     const [, delivered] = await telegram.waitForSent(8001, 2);
     expect(delivered?.text).toBe("Заказ A-1001 доставлен! Спасибо за покупку на 5000 ₽.");
-    expect(await eventsOf()).toEqual([{ id: "crm-1001", type: "order_delivered", outcome: "started", flowId: "big-order" }]);
+    expect(await eventsOf()).toEqual([
+      { id: "crm-1001", type: "order_delivered", outcome: "started", flowId: "big-order", marketing: true },
+    ]);
     // Sent again later: still nothing.
     expect((await post(event)).status).toBe(200);
     expect(telegram.sent(8001)).toHaveLength(2);
@@ -127,7 +129,7 @@ describe("the admin API: events from other systems", () => {
     expect(schema.required).toEqual(["id", "type", "contact"]);
     expect(Object.keys(schema.properties.contact.properties)).toEqual(["phone", "email", "telegram_id", "vk_id", "contact_id"]);
     expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer" });
-    expect(Object.keys(doc.paths["/api/events"].post.responses).sort()).toEqual(["200", "202", "400", "401", "404", "503"]);
+    expect(Object.keys(doc.paths["/api/events"].post.responses).sort()).toEqual(["200", "202", "400", "401", "404", "429", "503"]);
   });
 
   it("has a CLI twin: `orkestr event send` posts with the token and says what happened", async () => {

@@ -8,11 +8,19 @@ export const openApiPath = "/api/openapi.json";
 
 const accepted = z
   .object({
-    status: z.enum(["started", "no_flow", "opted_out", "handed_off"]),
+    status: z.enum(["started", "no_flow", "opted_out", "handed_off", "outside_vk_window"]),
     flow: z.string().optional().describe("The flow the contact entered"),
   })
   .describe(
-    "started: the contact entered `flow`; no_flow: no flow waits for this type (or its `if` was false); opted_out, handed_off: nobody is written to now",
+    "started: the contact entered `flow`; no_flow: no flow waits for this type (or its `if` was false); opted_out, handed_off: nobody is written to now; outside_vk_window: a marketing trigger for someone who last wrote on VK more than 24 hours ago (VK allows no advertising then)",
+  );
+const later = z
+  .object({
+    status: z.literal("later"),
+    retry_after: z.string().describe("ISO 8601: when it may be sent (quiet hours or the frequency cap end)"),
+  })
+  .describe(
+    "A marketing trigger at night or past the contact's cap: nothing was done or recorded; post the same event again after retry_after",
   );
 const problem = z.object({ error: z.string(), message: z.string() });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -26,6 +34,7 @@ const postEvent = createRoute({
   responses: {
     202: json(accepted, "Taken: what it did"),
     200: json(z.object({ status: z.literal("duplicate") }), "An event with this id was taken before: nothing is done again"),
+    429: json(later, "Not now for this contact: send it again after Retry-After, with the same id"),
     400: json(problem, "Not a valid event: `message` says what is wrong"),
     401: { description: "No bearer token, or not ADMIN_TOKEN" },
     404: json(problem, "No contact who wrote to us has this phone, email or id: we write only to people who wrote first"),
@@ -62,6 +71,10 @@ export function eventApi(options: { runtime: ConversationRuntime; token: string;
       if (result.status === "duplicate") return c.json({ status: "duplicate" as const }, 200);
       if (result.status === "unknown_contact") {
         return c.json({ error: "unknown_contact", message: "no contact who wrote to us has this phone, email or id" }, 404);
+      }
+      if (result.status === "later") {
+        c.header("Retry-After", String(result.retryAfterSeconds));
+        return c.json({ status: "later" as const, retry_after: result.until.toISOString() }, 429);
       }
       return c.json(result.status === "started" ? { status: result.status, flow: result.flowId } : { status: result.status }, 202);
     } catch (error) {

@@ -36,6 +36,7 @@ import { type MarketingCaps, nextAllowedByCap } from "./marketing-cap.ts";
 import { resumeConversation } from "./resume-conversation.ts";
 import { returnOnTimeout, type StaffInput, type StaffTurnParts, type SupportTurnInput, staffReply } from "./staff-reply.ts";
 import { StepRunner } from "./step-runner.ts";
+import { vkFreeWindowMs } from "./vk-free-window.ts";
 
 export type { HandleInput };
 
@@ -96,6 +97,10 @@ export interface EventEntryInput {
   channel: ChannelName;
   event: ConversationEvent;
   now: Date;
+  /** Marketing the contact got in the last eight days (ms since 1970), for the frequency cap. */
+  marketingSentAt?: readonly number[] | undefined;
+  /** When the person last wrote on `channel` (VK's 24 hours). */
+  lastSeenAt?: string | undefined;
 }
 
 export interface PaymentSettlementInput {
@@ -129,7 +134,6 @@ export interface EngineOptions {
  */
 const textFormat = "html";
 /** VK: a community writes freely within 24 hours of the person's last message (https://dev.vk.com/ru/api/bots/development/messages). */
-const vkFreeWindowMs = 24 * 3600 * 1000;
 
 /**
  * The flow engine: given state and an event it returns what should happen (messages, state,
@@ -293,8 +297,8 @@ export class Engine {
   /** An event from another system for this contact: the flow that waits for it starts (see event-entry.ts). */
   enterByEvent(input: EventEntryInput): EngineResult & EventEntryOutcome {
     const turn = new EngineTurn(input.contact, input.currentFlowId, input.channel, textFormat, input.now, this.tools);
-    turn.purpose = "service";
-    const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows }, input);
+    const caps = this.options.marketingCaps ?? {};
+    const outcome = enterByEvent({ turn, runner: this.runner(turn), flows: this.flows, caps }, input);
     reachExitGoals(turn, this.flows, input.conversations);
     return { ...turn.result(), ...outcome };
   }

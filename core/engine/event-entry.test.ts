@@ -6,12 +6,15 @@ import { FlowHarness } from "./flow-harness.ts";
 
 const loader = new FlowLoader();
 const vip = loader.parse(
-  `id: vip\ntitle: VIP\ntriggers: [{ event: order_paid, if: "event.data.total >= 10000" }]\nsteps:\n  - id: hi\n    end: "Спасибо за заказ {{ event.data.order }} на {{ event.data.total }} ₽, {{ contact.first_name }}!"\n`,
+  `id: vip\ntitle: VIP\ntriggers: [{ event: order_paid, if: "event.data.total >= 10000", marketing: false }]\nsteps:\n  - id: hi\n    end: "Спасибо за заказ {{ event.data.order }} на {{ event.data.total }} ₽, {{ contact.first_name }}!"\n`,
   "vip.yaml",
 );
-const any = loader.parse(`id: any\ntitle: Any\ntriggers: [{ event: order_paid }]\nsteps:\n  - id: hi\n    end: Спасибо!\n`, "any.yaml");
+const any = loader.parse(
+  `id: any\ntitle: Any\ntriggers: [{ event: order_paid }]\nsettings: { quietHours: "22:00-09:00", timezone: Europe/Moscow }\nsteps:\n  - id: hi\n    end: Скидка на следующий заказ!\n`,
+  "any.yaml",
+);
 const catalog = new FlowCatalog([vip, any]);
-const engine = new Engine(catalog);
+const engine = new Engine(catalog, { marketingCaps: { perDay: 1 } });
 const event = (total: number) => ({
   id: `e-${total}`,
   type: "order_paid",
@@ -19,7 +22,7 @@ const event = (total: number) => ({
   occurred_at: "2026-03-02T10:00:00.000Z",
 });
 
-function enter(total: number, contact: Partial<FlowHarness["contact"]> = {}) {
+function enter(total: number, contact: Partial<FlowHarness["contact"]> = {}, extra: Partial<Parameters<Engine["enterByEvent"]>[0]> = {}) {
   const h = new FlowHarness(catalog);
   return engine.enterByEvent({
     contact: { ...h.contact, first_name: "Нина", ...contact },
@@ -28,6 +31,7 @@ function enter(total: number, contact: Partial<FlowHarness["contact"]> = {}) {
     channel: "telegram",
     event: event(total),
     now: h.now,
+    ...extra,
   });
 }
 
@@ -42,8 +46,39 @@ describe("entering a flow by an outside event", () => {
       type: "order_paid",
       outcome: "started",
       flowId: "vip",
+      marketing: false,
     });
-    expect(enter(500)).toMatchObject({ outcome: "started", flowId: "any" });
+    expect(big.outbound[0]?.message.purpose).toBe("service");
+    const small = enter(500);
+    expect(small).toMatchObject({ outcome: "started", flowId: "any" });
+    expect(small.outbound[0]?.message.purpose).toBe("promo");
+    expect(small.events.filter((e) => e.type === "marketing_sent")).toEqual([
+      { type: "marketing_sent", flowId: "any", data: { via: "event" } },
+    ]);
+  });
+
+  it("holds a marketing trigger at night in the contact's zone and past their cap; news of their order goes at any hour", () => {
+    const night = new Date("2026-03-02T20:30:00Z"); // 23:30 in Moscow
+    expect(enter(500, {}, { now: night })).toEqual(
+      expect.objectContaining({ outcome: "later", until: new Date("2026-03-03T06:00:00Z"), outbound: [], events: [] }),
+    );
+    expect(enter(12_000, {}, { now: night })).toMatchObject({ outcome: "started", flowId: "vip" });
+    // 19:30 in Vladivostok is no night, but one marketing message today was the cap: 09:00 tomorrow there.
+    const sentToday = [night.getTime() - 3_600_000];
+    expect(
+      enter(500, { timezone: "Asia/Vladivostok" }, { now: new Date("2026-03-02T09:30:00Z"), marketingSentAt: sentToday }),
+    ).toMatchObject({
+      outcome: "later",
+      until: new Date("2026-03-02T23:00:00Z"),
+    });
+  });
+
+  it("does not advertise on VK more than 24 hours after the person's last message", () => {
+    const h = new FlowHarness(catalog);
+    const onVk = (lastSeenAt: string) => enter(500, {}, { channel: "vk", lastSeenAt, now: h.now });
+    expect(onVk(new Date(h.now.getTime() - 25 * 3_600_000).toISOString())).toMatchObject({ outcome: "outside_vk_window", outbound: [] });
+    expect(onVk(new Date(h.now.getTime() - 23 * 3_600_000).toISOString())).toMatchObject({ outcome: "started", flowId: "any" });
+    expect(enter(12_000, {}, { channel: "vk", lastSeenAt: "2026-01-01T00:00:00Z" })).toMatchObject({ outcome: "started", flowId: "vip" });
   });
 
   it("writes to nobody who opted out or is with support staff, and says so in the log", () => {

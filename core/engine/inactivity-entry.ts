@@ -3,7 +3,8 @@ import type { ChannelName } from "../model/channel-name.ts";
 import type { ContactView } from "../model/contact-view.ts";
 import type { ConversationState } from "../model/conversation-state.ts";
 import type { EngineTurn } from "./engine-turn.ts";
-import { type MarketingCaps, nextAllowedByCap } from "./marketing-cap.ts";
+import type { MarketingCaps } from "./marketing-cap.ts";
+import { nextMarketingMoment } from "./marketing-moment.ts";
 import type { StepRunner } from "./step-runner.ts";
 
 export interface InactivityEntryInput {
@@ -53,13 +54,11 @@ export function enterByInactivity(
   if (existing?.status === "active") return skipped("in_flow");
   // Thirty silent days on VK are always past its 24 hours: no intent allows advertising then.
   if (input.channel === "vk") return skipped("outside_vk_window");
-  const zone = turn.zoneOf(flow);
-  const quietUntil = flow.quietHours?.shift(input.now, zone);
-  if (quietUntil && quietUntil > input.now) return { outcome: "later" };
-  if (nextAllowedByCap(input.marketingSentAt, input.now, zone, { ...parts.caps, ...flow.marketingCaps })) return { outcome: "later" };
+  if (nextMarketingMoment(flow, turn.zoneOf(flow), input.now, input.marketingSentAt, parts.caps)) return { outcome: "later" };
 
   turn.purpose = "promo";
   turn.record("winback_entered", flow.id, { silentSeconds: Math.round((input.now.getTime() - input.lastSeenAt.getTime()) / 1000) });
+  turn.record("marketing_sent", flow.id, { via: "winback" });
   runner.start(
     flow,
     existing,

@@ -152,14 +152,20 @@ const payloads = {
   review_requested: z.strictObject({ stepId: z.string(), surveyId: z.string().optional(), links: z.array(z.string()) }),
   /** The flow's exit goal holds: its marketing follow-ups stop; `afterSeconds` since the conversation began. */
   goal_reached: z.strictObject({ goal: z.string(), afterSeconds: z.number().int().optional() }),
+  /**
+   * A marketing message nobody asked for went out (a win-back, a marketing trigger): counted
+   * against the frequency cap with the marketing follow-ups fired.
+   */
+  marketing_sent: z.strictObject({ via: z.enum(["winback", "event"]) }),
   /** A contact silent for as long as the flow's `inactive:` trigger says entered it (win-back). */
   winback_entered: z.strictObject({ silentSeconds: z.number().int() }),
   /** An event from another system (POST /api/events) and what it did: the flow it started, or why none. */
   external_event: z.strictObject({
     id: z.string(),
     type: z.string(),
-    outcome: z.enum(["started", "no_flow", "opted_out", "handed_off"]),
+    outcome: z.enum(["started", "no_flow", "opted_out", "handed_off", "outside_vk_window"]),
     flowId: z.string().optional(),
+    marketing: z.boolean().optional(),
   }),
   /** The contact opened a review link (through /r/<id>). */
   review_link_clicked: z.strictObject({ linkId: z.string(), label: z.string(), surveyId: z.string().optional() }),

@@ -93,10 +93,10 @@ export class FlowCatalog {
     return this.all().find((f) => f.triggers.some((t) => "start" in t && t.start === name));
   }
 
-  /** The flows an event of this type enters, in catalog order, with the condition each sets (if any). */
-  byEvent(type: string): Array<{ flow: Flow; condition: string | undefined }> {
+  /** The flows an event of this type enters, in catalog order, with the condition each sets (if any) and whether it is marketing. */
+  byEvent(type: string): Array<{ flow: Flow; condition: string | undefined; marketing: boolean }> {
     return this.all().flatMap((flow) =>
-      flow.triggers.flatMap((t) => ("event" in t && t.event === type ? [{ flow, condition: t.if }] : [])),
+      flow.triggers.flatMap((t) => ("event" in t && t.event === type ? [{ flow, condition: t.if, marketing: t.marketing !== false }] : [])),
     );
   }
 

@@ -39,6 +39,10 @@ export const triggerSchema = z.union([
       .regex(eventTypePattern, "lower-case latin letters, digits, '_', '.', '-'")
       .describe("An event from another system (POST /api/events) whose contact enters this flow"),
     if: conditionSchema.optional().describe("Only when this holds, e.g. event.data.total > 1000"),
+    marketing: z
+      .boolean()
+      .optional()
+      .describe("false for news about the person's own order or booking; marketing (the default) keeps quiet hours and the cap"),
   }),
   z.strictObject({
     inactive: durationSchema

@@ -88,7 +88,8 @@ export interface InboundOrigin {
 /** What an outside event did: started a flow, or why not (a repeat, an unknown contact, nobody waits for it …). */
 export type ExternalEventResult =
   | { status: "started"; flowId: string }
-  | { status: "no_flow" | "opted_out" | "handed_off" | "duplicate" | "unknown_contact" };
+  | { status: "later"; until: Date; retryAfterSeconds: number }
+  | { status: "no_flow" | "opted_out" | "handed_off" | "outside_vk_window" | "duplicate" | "unknown_contact" };
 
 /**
  * The one place where engine decisions meet the world: it applies a turn in a transaction
@@ -291,12 +292,21 @@ export class ConversationRuntime {
       decide: (context) => {
         const result = this.deps.engine.enterByEvent({ ...context, event: facts, now });
         entry = result;
-        return result;
+        return { ...result, later: result.outcome === "later" };
       },
     });
     if (applied === "duplicate" || applied === "unknown_contact") return { status: applied };
+    if (applied === "later" && entry?.outcome === "later") {
+      return {
+        status: "later",
+        until: entry.until,
+        retryAfterSeconds: Math.max(1, Math.ceil((entry.until.getTime() - now.getTime()) / 1000)),
+      };
+    }
+    if (applied === "later") return { status: "no_flow" };
     await this.afterCommit(applied);
-    return entry?.outcome === "started" ? { status: "started", flowId: entry.flowId } : { status: entry?.outcome ?? "no_flow" };
+    if (entry?.outcome === "started") return { status: "started", flowId: entry.flowId };
+    return { status: entry?.outcome === "later" || !entry ? "no_flow" : entry.outcome };
   }
 
   /**

@@ -103,8 +103,13 @@ export interface ExternalEventUnit {
   /** `event:<the sender's id>`: seen before, the event is ignored. */
   key: string;
   lookup: ContactLookup;
-  /** Decides the turn on the contact's locked state; `channel` is where they are reached. */
-  decide: (context: TurnContext & { channel: ChannelName }) => EngineResult;
+  /**
+   * Decides the turn on the contact's locked state; `channel` is where they are reached, and
+   * `lastSeenAt` when they wrote there. `later`: nothing is written, not even the key.
+   */
+  decide: (
+    context: TurnContext & { channel: ChannelName; lastSeenAt: string; marketingSentAt: number[] },
+  ) => EngineResult & { later?: boolean };
 }
 
 /** A contact the win-back scan found: silent since `lastSeenMs` (ms since 1970), on the identity they wrote from last. */
@@ -256,10 +261,11 @@ export interface ConversationStore {
 
   /**
    * An outside event, in one transaction: its contact found (none, or none we can reach:
-   * "unknown_contact", and nothing is recorded), its key recorded (seen before: "duplicate"), the
-   * contact locked and the turn `decide` gives written like any other.
+   * "unknown_contact", and nothing is recorded) and locked, its key checked (seen before:
+   * "duplicate"), and the turn `decide` gives written like any other with the key — unless it
+   * says `later`, when nothing is.
    */
-  applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact">;
+  applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact" | "later">;
 
   /**
    * A page of contacts whose last message falls in `window`, for the win-back flow `flowId`,

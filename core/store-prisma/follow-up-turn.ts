@@ -25,15 +25,15 @@ export interface DueFollowUp {
 
 /**
  * The select-list column of DueFollowUp.marketingSentAt for a row `v` with a "contactId": the
- * contact's marketing since `since` — follow-ups fired (indexed by conversation and status) and
- * win-backs entered (indexed by contact and time).
+ * contact's marketing since `since` — follow-ups fired (indexed by conversation and status), and
+ * win-backs and marketing triggers sent (`marketing_sent` events, indexed by contact and time).
  */
 export function marketingSentColumn(since: Date): Prisma.Sql {
   return Prisma.sql`(SELECT coalesce(json_agg((extract(epoch FROM s.at) * 1000)::bigint), '[]'::json) FROM (
         SELECT m."settledAt" AS at FROM "FollowUp" m JOIN "Conversation" mv ON mv.id = m."conversationId"
         WHERE mv."contactId" = v."contactId" AND m.status = 'fired' AND m.marketing AND m."settledAt" >= ${since}
         UNION ALL
-        SELECT e."createdAt" FROM "Event" e WHERE e."contactId" = v."contactId" AND e."createdAt" >= ${since} AND e.type = 'winback_entered'
+        SELECT e."createdAt" FROM "Event" e WHERE e."contactId" = v."contactId" AND e."createdAt" >= ${since} AND e.type = 'marketing_sent'
       ) s) AS "marketingSentAt"`;
 }
 

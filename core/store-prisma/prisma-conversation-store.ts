@@ -225,7 +225,7 @@ export class PrismaConversationStore implements ConversationStore {
     );
   }
 
-  async applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact"> {
+  async applyExternalEvent(unit: ExternalEventUnit): Promise<AppliedTurn | "duplicate" | "unknown_contact" | "later"> {
     const settings = { payments: this.payments, supportDesk: this.supportDesk, reviewLinkBase: this.reviewLinkBase };
     return retryOnConflict(() =>
       this.prisma.$transaction((tx) => applyExternalEvent(tx, unit, this.clock(), settings), transactionOptions),
