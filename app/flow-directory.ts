@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { knowledgeBaseFileSchema } from "../core/faq/faq-schema.ts";
+import type { KnowledgeBase } from "../core/faq/knowledge-base.ts";
 import { FlowCatalog } from "../core/flow/flow-catalog.ts";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { FlowLoader } from "../core/flow/flow-loader.ts";
@@ -40,4 +41,18 @@ async function yamlFilesOf(dir: string): Promise<string[]> {
     .filter((name) => /\.ya?ml$/.test(name) && !isInstallationTextsFile(name))
     .sort()
     .map((name) => join(dir, name));
+}
+
+/** The knowledge base of a folder alone (`<dir>/faq/*.yaml`): for evaluating one without flows. */
+export async function loadKnowledgeBaseDirectory(dir: string): Promise<KnowledgeBase> {
+  const faqDir = join(dir, "faq");
+  const files = existsSync(faqDir) ? await yamlFilesOf(faqDir) : [];
+  if (files.length === 0) throw new Error(`No knowledge base (faq/*.yaml) in ${dir}`);
+  const read = await Promise.allSettled(files.map((file) => readYamlFile(file, knowledgeBaseFileSchema)));
+  const problems = read.flatMap((r) => (r.status === "rejected" && r.reason instanceof FlowError ? r.reason.problems : []));
+  const other = read.find((r) => r.status === "rejected" && !(r.reason instanceof FlowError));
+  if (other?.status === "rejected") throw other.reason;
+  if (problems.length) throw new FlowError(problems);
+  const bases = read.flatMap((r) => (r.status === "fulfilled" ? [r.value.data] : []));
+  return { entries: bases.flatMap((b) => b.entries), synonyms: bases.flatMap((b) => b.synonyms ?? []) };
 }

@@ -1,43 +1,71 @@
-import { loadFlowDirectory } from "../app/flow-directory.ts";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { loadFlowDirectory, loadKnowledgeBaseDirectory } from "../app/flow-directory.ts";
 import { evaluateFaq, labelledQuestionsSchema } from "../core/faq/faq-evaluation.ts";
+import { FaqMatcher } from "../core/faq/faq-matcher.ts";
 import { normaliseKeyword } from "../core/flow/flow-catalog.ts";
 import { readYamlFile } from "../core/flow/yaml-file.ts";
 import { openAppDatabase } from "./app-database.ts";
 import type { CliOutput } from "./cli-output.ts";
 
+/** Shares as the report prints them: 0.NN, or — when nothing was counted. */
+const share = (part: number, whole: number) => (whole === 0 ? "—" : (part / whole).toFixed(2));
+
 /**
- * `orkestr faq eval <cases.yaml>`: how many labelled questions the knowledge base (of `--flows`,
- * plus `--flow`'s own entries) recognises; misses are listed; the last line is `accuracy: 0.NN`.
- * Exits 1 below `--min`.
+ * `orkestr faq eval <cases.yaml | folder>`: how the knowledge base (of `--flows`, plus `--flow`'s
+ * own entries; or, given a folder, its `faq/*.yaml` alone and its `labelled-questions.yaml`)
+ * does on labelled questions. Misses are listed, then the measures apart: in-scope top-1,
+ * precision of outright answers, «did you mean» hits, off-topic rejected; the last line is
+ * `accuracy: 0.NN` (all cases right). Exits 1 below any of `--min`, `--min-precision`, `--min-rejection`.
  */
 export async function faqEvalCommand(
-  file: string,
-  options: { flows: string; flow?: string; min: string },
+  target: string,
+  options: { flows: string; flow?: string; min: string; minPrecision?: string; minRejection?: string },
   out: CliOutput,
 ): Promise<number> {
-  const { data } = await readYamlFile(file, labelledQuestionsSchema);
-  const flows = await loadFlowDirectory(options.flows);
-  const flow = options.flow ? flows.get(options.flow) : undefined;
-  if (options.flow && !flow) {
-    out.error(`no flow "${options.flow}" in ${options.flows}`);
-    return 1;
+  const isFolder = (await stat(target)).isDirectory();
+  const { data } = await readYamlFile(isFolder ? join(target, "labelled-questions.yaml") : target, labelledQuestionsSchema);
+  let matcher: FaqMatcher | undefined;
+  if (isFolder) {
+    const knowledge = await loadKnowledgeBaseDirectory(target);
+    matcher = new FaqMatcher(knowledge.entries, knowledge.synonyms);
+  } else {
+    const flows = await loadFlowDirectory(options.flows);
+    const flow = options.flow ? flows.get(options.flow) : undefined;
+    if (options.flow && !flow) {
+      out.error(`no flow "${options.flow}" in ${options.flows}`);
+      return 1;
+    }
+    matcher = flows.faqFor(flow);
   }
-  const matcher = flows.faqFor(flow);
   if (!matcher) {
     out.error(`No knowledge base: add entries to ${options.flows}/faq/*.yaml or a flow's \`faq:\``);
     return 1;
   }
-  const result = evaluateFaq(matcher, data.cases);
-  for (const miss of result.misses) {
+  const r = evaluateFaq(matcher, data.cases);
+  for (const miss of r.misses) {
+    const did = miss.reaction === "answer" ? "answered" : miss.reaction === "suggest" ? "suggested" : "nothing shown; best";
     out.log(
-      `✗ ${JSON.stringify(miss.q)}: expected ${miss.expected ?? "no answer"}, got ${miss.got ?? "nothing"} (confidence ${miss.confidence.toFixed(2)})`,
+      `✗ ${JSON.stringify(miss.q)}: expected ${miss.expected ?? "no answer"}, ${did} ${miss.got ?? "nothing"} (confidence ${miss.confidence.toFixed(2)})`,
     );
   }
-  const labelled = data.cases.filter((c) => c.expect !== null).length;
-  out.log(`${result.correct} of ${result.total} recognised; ${result.answered} of ${labelled} answered without «did you mean»`);
-  const accuracy = result.correct / result.total;
+  const precision = r.answered === 0 ? 1 : r.answeredRight / r.answered;
+  const rejection = r.outOfScope === 0 ? 1 : r.rejected / r.outOfScope;
+  out.log(`in-scope top-1: ${share(r.top1, r.inScope)} (${r.top1} of ${r.inScope}; ranked first, shown or not: ${r.rankedFirst})`);
+  out.log(`answered outright: ${r.answered}, right ${r.answeredRight}: precision ${share(r.answeredRight, r.answered)}`);
+  out.log(`«did you mean»: ${r.suggested} in-scope questions, right entry among the buttons ${share(r.suggestedRight, r.suggested)}`);
+  out.log(
+    `off-topic: ${r.outOfScope}, not answered ${share(r.rejected, r.outOfScope)}, no buttons either ${share(r.silent, r.outOfScope)}`,
+  );
+  const accuracy = (r.top1 + r.rejected) / r.total;
   out.log(`accuracy: ${accuracy.toFixed(2)}`);
-  return accuracy >= Number(options.min) ? 0 : 1;
+  const below = [
+    r.inScope > 0 && r.top1 / r.inScope < Number(options.min) ? "in-scope top-1" : "",
+    options.minPrecision !== undefined && precision < Number(options.minPrecision) ? "precision" : "",
+    options.minRejection !== undefined && rejection < Number(options.minRejection) ? "off-topic rejection" : "",
+  ].filter(Boolean);
+  if (below.length) out.error(`below the minimum: ${below.join(", ")}`);
+  return below.length ? 1 : 0;
 }
 
 /** `orkestr faq unanswered`: questions the knowledge base had no answer for, most asked first. */

@@ -145,12 +145,19 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
   const faq = program.command("faq").description("the knowledge base that answers customers' questions");
   faq
     .command("eval")
-    .description("accuracy of the knowledge base on labelled questions (last line: accuracy: 0.NN)")
-    .argument("<cases>", "YAML file of cases: { q: question, expect: entry id or null }")
+    .description(
+      "how the knowledge base does on labelled questions: in-scope top-1, precision, «did you mean», off-topic (last line: accuracy: 0.NN)",
+    )
+    .argument(
+      "<cases>",
+      "YAML file of cases ({ q: question, expect: entry id or null }), or a folder with faq/*.yaml and labelled-questions.yaml",
+    )
     .addOption(flowsOption("folder of the flows and faq/"))
     .option("--flow <id>", "include this flow's own faq entries")
-    .option("--min <share>", "exit 1 below this accuracy", "0.9")
-    .action(async (file: string, options: { flows: string; flow?: string; min: string }) => {
+    .option("--min <share>", "exit 1 below this in-scope top-1", "0.9")
+    .option("--min-precision <share>", "exit 1 below this precision of outright answers")
+    .option("--min-rejection <share>", "exit 1 below this share of off-topic questions not answered")
+    .action(async (file: string, options: { flows: string; flow?: string; min: string; minPrecision?: string; minRejection?: string }) => {
       exitCode = await faqEvalCommand(file, options, out);
     });
   faq

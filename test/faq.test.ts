@@ -48,7 +48,8 @@ describe("FAQ answering", () => {
     writeFileSync(file, "cases:\n  - { q: сколько стоит консультация, expect: refund }\n  - { q: как оплатить картой, expect: payment }\n");
     const run = await orkestr(["faq", "eval", file, "--min", "0.9"]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('✗ "сколько стоит консультация": expected refund, got consultation-price');
-    expect(lastLine(run.stdout)).toBe("accuracy: 0.50");
+    expect(run.stdout).toContain('✗ "сколько стоит консультация": expected refund, answered consultation-price');
+    expect(run.stdout).toContain("in-scope top-1: 0.50 (1 of 2; ranked first, shown or not: 1)");
+    expect(run.stderr).toContain("below the minimum: in-scope top-1");
   });
 });

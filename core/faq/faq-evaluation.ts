@@ -13,25 +13,84 @@ export const labelledQuestionsSchema = z.strictObject({
     .min(1),
 });
 
+export type LabelledQuestion = z.infer<typeof labelledQuestionsSchema>["cases"][number];
+
+/** What the bot does with a message: answers one entry, offers buttons, or neither. */
+type Reaction = { kind: "answer"; id: string } | { kind: "suggest"; ids: string[] } | { kind: "none" };
+
 export interface FaqEvaluation {
   total: number;
-  /** Top-1 entry is the expected one and shown to the customer (answered or suggested); for `null`, nothing is answered. */
-  correct: number;
-  /** Expected entry answered outright (confidence at or above the answer threshold). */
+  /** In-scope cases (an entry answers them), and those whose top entry is the right one and is shown (answered or first button). */
+  inScope: number;
+  top1: number;
+  /** In-scope cases whose right entry ranks first, shown or not (the ranking apart from the thresholds). */
+  rankedFirst: number;
+  /** Outright answers given (to any case), and how many of them were right. */
   answered: number;
-  misses: Array<{ q: string; expected: string | null; got: string | null; confidence: number }>;
+  answeredRight: number;
+  /** In-scope cases that got «did you mean» buttons, and those whose buttons held the right entry. */
+  suggested: number;
+  suggestedRight: number;
+  /** Out-of-scope cases, those that got no outright answer, and those that got no buttons either. */
+  outOfScope: number;
+  rejected: number;
+  silent: number;
+  misses: Array<{ q: string; expected: string | null; got: string | null; confidence: number; reaction: Reaction["kind"] }>;
 }
 
-/** How well the matcher recognises labelled questions. */
-export function evaluateFaq(matcher: FaqMatcher, cases: z.infer<typeof labelledQuestionsSchema>["cases"]): FaqEvaluation {
-  const result: FaqEvaluation = { total: cases.length, correct: 0, answered: 0, misses: [] };
+/** What the bot would do with a message, as the FAQ responder decides it. */
+function react(matcher: FaqMatcher, q: string): { reaction: Reaction; top: string | null; confidence: number } {
+  const matches = matcher.match(q, 3);
+  const [best] = matches;
+  if (!best) return { reaction: { kind: "none" }, top: null, confidence: 0 };
+  const base = { top: best.entry.id, confidence: best.confidence };
+  if (best.confidence >= faqThresholds.answerFrom) return { ...base, reaction: { kind: "answer", id: best.entry.id } };
+  const shown = matches.filter((m) => m.confidence >= faqThresholds.suggestFrom).map((m) => m.entry.id);
+  return { ...base, reaction: shown.length ? { kind: "suggest", ids: shown } : { kind: "none" } };
+}
+
+/**
+ * How well the matcher does on labelled questions, measured apart: the right entry on top for
+ * questions it can answer, the precision of what it answers outright (wrong answers to anything,
+ * off-topic included, count against it), whether «did you mean» holds the right entry, and
+ * whether off-topic messages are left alone.
+ */
+export function evaluateFaq(matcher: FaqMatcher, cases: LabelledQuestion[]): FaqEvaluation {
+  const r: FaqEvaluation = {
+    total: cases.length,
+    inScope: 0,
+    top1: 0,
+    rankedFirst: 0,
+    answered: 0,
+    answeredRight: 0,
+    suggested: 0,
+    suggestedRight: 0,
+    outOfScope: 0,
+    rejected: 0,
+    silent: 0,
+    misses: [],
+  };
   for (const { q, expect: expected } of cases) {
-    const [best] = matcher.match(q, 1);
-    const got = best && best.confidence >= faqThresholds.suggestFrom ? best.entry.id : null;
-    const ok = expected === null ? !best || best.confidence < faqThresholds.answerFrom : got === expected;
-    if (ok) result.correct++;
-    else result.misses.push({ q, expected, got: best?.entry.id ?? null, confidence: best?.confidence ?? 0 });
-    if (expected !== null && got === expected && (best?.confidence ?? 0) >= faqThresholds.answerFrom) result.answered++;
+    const { reaction, top, confidence } = react(matcher, q);
+    if (reaction.kind === "answer") r.answered++;
+    if (reaction.kind === "answer" && reaction.id === expected) r.answeredRight++;
+    let ok: boolean;
+    if (expected === null) {
+      r.outOfScope++;
+      ok = reaction.kind !== "answer";
+      if (ok) r.rejected++;
+      if (reaction.kind === "none") r.silent++;
+    } else {
+      r.inScope++;
+      if (top === expected) r.rankedFirst++;
+      ok = reaction.kind !== "none" && top === expected;
+      if (ok) r.top1++;
+      if (reaction.kind === "suggest") {
+        r.suggested++;
+        if (reaction.ids.includes(expected)) r.suggestedRight++;
+      }
+    }
+    if (!ok) r.misses.push({ q, expected, got: top, confidence, reaction: reaction.kind });
   }
-  return result;
+  return r;
 }
