@@ -97,7 +97,8 @@ describe("orkestr CLI", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("already exists");
     expect((await orkestr(["init", "Spring Sale", "--dir", dir])).code).toBe(1);
-  });
+    // Five runs of the CLI, each a new Node.js process: slow on a loaded machine, not stuck.
+  }, 120_000);
 
   it("test: every example flow has transcripts, and they pass", async () => {
     const flowIds = readdirSync(join(root, "flows"))
