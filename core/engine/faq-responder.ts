@@ -1,5 +1,5 @@
 import type { EventData } from "../events/event-catalog.ts";
-import { type FaqMatcher, faqThresholds } from "../faq/faq-matcher.ts";
+import { type FaqMatcher, faqReaction } from "../faq/faq-matcher.ts";
 import type { FaqEntry } from "../faq/faq-schema.ts";
 import { looksLikeQuestion } from "../faq/looks-like-question.ts";
 import type { Flow } from "../flow/flow-schema.ts";
@@ -44,14 +44,13 @@ export class FaqResponder {
     // Without a knowledge base there is nothing to answer from: the flow handles the text.
     if (!matcher) return "none";
     const flowId = where.flow?.id ?? null;
-    const matches = matcher.match(text, 3);
-    const best = matches[0];
-    if (best && best.confidence >= faqThresholds.answerFrom) {
-      this.sendAnswer(turn, best.entry, flowId, where, { confidence: best.confidence, via: "match", question: text });
+    const reaction = faqReaction(matcher.match(text, 3));
+    if (reaction.kind === "answer") {
+      this.sendAnswer(turn, reaction.match.entry, flowId, where, { confidence: reaction.match.confidence, via: "match", question: text });
       return "answered";
     }
-    const likely = matches.filter((m) => m.confidence >= faqThresholds.suggestFrom);
-    if (likely.length > 0) {
+    if (reaction.kind === "suggest") {
+      const likely = reaction.matches;
       turn.record("faq_suggested", flowId, { question: text, entries: likely.map((m) => m.entry.id) });
       turn.say(flowId, texts.faqDidYouMean, [
         ...likely.map((m) => [{ label: shortLabel(m.entry.questions[0] as string), payload: entryPayload(m.entry.id) }]),

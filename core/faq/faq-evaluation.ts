@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type FaqMatcher, faqThresholds } from "./faq-matcher.ts";
+import { type FaqMatcher, faqReaction } from "./faq-matcher.ts";
 
 export const labelledQuestionsSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -42,11 +42,11 @@ export interface FaqEvaluation {
 function react(matcher: FaqMatcher, q: string): { reaction: Reaction; top: string | null; confidence: number } {
   const matches = matcher.match(q, 3);
   const [best] = matches;
-  if (!best) return { reaction: { kind: "none" }, top: null, confidence: 0 };
-  const base = { top: best.entry.id, confidence: best.confidence };
-  if (best.confidence >= faqThresholds.answerFrom) return { ...base, reaction: { kind: "answer", id: best.entry.id } };
-  const shown = matches.filter((m) => m.confidence >= faqThresholds.suggestFrom).map((m) => m.entry.id);
-  return { ...base, reaction: shown.length ? { kind: "suggest", ids: shown } : { kind: "none" } };
+  const reaction = faqReaction(matches);
+  const base = { top: best?.entry.id ?? null, confidence: best?.confidence ?? 0 };
+  if (reaction.kind === "answer") return { ...base, reaction: { kind: "answer", id: reaction.match.entry.id } };
+  if (reaction.kind === "suggest") return { ...base, reaction: { kind: "suggest", ids: reaction.matches.map((m) => m.entry.id) } };
+  return { ...base, reaction: { kind: "none" } };
 }
 
 /**

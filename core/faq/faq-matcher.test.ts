@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FaqMatcher, faqThresholds } from "./faq-matcher.ts";
-import { FaqTerms } from "./faq-terms.ts";
+import { FaqMatcher, faqReaction, faqThresholds } from "./faq-matcher.ts";
+import { FaqTerms, sameWord } from "./faq-terms.ts";
 
 const matcher = new FaqMatcher(
   [
@@ -15,8 +15,36 @@ const best = (question: string) => matcher.match(question, 1)[0];
 describe("FaqTerms", () => {
   it("normalises case, ё, punctuation, emoji and hyphens, drops stop words, stems Russian and English", () => {
     const terms = new FaqTerms([["цена", "стоимость"]]);
-    expect(terms.of("Ёлки-палки!!! 🎄 Какая СТОИМОСТЬ у чек-листа?")).toEqual(["елкипалк", "цен", "чеклист"]);
-    expect(terms.of("What are the opening hours?")).toEqual(["what", "open", "hour"]);
+    expect(terms.of("Ёлки-палки!!! 🎄 Какая СТОИМОСТЬ у чек-листа?")).toEqual(["елкипалк", "цен", "чеклист", "~цен"]);
+    expect(terms.of("What are the opening hours?")).toEqual(["what", "open", "hour", "~час_работ"]);
+  });
+
+  it("adds the general lexicon's meanings of words and phrases, across word forms", () => {
+    const terms = new FaqTerms();
+    expect(terms.analyse("можно оплатить частями?").concepts).toContain("~рассрочк");
+    expect(terms.analyse("Есть рассрочка?").concepts).toContain("~рассрочк");
+    expect(terms.analyse("до скольки вы сегодня").concepts).toContain("~час_работ");
+    expect(terms.analyse("как к вам добраться").concepts).toContain("~адрес");
+    expect(terms.analyse("запишите меня на четверг").concepts).toContain("~записа");
+    expect(terms.analyse("what time do you open").concepts).toContain("~час_работ");
+    expect(terms.analyse("привет").concepts).toEqual([]);
+  });
+
+  it("reads a word typed on the wrong keyboard layout when the knowledge base knows it", () => {
+    const terms = new FaqTerms();
+    expect(terms.analyse("ljcnfdrf в пермь", (t) => t === "доставк").words).toEqual(["доставк", "перм"]);
+    expect(terms.analyse("hello there", (t) => t === "доставк").words).toEqual(["hello"]);
+  });
+});
+
+describe("sameWord", () => {
+  it("joins forms the stemmer leaves apart, and keeps short stems apart", () => {
+    expect(sameWord("доставл", "доставк")).toBe(true);
+    expect(sameWord("привет", "привезт")).toBe(false);
+    expect(sameWord("пломб", "запломбирова")).toBe(true);
+    expect(sameWord("what", "whatsapp")).toBe(false);
+    expect(sameWord("доставк", "достав")).toBe(true);
+    expect(sameWord("достав", "оплат")).toBe(false);
   });
 });
 
@@ -48,6 +76,36 @@ describe("FaqMatcher", () => {
   it("ranks one result per entry, best first", () => {
     const ranked = matcher.match("когда консультация и где чек-лист", 3);
     expect(new Set(ranked.map((m) => m.entry.id)).size).toBe(ranked.length);
-    expect(ranked.map((m) => m.score)).toEqual([...ranked.map((m) => m.score)].sort((a, b) => b - a));
+    expect(ranked.map((m) => m.confidence)).toEqual([...ranked.map((m) => m.confidence)].sort((a, b) => b - a));
+  });
+
+  it("finds an entry by the words of its answer and by the lexicon's meanings", () => {
+    const shop = new FaqMatcher([
+      { id: "hours", questions: ["Какой у вас график работы?"], answer: "Ежедневно с 10:00 до 22:00." },
+      { id: "installments", questions: ["Есть рассрочка?"], answer: "Да, через «Долями»: четыре платежа без переплаты." },
+      { id: "address", questions: ["Где вы находитесь?"], answer: "Москва, ул. Ленина, 5, у метро Пушкинская." },
+      { id: "delivery", questions: ["Сколько стоит доставка?"], answer: "300 ₽, бесплатно от 3000 ₽." },
+    ]);
+    const top = (q: string) => shop.match(q, 1)[0]?.entry.id;
+    expect(top("до скольки вы сегодня работаете")).toBe("hours");
+    expect(top("можно оплатить частями")).toBe("installments");
+    expect(top("долями можно?")).toBe("installments");
+    expect(top("как к вам добраться от метро")).toBe("address");
+    expect(top("ljcnfdrf сколько")).toBe("delivery");
+  });
+});
+
+describe("faqReaction", () => {
+  const entry = (id: string) => ({ id, questions: [id], answer: id });
+  it("answers a sure match, offers only buttons nearly as likely as the best, and nothing below the floor", () => {
+    expect(faqReaction([{ entry: entry("a"), score: 1, confidence: faqThresholds.answerFrom }])).toMatchObject({ kind: "answer" });
+    const unsure = faqReaction([
+      { entry: entry("a"), score: 1, confidence: 0.5 },
+      { entry: entry("b"), score: 1, confidence: 0.4 },
+      { entry: entry("c"), score: 1, confidence: 0.25 },
+    ]);
+    expect(unsure.kind === "suggest" && unsure.matches.map((m) => m.entry.id)).toEqual(["a", "b"]);
+    expect(faqReaction([{ entry: entry("a"), score: 1, confidence: faqThresholds.suggestFrom - 0.01 }])).toEqual({ kind: "none" });
+    expect(faqReaction([])).toEqual({ kind: "none" });
   });
 });

@@ -1,5 +1,6 @@
 import { newStemmer } from "snowball-stemmers";
 import { eng, rus } from "stopword";
+import { generalLexicon } from "./general-lexicon.ts";
 
 const russian = newStemmer("russian");
 const english = newStemmer("english");
@@ -7,26 +8,64 @@ const english = newStemmer("english");
 const keptQuestionWords = new Set(["что", "как", "где", "когда", "сколько", "почему", "зачем", "how", "where", "when", "why", "what"]);
 const stopWords = new Set([...rus, ...eng].filter((w) => !keptQuestionWords.has(w)));
 
+/** A word typed with the wrong keyboard layout («ljcnfdrf» is «доставка» on a Russian keyboard). */
+const latinToCyrillic = new Map(
+  [..."qwertyuiop[]asdfghjkl;'zxcvbnm,.`"].map((latin, i) => [latin, "йцукенгшщзхъфывапролджэячсмитьбюё"[i] as string]),
+);
+
 /**
  * The terms a text is matched by: lower case, ё → е, punctuation and emoji dropped, stop words
  * removed, each word stemmed (Russian or English by its letters) and replaced by its synonym
- * group's first word. The same function indexes questions and reads queries.
+ * group's first word; and the meanings it expresses: a word or phrase of the general lexicon
+ * (or the knowledge base's synonyms) adds its group's concept (`~цен`), so «частями» meets
+ * «рассрочка» and «до скольки» meets «часы работы». The same function indexes and reads queries.
  */
 export class FaqTerms {
   private readonly canonical = new Map<string, string>();
+  /** Lexicon phrases by the first four letters of their first stem: their stems, and the concept they mean. */
+  private readonly phrases = new Map<string, Array<{ stems: string[]; concept: string }>>();
 
   constructor(synonyms: string[][] = []) {
     for (const group of synonyms) {
       const [head, ...rest] = group.map((word) => this.stem(normalise(word)));
       if (head) for (const word of rest) this.canonical.set(word, head);
     }
+    for (const group of [...generalLexicon, ...synonyms]) {
+      const concept = `~${this.stems(group[0] ?? "").join("_")}`;
+      for (const member of group) {
+        const stems = this.stems(member);
+        const [first] = stems;
+        if (!first) continue;
+        const list = this.phrases.get(first.slice(0, 4)) ?? [];
+        list.push({ stems, concept });
+        this.phrases.set(first.slice(0, 4), list);
+      }
+    }
   }
 
-  of(text: string): string[] {
-    return normalise(text)
-      .split(" ")
-      .filter((word) => word && !stopWords.has(word))
-      .map((word) => this.term(word));
+  /** Words and concepts together, as indexed. */
+  of(text: string, known?: (term: string) => boolean): string[] {
+    const { words, concepts } = this.analyse(text, known);
+    return [...words, ...concepts];
+  }
+
+  /** The meaningful words (stemmed, synonyms folded) and the concepts of a text. */
+  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[] } {
+    const raw = normalise(text).split(" ").filter(Boolean);
+    const fixed = known ? raw.map((word) => this.fixLayout(word, known)) : raw;
+    const stems = fixed.map((word) => this.stem(word));
+    const concepts = new Set<string>();
+    // Phrases are read with and without the small words between («как к вам добраться» is «как добраться»).
+    const content = stems.filter((_, i) => !stopWords.has(fixed[i] as string));
+    for (const sequence of [stems, content]) {
+      sequence.forEach((stem, i) => {
+        for (const { stems: phrase, concept } of this.phrases.get(stem.slice(0, 4)) ?? []) {
+          if (phrase.every((s, k) => sameWord(sequence[i + k], s))) concepts.add(concept);
+        }
+      });
+    }
+    const words = fixed.flatMap((word, i) => (stopWords.has(word) ? [] : [this.canonical.get(stems[i] as string) ?? (stems[i] as string)]));
+    return { words, concepts: [...concepts] };
   }
 
   /** One word (already normalised) as a term. */
@@ -35,10 +74,40 @@ export class FaqTerms {
     return this.canonical.get(stemmed) ?? stemmed;
   }
 
+  private stems(text: string): string[] {
+    return normalise(text)
+      .split(" ")
+      .filter(Boolean)
+      .map((word) => this.stem(word));
+  }
+
   private stem(word: string): string {
     if (/^\d+$/.test(word) || word.length < 3) return word;
     return /[а-я]/.test(word) ? russian.stem(word) : english.stem(word);
   }
+
+  /** A Latin word the knowledge base does not know that, typed on the Russian layout, is a word it knows. */
+  private fixLayout(word: string, known: (term: string) => boolean): string {
+    if (!/^[a-z]{3,}$/.test(word) || known(this.term(word))) return word;
+    const cyrillic = [...word].map((c) => latinToCyrillic.get(c) ?? c).join("");
+    return known(this.term(cyrillic)) ? cyrillic : word;
+  }
+}
+
+/**
+ * Two stems of one word: equal, or differing only past the sixth letter (the stemmer leaves
+ * «доставл» and «доставк» apart), or one of five letters or more inside the other («пломб»,
+ * «запломбирова»). Shorter stems must be equal: «привет» is no «привез».
+ */
+export function sameWord(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  if (a === b) return true;
+  if (a.startsWith("~") || b.startsWith("~") || a.length < 5 || b.length < 5) return false;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  let common = 0;
+  while (common < short.length && a[common] === b[common]) common++;
+  if (common >= 6 && common >= short.length - 1) return true;
+  return short.length >= 5 && long.includes(short);
 }
 
 function normalise(text: string): string {
