@@ -18,7 +18,7 @@ describe("FAQ answering", () => {
   });
   afterAll(() => running?.stop());
 
-  it("answers a question mid-flow, repeats the step, records what it could not answer, and lists it", async () => {
+  it("answers a question mid-flow, repeats the step once, records what it could not answer, and lists it", async () => {
     const chat = new WebChatClient(running.app.url);
     await chat.start("checklist-funnel");
     await chat.waitForBotMessages(1);
@@ -27,9 +27,11 @@ describe("FAQ answering", () => {
     expect(answer).toMatch(/^Первый разбор рекламного кабинета бесплатный/);
     expect(again).toMatch(/^Привет, друг! 👋/);
 
+    // Not found, twice: the step is not shown again after each (it was, once, above).
     await chat.say("А вы любите котиков?");
     await chat.say("а вы любите котиков ?!");
-    expect((await chat.waitForBotMessages(7))[5]).toBe("Не нашёл готового ответа на этот вопрос.");
+    const [, , , first, second] = await chat.waitForBotMessages(5);
+    expect([first, second]).toEqual(["Не нашёл готового ответа на этот вопрос.", "Не нашёл готового ответа на этот вопрос."]);
 
     const listed = await orkestr(["faq", "unanswered"], { env: { DATABASE_URL: running.config.DATABASE_URL as string } });
     expect(listed.code).toBe(0);

@@ -190,4 +190,38 @@ steps:
     expect(reply[1]?.buttons?.flat().map((b) => b.label)).toEqual(["Пиццу"]);
     expect(h.events.find((e) => e.type === "faq_answered")?.data).toMatchObject({ entry: "delivery" });
   });
+
+  it("shows the step again in short (its last paragraph and buttons, no file), and once: not after a second question in a row", () => {
+    const flow = loader.parse(
+      `id: shop
+title: Shop
+faq:
+  - { id: delivery, questions: [Сколько идёт доставка?], answer: Доставка — 2 дня. }
+  - { id: payment, questions: [Как оплатить заказ?], answer: Картой или СБП. }
+steps:
+  - id: pick
+    say: |-
+      Добро пожаловать в нашу пиццерию! Мы печём на дровах с 1998 года.
+
+      Что заказать?
+    buttons: [{ text: Пиццу, goto: more }]
+  - id: more
+    say: Что-нибудь ещё?
+    buttons: [{ text: Нет, goto: done }]
+  - id: done
+    end: Заказ принят
+`,
+      "shop.yaml",
+    );
+    const h = new FlowHarness(new FlowCatalog([flow]));
+    const welcome = h.send({ type: "start" });
+    expect(texts(welcome)[0]).toContain("Добро пожаловать");
+    const first = h.text("сколько идёт доставка?");
+    expect(texts(first)).toEqual(["Доставка — 2 дня.", "Что заказать?"]);
+    expect(first[1]?.buttons?.flat().map((b) => b.label)).toEqual(["Пиццу"]);
+    expect(texts(h.text("а как оплатить заказ?"))).toEqual(["Картой или СБП."]);
+    // The next step is a new visit: after a question there, it is shown again.
+    h.press("Пиццу", first);
+    expect(texts(h.text("сколько идёт доставка?"))).toEqual(["Доставка — 2 дня.", "Что-нибудь ещё?"]);
+  });
 });

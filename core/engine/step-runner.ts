@@ -85,6 +85,16 @@ export class StepRunner {
     kindOf(step).waiting?.prompt(step, this.stepTurn(flow, conversation, step), options);
   }
 
+  /**
+   * The step again after an FAQ answer, in short (see PromptOptions.repeat), once per visit: a
+   * customer asking several questions in a row is not shown the same question after each answer.
+   */
+  promptAfterAnswer(flow: Flow, conversation: ConversationState, step: Step): void {
+    if (conversation.repeatedAfterFaq === conversation.visit) return;
+    conversation.repeatedAfterFaq = conversation.visit;
+    this.prompt(flow, conversation, step, { repeat: true });
+  }
+
   /** Whether typed text is a reply the step takes (a button's label, a valid answer), rather than, say, a question. */
   takesReply(flow: Flow, conversation: ConversationState, step: Step, text: string): boolean {
     const waiting = kindOf(step).waiting;

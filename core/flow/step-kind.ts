@@ -121,7 +121,7 @@ export interface StepTurn {
   requestReview(text: string, links: Array<{ label: string; url: string }>, surveyId: string | undefined): void;
 }
 
-/** `prefix` comes first (a retry text); `repeat`: shown again after an FAQ answer, without its file. */
+/** `prefix` comes first (a retry text); `repeat`: shown again after an FAQ answer, in short (its last paragraph) and without its file. */
 export interface PromptOptions {
   prefix?: string | undefined;
   repeat?: boolean;
@@ -192,6 +192,12 @@ export function sameLabel(label: string, text: string): boolean {
 }
 
 /** A retry or notice put before the step's own text. */
+/** A message in short, as it is shown again after an FAQ answer: its last paragraph, where the question is. */
+export function shortForm(text: string): string {
+  const paragraphs = text.split(/\n\s*\n/).filter((p) => p.trim());
+  return paragraphs.at(-1) ?? text;
+}
+
 export function withPrefix(prefix: string | undefined, text: string): string {
   return prefix ? `${prefix}\n\n${text}` : text;
 }

@@ -21,6 +21,8 @@ export interface ConversationState {
   /** When the conversation (re)started, and when it reached the flow's exit goal (ISO). */
   startedAt?: string;
   goalReachedAt?: string;
+  /** The visit whose step was shown again after an FAQ answer (it is, once per visit). */
+  repeatedAfterFaq?: number;
   /** The outside event that started this conversation (templates and conditions read `event.*`). */
   event?: ConversationEvent;
 }

@@ -14,6 +14,7 @@ const conversationStateJson = z.object({
     .catch(undefined),
   startedAt: z.string().optional().catch(undefined),
   goalReachedAt: z.string().optional().catch(undefined),
+  repeatedAfterFaq: z.number().int().optional().catch(undefined),
   vars: z.record(z.string(), z.unknown()).default({}),
   attempts: z.number().int().default(0),
   answer: z.unknown().optional(),
@@ -87,5 +88,6 @@ export function toConversationState(row: Conversation): ConversationState {
     ...(state.event ? { event: state.event } : {}),
     ...(state.startedAt ? { startedAt: state.startedAt } : {}),
     ...(state.goalReachedAt ? { goalReachedAt: state.goalReachedAt } : {}),
+    ...(state.repeatedAfterFaq !== undefined ? { repeatedAfterFaq: state.repeatedAfterFaq } : {}),
   };
 }

@@ -69,6 +69,7 @@ export async function writeTurnRows(run: SqlRunner, batch: readonly TurnRows[]):
         ...(state.event ? { event: state.event } : {}),
         ...(state.startedAt ? { startedAt: state.startedAt } : {}),
         ...(state.goalReachedAt ? { goalReachedAt: state.goalReachedAt } : {}),
+        ...(state.repeatedAfterFaq !== undefined ? { repeatedAfterFaq: state.repeatedAfterFaq } : {}),
       },
     })),
   );

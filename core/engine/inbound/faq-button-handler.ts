@@ -16,7 +16,7 @@ export const faqButtonHandler: InboundHandler = {
     if (human && handOff(turn, { flowId: flow?.id ?? null, reason: "faq", via: "faq", texts: textsOf(flow) }, support)) return true;
     if (!human && !faq.pressed(turn, matcher(), input.event, flow?.id ?? null)) return false;
     // The bot still has the conversation: its step comes again.
-    if (at) runner.prompt(at.flow, turn.touch(at.conversation), at.step, { repeat: true });
+    if (at) runner.promptAfterAnswer(at.flow, turn.touch(at.conversation), at.step);
     return true;
   },
 };

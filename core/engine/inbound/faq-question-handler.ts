@@ -1,6 +1,6 @@
 import type { InboundHandler } from "./inbound-handler.ts";
 
-/** A question instead of a reply to the step: answered from the knowledge base, then the step again. */
+/** A question instead of a reply to the step: answered from the knowledge base, then the step again (in short, once per visit). */
 export const faqQuestionHandler: InboundHandler = {
   name: "faq-question",
   handle({ input, text, turn, faq, matcher, position, runner, textsOf }) {
@@ -9,8 +9,10 @@ export const faqQuestionHandler: InboundHandler = {
     const conversation = turn.touch(at.conversation);
     if (runner.takesReply(at.flow, conversation, at.step, text)) return false;
     const where = { flow: at.flow, conversation, stepId: at.step.id };
-    if (faq.respond(turn, matcher(), text, where, textsOf(at.flow)) === "none") return false;
-    runner.prompt(at.flow, conversation, at.step, { repeat: true });
+    const outcome = faq.respond(turn, matcher(), text, where, textsOf(at.flow));
+    if (outcome === "none") return false;
+    // «Did you mean» waits for a press: the step comes after the answer, not between.
+    if (outcome !== "suggested") runner.promptAfterAnswer(at.flow, conversation, at.step);
     return true;
   },
 };

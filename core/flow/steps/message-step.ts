@@ -9,6 +9,7 @@ import {
   type PromptOptions,
   type StepTurn,
   sameLabel,
+  shortForm,
   stay,
   withPrefix,
 } from "../step-kind.ts";
@@ -43,7 +44,9 @@ function prompt(step: MessageStep, turn: StepTurn, { prefix, repeat }: PromptOpt
   );
   // A repeated prompt (stale button, invalid answer, after an FAQ answer) does not send the file again.
   const file = step.file && !prefix && !repeat ? turn.file(step.file) : undefined;
-  turn.send(withPrefix(prefix, turn.render(step.say)), { ...(buttons ? { buttons } : {}), ...(file ? { file } : {}) });
+  // After an FAQ answer the step comes back in short: its last paragraph and its buttons.
+  const text = repeat && !prefix ? shortForm(turn.render(step.say)) : turn.render(step.say);
+  turn.send(withPrefix(prefix, text), { ...(buttons ? { buttons } : {}), ...(file ? { file } : {}) });
 }
 
 /** `say`: a message, optionally with a file and buttons; waits when a button leads to a step. */
