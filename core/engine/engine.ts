@@ -1,6 +1,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { EventData } from "../events/event-catalog.ts";
+import { IntentRecognizer } from "../faq/intent-recognizer.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
@@ -24,9 +25,9 @@ import { accountLinkHandler } from "./inbound/account-link-handler.ts";
 import { fallbackHandler } from "./inbound/fallback-handler.ts";
 import { faqButtonHandler } from "./inbound/faq-button-handler.ts";
 import { faqQuestionHandler } from "./inbound/faq-question-handler.ts";
-import { handoffKeywordHandler } from "./inbound/handoff-keyword-handler.ts";
 import { humanModeHandler } from "./inbound/human-mode-handler.ts";
 import type { HandleInput, InboundContext, InboundHandler, Position } from "./inbound/inbound-handler.ts";
+import { intentHandler } from "./inbound/intent-handler.ts";
 import { keywordHandler } from "./inbound/keyword-handler.ts";
 import { mediaHandler } from "./inbound/media-handler.ts";
 import { startHandler } from "./inbound/start-handler.ts";
@@ -68,7 +69,7 @@ function inboundPipeline(handoffPhrases: readonly string[]): InboundHandler[] {
     mediaHandler,
     accountLinkHandler,
     startHandler,
-    handoffKeywordHandler(handoffPhrases),
+    intentHandler(new IntentRecognizer({ human: handoffPhrases })),
     keywordHandler,
     faqButtonHandler,
     faqQuestionHandler,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { channelNames } from "../model/channel-name.ts";
+import { intentNames } from "../model/intent-name.ts";
 import { mediaKinds } from "../model/shared-file.ts";
 import { stageNames } from "../model/stage.ts";
 
@@ -102,6 +103,8 @@ const payloads = {
   faq_suggested: z.strictObject({ question: z.string(), entries: z.array(z.string()) }),
   faq_unanswered: z.strictObject({ question: z.string(), step: z.string().nullable() }),
   /** A person asked for; without a support desk the request is only stored (older rows carry nothing). */
+  /** A request in the customer's own words (a person, unsubscribe, erase my data, start over). */
+  intent_recognised: z.strictObject({ intent: z.enum(intentNames) }),
   handoff_requested: z.strictObject({ reason: z.string().optional(), via: handoffVia.optional() }),
   handoff_started: z.strictObject({ reason: z.string(), via: handoffVia, stepId: z.string().optional() }),
   handoff_ended: z.strictObject({

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { engineTexts } from "../texts/engine-texts.ts";
+import { harness, texts } from "./engine-test-kit.ts";
+
+const ru = engineTexts.ru;
+const steps = `  - id: name
+    ask: { type: text, text: Как вас зовут?, save: contact.first_name }
+  - id: city
+    ask: { type: text, text: Из какого вы города?, save: vars.city }
+  - id: bye
+    end: "Спасибо, {{ contact.first_name }}!"
+`;
+
+describe("requests in the customer's own words, before a text is taken as an answer", () => {
+  it("«позовите человека» at the name question asks for a person and is not saved as the name", () => {
+    const h = harness(steps);
+    h.send({ type: "start" });
+    const reply = h.text("позовите, пожалуйста, живого человека");
+    expect(h.contact.first_name).toBeUndefined();
+    // Without a support desk the request is recorded and the customer told when a person replies.
+    expect(h.events.some((e) => e.type === "handoff_requested")).toBe(true);
+    expect(texts(reply).length).toBeGreaterThan(0);
+    expect(h.events.find((e) => e.type === "intent_recognised")?.data).toEqual({ intent: "human" });
+    // A name that shares nothing with a request is a name.
+    h.text("Надежда");
+    expect(h.contact.first_name).toBe("Надежда");
+  });
+
+  it("unsubscribes in everyday words, and starts over when asked", () => {
+    const h = harness(steps);
+    h.send({ type: "start" });
+    h.text("Анна");
+    expect(texts(h.text("давайте начнём сначала"))).toEqual(["Как вас зовут?"]);
+    expect(h.events.filter((e) => e.type === "intent_recognised").map((e) => e.data)).toEqual([{ intent: "restart" }]);
+    expect(texts(h.text("больше не присылайте мне сообщения"))).toEqual([ru.optedOut]);
+    expect(h.contact.optedOut).toBe(true);
+  });
+});

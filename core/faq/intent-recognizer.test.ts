@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { IntentRecognizer } from "./intent-recognizer.ts";
+
+const recogniser = new IntentRecognizer();
+
+describe("IntentRecognizer", () => {
+  it("knows a request in words none of its examples has exactly", () => {
+    expect(recogniser.recognise("Позовите, пожалуйста, оператора")).toBe("human");
+    expect(recogniser.recognise("хочу поговорить с живым человеком")).toBe("human");
+    expect(recogniser.recognise("I want to talk to a real person")).toBe("human");
+    expect(recogniser.recognise("Отпишите меня от рассылки!")).toBe("unsubscribe");
+    expect(recogniser.recognise("удалите все мои данные")).toBe("erase_data");
+    expect(recogniser.recognise("давайте начнём сначала")).toBe("restart");
+  });
+
+  it("takes no name, city, address or question for a request, even when it shares a word with one", () => {
+    for (const text of [
+      "Любовь",
+      "Надежда",
+      "Москва",
+      "anna@example.com",
+      "+7 916 123-45-67",
+      "Согласен",
+      "оператор связи какой?",
+      "удалите товар из корзины",
+    ])
+      expect(recogniser.recognise(text), text).toBeUndefined();
+  });
+
+  /**
+   * The labelled phrasings written blind (test/fixtures/intents): the even-numbered half was
+   * never looked at while the examples and rules were chosen (docs/faq-evaluation.md). Floors
+   * at today's figures: nothing else may be taken for a request; recall is still low.
+   */
+  it("on the held-out half of the blind set: no false request, and at least 45 % recognised", () => {
+    const { cases } = parse(readFileSync(new URL("../../test/fixtures/intents/labelled-intents.yaml", import.meta.url), "utf8")) as {
+      cases: Array<{ q: string; expect: string | null }>;
+    };
+    const heldOut = cases.filter((_, i) => i % 2 === 0);
+    const wrong = heldOut.filter((c) => c.expect === null && recogniser.recognise(c.q) !== undefined).map((c) => c.q);
+    const requests = heldOut.filter((c) => c.expect !== null);
+    const mistaken = requests.filter((c) => recogniser.recognise(c.q) !== undefined && recogniser.recognise(c.q) !== c.expect);
+    const recognised = requests.filter((c) => recogniser.recognise(c.q) === c.expect).length;
+    expect(wrong).toEqual([]);
+    expect(mistaken).toEqual([]);
+    expect(recognised / requests.length).toBeGreaterThanOrEqual(0.45);
+  });
+});
