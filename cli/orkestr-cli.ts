@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { FlowError } from "../core/flow/flow-error.ts";
 import { channelNames } from "../core/model/channel-name.ts";
 import { type CliOutput, consoleOutput } from "./cli-output.ts";
+import { contactsEraseCommand, contactsExportCommand } from "./contacts-command.ts";
 import { type EventSendOptions, eventSendCommand } from "./event-command.ts";
 import { faqEvalCommand, faqUnansweredCommand } from "./faq-command.ts";
 import { graphCommand } from "./graph-command.ts";
@@ -92,6 +93,23 @@ export async function runCli(argv: string[], out: CliOutput = consoleOutput): Pr
     .argument("[pool]", "one pool only")
     .action(async (pool: string | undefined) => {
       exitCode = await promoStatusCommand(pool, out);
+    });
+
+  const contacts = program.command("contacts").description("a person's data: what is stored about them, and erasing it on request");
+  contacts
+    .command("export")
+    .description("everything stored about a person, as JSON (152-FZ art. 14, GDPR art. 15)")
+    .argument("<who>", "contact id, phone or email")
+    .action(async (who: string) => {
+      exitCode = await contactsExportCommand(who, out);
+    });
+  contacts
+    .command("erase")
+    .description("erase a person's personal data on their request (152-FZ art. 21, GDPR art. 17); anonymous facts remain")
+    .argument("<who>", "contact id, phone or email")
+    .option("--yes", "really erase (it cannot be undone)")
+    .action(async (who: string, options: { yes?: boolean }) => {
+      exitCode = await contactsEraseCommand(who, options, out);
     });
 
   const orders = program

@@ -173,6 +173,8 @@ const payloads = {
   /** The contact opened a review link (through /r/<id>). */
   review_link_clicked: z.strictObject({ linkId: z.string(), label: z.string(), surveyId: z.string().optional() }),
   channel_blocked: z.strictObject({ channel, externalId: z.string() }),
+  /** The person's data was erased at their request: what remains of them is anonymous. */
+  contact_erased: z.strictObject({}),
   channel_unblocked: z.strictObject({ channel, externalId: z.string() }),
   contacts_merged: z.strictObject({
     from: z.string(),

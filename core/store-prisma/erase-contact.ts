@@ -1,0 +1,43 @@
+import type { Prisma } from "./generated/client.ts";
+
+/**
+ * Erases a person's personal data at their request (152-FZ art. 21, GDPR art. 17), in one
+ * transaction under the contact's lock. What stays is anonymous: the contact row (so counts,
+ * orders and survey scores still add up) without names, phone, email, fields, tags or consent;
+ * every event's type and time without its data (the texts of messages, values of fields); the
+ * orders' amounts and statuses; survey scores without comments; promo codes still marked as
+ * given, to nobody anyone can name. Their channel addresses go, so nothing more is sent to them
+ * (a message they write later starts afresh), and so do unsent messages and link codes. A
+ * `contact_erased` event records that it happened. False for a contact that does not exist.
+ */
+export async function eraseContact(tx: Prisma.TransactionClient, contactId: string, now: Date): Promise<boolean> {
+  const [contact] = await tx.$queryRaw<Array<{ id: string; phone: string | null; email: string | null }>>`
+    SELECT id, phone, email FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
+  if (!contact) return false;
+  // Updates the platforms sent that could not be read name the person only by their address and words.
+  const addresses = (
+    await tx.$queryRaw<Array<{ externalId: string }>>`SELECT "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`
+  ).map((i) => i.externalId);
+  const traces = [...addresses, contact.phone, contact.email].filter((t): t is string => Boolean(t && t.length >= 5));
+  if (traces.length > 0)
+    await tx.$executeRaw`DELETE FROM "RejectedInbound" WHERE body LIKE ANY (SELECT '%' || t || '%' FROM unnest(${traces}::text[]) AS t)`;
+  await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`DELETE FROM "AccountLinkCode" WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`UPDATE "Event" SET data = '{}' WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`
+    UPDATE "FollowUp" SET status = 'cancelled', "settledAt" = ${now}
+    WHERE status IN ('pending', 'held') AND "conversationId" IN (SELECT id FROM "Conversation" WHERE "contactId" = ${contactId}::uuid)`;
+  await tx.$executeRaw`UPDATE "Conversation" SET state = '{"v": 1}', "stepId" = NULL, status = 'ended' WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`UPDATE "SurveyResponse" SET comment = NULL WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`UPDATE "Order" SET metadata = '{}', description = NULL, "paymentUrl" = NULL WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`UPDATE "SupportThread" SET title = 'erased', "cardFacts" = NULL WHERE "contactId" = ${contactId}::uuid`;
+  await tx.$executeRaw`
+    UPDATE "Contact" SET "firstName" = NULL, "lastName" = NULL, username = NULL, phone = NULL, email = NULL, timezone = NULL,
+      fields = '{}', tags = '{}', "optedOut" = true, "consentVersion" = NULL, "consentAt" = NULL, "consentChannel" = NULL,
+      "handedOffAt" = NULL, "currentConversationId" = NULL, "erasedAt" = ${now}, "updatedAt" = ${now}
+    WHERE id = ${contactId}::uuid`;
+  await tx.$executeRaw`
+    INSERT INTO "Event" ("contactId", type, version, data, "createdAt") VALUES (${contactId}::uuid, 'contact_erased', 1, '{}', ${now})`;
+  return true;
+}

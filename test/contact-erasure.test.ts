@@ -1,0 +1,123 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { orkestr } from "./support/orkestr-cli.ts";
+import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
+
+const flow = `id: lead
+title: Lead
+default: true
+settings: { requireConsent: false }
+steps:
+  - id: name
+    ask: { type: text, text: Как вас зовут?, save: contact.first_name }
+  - id: phone
+    ask: { type: phone, text: Ваш телефон?, save: contact.phone }
+  - id: email
+    ask: { type: email, text: Ваш email?, save: contact.email }
+  - id: city
+    ask: { type: text, text: Ваш город?, save: vars.city }
+  - id: wait
+    say: "Спасибо, {{ contact.first_name }}! Пришлём подборку в {{ vars.city }}."
+    buttons: [{ text: Ещё раз, goto: name }]
+    followUps: [{ after: 1d, say: "{{ contact.first_name }}, подборка готова" }]
+`;
+
+/** One person's facts, each distinctive enough that finding it anywhere means it was kept. */
+const zina = { chatId: 730155501, name: "Зинаида", phone: "+79161234567", email: "zina.erasure@example.com", city: "Кострома" };
+const boris = { chatId: 730155502, name: "Борис", phone: "+79167654321", email: "boris.keeps@example.com", city: "Тверь" };
+
+/**
+ * The right to erasure on real PostgreSQL: a person's data exported as JSON, then erased with
+ * the CLI; afterwards no column or JSON value of any table holds their name, phone, email,
+ * city or Telegram id, while another person's data is untouched and the anonymous facts remain.
+ */
+describe("contacts export and erase", () => {
+  const telegram = new FakeTelegramApi();
+  let running: TestAppWithDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    await telegram.start();
+    const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-erasure-"));
+    await writeFile(join(flowsDir, "lead.yaml"), flow);
+    running = await startTestAppWithDatabase({
+      FLOWS_DIR: flowsDir,
+      TELEGRAM_BOT_TOKEN: "123:TEST-token",
+      TELEGRAM_API_ROOT: telegram.url,
+    });
+    env = { DATABASE_URL: running.config.DATABASE_URL as string };
+    for (const person of [zina, boris]) {
+      telegram.pushText(person.chatId, "/start", person.name);
+      await telegram.waitForSent(person.chatId, 1);
+      for (const [n, answer] of [person.name, person.phone, person.email, person.city].entries()) {
+        telegram.pushText(person.chatId, answer, person.name);
+        await telegram.waitForSent(person.chatId, n + 2);
+      }
+    }
+  });
+  afterAll(async () => {
+    await running?.stop();
+    await telegram.stop();
+  });
+
+  /** Every row of every table of the app, as text. */
+  const everything = async () => {
+    const tables = (
+      await running.db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`)
+    ).rows.map((r) => r.tablename as string);
+    const rows: string[] = [];
+    for (const table of tables)
+      rows.push(...(await running.db.query(`SELECT row_to_json(t)::text AS row FROM "${table}" t`)).rows.map((r) => `${table}: ${r.row}`));
+    return rows;
+  };
+  const traces = (person: typeof zina) => [person.name, person.phone.slice(2), person.email, person.city, String(person.chatId)];
+
+  it("exports everything stored about the person as JSON", async () => {
+    const run = await orkestr(["contacts", "export", "8 (916) 123-45-67"], { env });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const [exported] = JSON.parse(run.stdout);
+    expect(exported).toMatchObject({ firstName: zina.name, phone: zina.phone, email: zina.email });
+    expect(exported.identities).toEqual([expect.objectContaining({ channel: "telegram", externalId: String(zina.chatId) })]);
+    expect(exported.conversations[0].state.vars).toEqual({ city: zina.city });
+    expect(exported.events.some((e: { type: string }) => e.type === "message_in")).toBe(true);
+  });
+
+  it("asks for --yes, then erases: nothing anywhere names the person, the other is untouched, anonymous facts remain", async () => {
+    const before = await everything();
+    for (const trace of traces(zina))
+      expect(
+        before.some((row) => row.includes(trace)),
+        trace,
+      ).toBe(true);
+    const eventsBefore = Number((await running.db.query(`SELECT count(*) FROM "Event"`)).rows[0].count);
+
+    const unsure = await orkestr(["contacts", "erase", zina.email], { env });
+    expect(unsure.code).toBe(1);
+    expect(unsure.stderr).toContain("add --yes");
+    const erased = await orkestr(["contacts", "erase", zina.email.toUpperCase(), "--yes"], { env });
+    expect(erased.stderr).toBe("");
+    expect(erased.stdout).toContain("Erased 1 contact(s)");
+
+    const after = await everything();
+    for (const trace of traces(zina))
+      expect(
+        after.filter((row) => row.includes(trace)),
+        trace,
+      ).toEqual([]);
+    for (const trace of traces(boris))
+      expect(
+        after.some((row) => row.includes(trace)),
+        trace,
+      ).toBe(true);
+    // The event log keeps its count (and one more: the erasure); the follow-up will not go.
+    expect(Number((await running.db.query(`SELECT count(*) FROM "Event"`)).rows[0].count)).toBe(eventsBefore + 1);
+    expect((await running.db.query(`SELECT count(*)::int AS n FROM "Event" WHERE type = 'contact_erased'`)).rows[0].n).toBe(1);
+    const followUps = (await running.db.query(`SELECT status FROM "FollowUp" ORDER BY "dueAt"`)).rows.map((r) => r.status);
+    expect(followUps.sort()).toEqual(["cancelled", "pending"]);
+    expect((await orkestr(["contacts", "export", zina.email], { env })).code).toBe(1);
+  });
+});
