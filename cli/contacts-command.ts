@@ -18,16 +18,21 @@ async function contactsNamed(prisma: PrismaClient, who: string): Promise<string[
   return (await prisma.contact.findMany({ where: { phone: phone.number }, select: { id: true } })).map((c) => c.id);
 }
 
+/** The contacts named, or undefined once it said why there are none. */
+async function contactsOrSay(prisma: PrismaClient, who: string, out: CliOutput): Promise<string[] | undefined> {
+  const ids = await contactsNamed(prisma, who);
+  if (typeof ids !== "string" && ids.length > 0) return ids;
+  out.error(typeof ids === "string" ? ids : `No contact has "${who}"`);
+  return undefined;
+}
+
 /** `orkestr contacts export <id|phone|email>`: everything stored about the person, as JSON (one object per contact). */
 export async function contactsExportCommand(who: string, out: CliOutput): Promise<number> {
   const database = await openAppDatabase(out);
   if (!database) return 1;
   try {
-    const ids = await contactsNamed(database.prisma, who);
-    if (typeof ids === "string" || ids.length === 0) {
-      out.error(typeof ids === "string" ? ids : `No contact has "${who}"`);
-      return 1;
-    }
+    const ids = await contactsOrSay(database.prisma, who, out);
+    if (!ids) return 1;
     const exported = [];
     for (const id of ids) exported.push(await database.prisma.$transaction((tx) => exportContact(tx, id)));
     out.log(JSON.stringify(exported, null, 2));
@@ -45,11 +50,8 @@ export async function contactsEraseCommand(who: string, options: { yes?: boolean
   const database = await openAppDatabase(out);
   if (!database) return 1;
   try {
-    const ids = await contactsNamed(database.prisma, who);
-    if (typeof ids === "string" || ids.length === 0) {
-      out.error(typeof ids === "string" ? ids : `No contact has "${who}"`);
-      return 1;
-    }
+    const ids = await contactsOrSay(database.prisma, who, out);
+    if (!ids) return 1;
     if (!options.yes) {
       out.error(`Would erase ${ids.length} contact(s): ${ids.join(", ")}. This cannot be undone: add --yes.`);
       return 1;
