@@ -28,6 +28,7 @@ steps:
 /** One person's facts, each distinctive enough that finding it anywhere means it was kept. */
 const zina = { chatId: 730155501, name: "Зинаида", phone: "+79161234567", email: "zina.erasure@example.com", city: "Кострома" };
 const boris = { chatId: 730155502, name: "Борис", phone: "+79167654321", email: "boris.keeps@example.com", city: "Тверь" };
+const vera = { chatId: 730155503, name: "Верония", phone: "+79031112233", email: "vera.asks@example.com", city: "Вологда" };
 
 /**
  * The right to erasure on real PostgreSQL: a person's data exported as JSON, then erased with
@@ -49,7 +50,7 @@ describe("contacts export and erase", () => {
       TELEGRAM_API_ROOT: telegram.url,
     });
     env = { DATABASE_URL: running.config.DATABASE_URL as string };
-    for (const person of [zina, boris]) {
+    for (const person of [zina, boris, vera]) {
       telegram.pushText(person.chatId, "/start", person.name);
       await telegram.waitForSent(person.chatId, 1);
       for (const [n, answer] of [person.name, person.phone, person.email, person.city].entries()) {
@@ -117,7 +118,30 @@ describe("contacts export and erase", () => {
     expect(Number((await running.db.query(`SELECT count(*) FROM "Event"`)).rows[0].count)).toBe(eventsBefore + 1);
     expect((await running.db.query(`SELECT count(*)::int AS n FROM "Event" WHERE type = 'contact_erased'`)).rows[0].n).toBe(1);
     const followUps = (await running.db.query(`SELECT status FROM "FollowUp" ORDER BY "dueAt"`)).rows.map((r) => r.status);
-    expect(followUps.sort()).toEqual(["cancelled", "pending"]);
+    expect(followUps.sort()).toEqual(["cancelled", "pending", "pending"]);
     expect((await orkestr(["contacts", "export", zina.email], { env })).code).toBe(1);
+  });
+
+  it("in the chat: «удалите мои данные» asks to confirm with a button, then erases; the confirmation is the last message", async () => {
+    telegram.pushText(vera.chatId, "Удалите, пожалуйста, все мои данные", vera.name);
+    const [, , , , , ask] = await telegram.waitForSent(vera.chatId, 6);
+    expect(ask?.text).toContain("Удалить все ваши данные");
+    telegram.pressButton(vera.chatId, "Да, удалить");
+    const [, , , , , , done] = await telegram.waitForSent(vera.chatId, 7);
+    expect(done?.text).toContain("ваши данные удалены");
+    // The sweep removes the address once the confirmation went.
+    expect(await running.app.runtime.finishErasures()).toBe(1);
+    const after = await everything();
+    for (const trace of traces(vera))
+      expect(
+        after.filter((row) => row.includes(trace)),
+        trace,
+      ).toEqual([]);
+    for (const trace of traces(boris))
+      expect(
+        after.some((row) => row.includes(trace)),
+        trace,
+      ).toBe(true);
+    expect(telegram.sent(vera.chatId)).toHaveLength(7);
   });
 });

@@ -54,6 +54,11 @@ export class FlowHarness {
       return undefined;
     },
     notify_support: () => undefined,
+    erase_contact: () => {
+      this.contact = { id: this.contact.id, fields: {}, tags: [], optedOut: true };
+      this.pending = [];
+      return undefined;
+    },
     cancel_follow_ups: (effect) => {
       const kept = (p: FollowUpPlan) => effect.keep.some((k) => k.stepId === p.stepId && k.index === p.index);
       this.pending = this.pending.filter((p) => p.flowId !== effect.flowId || kept(p));

@@ -35,4 +35,17 @@ describe("requests in the customer's own words, before a text is taken as an ans
     expect(texts(h.text("больше не присылайте мне сообщения"))).toEqual([ru.optedOut]);
     expect(h.contact.optedOut).toBe(true);
   });
+
+  it("«удалите мои данные» asks to confirm with a button: «no» keeps everything, «yes» erases and says so", () => {
+    const h = harness(steps);
+    h.send({ type: "start" });
+    h.text("Анна");
+    const ask = h.text("удалите мои данные");
+    expect(texts(ask)).toEqual([ru.eraseConfirm]);
+    expect(texts(h.press(ru.eraseNo, ask))).toEqual([ru.eraseKept, "Из какого вы города?"]);
+    expect(h.contact.first_name).toBe("Анна");
+    const again = h.text("прошу удалить все мои персональные данные");
+    expect(texts(h.press(ru.eraseYes, again))).toEqual([ru.eraseDone]);
+    expect(h.contact).toEqual({ id: h.contact.id, fields: {}, tags: [], optedOut: true });
+  });
 });

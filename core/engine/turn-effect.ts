@@ -22,7 +22,8 @@ export type TurnEffect =
   | SaveSurveyAnswer
   | NotifySupport
   | RequestReview
-  | CancelFollowUps;
+  | CancelFollowUps
+  | EraseContact;
 
 interface EffectBase {
   flowId: string | null;
@@ -137,6 +138,15 @@ export interface RequestReview extends EffectBase {
 export interface CancelFollowUps extends EffectBase {
   type: "cancel_follow_ups";
   keep: Array<{ stepId: string; index: number }>;
+}
+
+/**
+ * The person asked for their data to be erased and confirmed it: the store erases it once this
+ * turn's rows are written (erase-contact.ts), keeping only the channel address this turn's
+ * messages go to until they are sent.
+ */
+export interface EraseContact extends EffectBase {
+  type: "erase_contact";
 }
 
 export type TurnEffectType = TurnEffect["type"];

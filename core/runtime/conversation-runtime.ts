@@ -350,6 +350,14 @@ export class ConversationRuntime {
     return counts;
   }
 
+  /**
+   * Erasures asked for in the chat end here, once their confirmation was sent: the person's
+   * channel addresses go (run by the sweep; see erase-contact.ts). Returns how many.
+   */
+  finishErasures(): Promise<number> {
+    return this.deps.store.finishErasures();
+  }
+
   /** A review link opened: counted, and where it leads (see ConversationStore.openReviewLink). */
   openReviewLink(id: string): Promise<string | undefined> {
     return this.deps.store.openReviewLink(id);
@@ -430,6 +438,7 @@ export class ConversationRuntime {
       running = this.recover("sweep")
         .then(() => this.reconcilePayments())
         .then(() => this.runSupportTimers())
+        .then(() => this.finishErasures())
         .then(
           () => undefined,
           (error: unknown) => this.deps.logger.error({ err: error }, "recovery sweep failed"),

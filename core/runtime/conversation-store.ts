@@ -277,6 +277,9 @@ export interface ConversationStore {
     page: { after?: InactiveContact | undefined; limit: number },
   ): Promise<InactiveContact[]>;
 
+  /** Removes the addresses of contacts erased in the chat once their confirmation went (see erase-contact.ts); how many. */
+  finishErasures(): Promise<number>;
+
   /** Enters one contact of the scan, once per silence, under their lock (see apply-inactivity-entry.ts). */
   applyInactivityEntry(unit: InactivityUnit): Promise<AppliedTurn | "later" | "stale">;
 

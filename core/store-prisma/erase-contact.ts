@@ -10,7 +10,17 @@ import type { Prisma } from "./generated/client.ts";
  * (a message they write later starts afresh), and so do unsent messages and link codes. A
  * `contact_erased` event records that it happened. False for a contact that does not exist.
  */
-export async function eraseContact(tx: Prisma.TransactionClient, contactId: string, now: Date): Promise<boolean> {
+export async function eraseContact(
+  tx: Prisma.TransactionClient,
+  contactId: string,
+  now: Date,
+  /**
+   * Erasure the person asked for in the chat: the turn's own messages (their outbox keys start
+   * with `sendingFirst`) still go, to the address they came from; `finishErasures` removes the
+   * address and the messages once sent.
+   */
+  options: { sendingFirst?: string } = {},
+): Promise<boolean> {
   const [contact] = await tx.$queryRaw<Array<{ id: string; phone: string | null; email: string | null }>>`
     SELECT id, phone, email FROM "Contact" WHERE id = ${contactId}::uuid FOR UPDATE`;
   if (!contact) return false;
@@ -21,8 +31,9 @@ export async function eraseContact(tx: Prisma.TransactionClient, contactId: stri
   const traces = [...addresses, contact.phone, contact.email].filter((t): t is string => Boolean(t && t.length >= 5));
   if (traces.length > 0)
     await tx.$executeRaw`DELETE FROM "RejectedInbound" WHERE body LIKE ANY (SELECT '%' || t || '%' FROM unnest(${traces}::text[]) AS t)`;
-  await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`;
-  await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid`;
+  if (options.sendingFirst === undefined) await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`;
+  const keep = options.sendingFirst === undefined ? null : `${options.sendingFirst}%`;
+  await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid AND (${keep}::text IS NULL OR "dedupeKey" NOT LIKE ${keep})`;
   await tx.$executeRaw`DELETE FROM "AccountLinkCode" WHERE "contactId" = ${contactId}::uuid`;
   await tx.$executeRaw`UPDATE "Event" SET data = '{}' WHERE "contactId" = ${contactId}::uuid`;
   await tx.$executeRaw`
@@ -40,4 +51,23 @@ export async function eraseContact(tx: Prisma.TransactionClient, contactId: stri
   await tx.$executeRaw`
     INSERT INTO "Event" ("contactId", type, version, data, "createdAt") VALUES (${contactId}::uuid, 'contact_erased', 1, '{}', ${now})`;
   return true;
+}
+
+/**
+ * The last step of erasures asked for in the chat, once their confirmation was sent (or given
+ * up): the channel addresses and the messages sent to them go. Run by the runtime's sweep;
+ * returns how many contacts it finished.
+ */
+export async function finishErasures(tx: Prisma.TransactionClient): Promise<number> {
+  const done = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT c.id FROM "Contact" c
+    WHERE c."erasedAt" IS NOT NULL
+      AND EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."contactId" = c.id)
+      AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" o WHERE o."contactId" = c.id AND o.status IN ('pending', 'sending'))
+    LIMIT 100`;
+  const ids = done.map((c) => c.id);
+  if (ids.length === 0) return 0;
+  await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ANY(${ids}::uuid[])`;
+  await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ANY(${ids}::uuid[])`;
+  return ids.length;
 }

@@ -26,6 +26,7 @@ import { applyExternalEvent } from "./apply-external-event.ts";
 import { applyInactivityEntry } from "./apply-inactivity-entry.ts";
 import { applyStaffMessage, returnIdleHandoff } from "./apply-staff-message.ts";
 import { contactState, conversationsAt, loadContactState } from "./contact-state.ts";
+import { finishErasures } from "./erase-contact.ts";
 import { writeEvent } from "./event-rows.ts";
 import { applyFollowUpBatch } from "./follow-up-batch.ts";
 import { decideFollowUp } from "./follow-up-turn.ts";
@@ -238,6 +239,10 @@ export class PrismaConversationStore implements ConversationStore {
     page: { after?: InactiveContact | undefined; limit: number },
   ): Promise<InactiveContact[]> {
     return inactiveContacts(prismaRunner(this.prisma), flowId, window, page);
+  }
+
+  async finishErasures(): Promise<number> {
+    return this.prisma.$transaction((tx) => finishErasures(tx));
   }
 
   async applyInactivityEntry(unit: InactivityUnit): Promise<AppliedTurn | "later" | "stale"> {

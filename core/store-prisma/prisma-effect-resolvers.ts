@@ -2,6 +2,7 @@ import type { EffectResolvers } from "../engine/turn-effect.ts";
 import type { DomainEvent } from "../events/event-catalog.ts";
 import { createLinkCode } from "./account-link-codes.ts";
 import { createOrder } from "./create-order.ts";
+import { eraseContact } from "./erase-contact.ts";
 import { issuePromoCode } from "./issue-promo-code.ts";
 import type { ResolvedEffect, StoreEffectContext } from "./store-effect-context.ts";
 import { awayNotice, closeHandoff, notifySupport, openHandoff, postToSupport, stopFollowUps } from "./support-handoff.ts";
@@ -30,6 +31,13 @@ export const prismaEffectResolvers: EffectResolvers<StoreEffectContext, Promise<
   save_survey_answer: (effect, context) => saveSurveyAnswer(effect, context),
   notify_support: (effect, context) => notifySupport(effect, context),
   request_review: (effect, context) => requestReview(effect, context),
+  async erase_contact(effect, { afterWrite, contactId, now, turn }) {
+    // After the turn's rows, so its own events are erased too; its confirmation is kept to be sent.
+    afterWrite.push(async (tx) => {
+      await eraseContact(tx, contactId, now, { sendingFirst: turn.keyBase });
+    });
+    return { flowId: effect.flowId, events: [] };
+  },
   async cancel_follow_ups(effect, context) {
     // The goal's conversation: its pending follow-ups stop, but for the service ones the flow keeps.
     const conversationId = effect.flowId ? context.conversationIdOf(effect.flowId) : undefined;

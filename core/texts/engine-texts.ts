@@ -53,6 +53,11 @@ const ru = {
   staffFileNotCarried: "⚠️ Файл не передан: канал клиента не принимает такие файлы. Подпись отправлена, если была.",
   staffFileUndelivered: "📎 Менеджер прислал файл, но его не удалось передать сюда. Попросите прислать его ещё раз.",
   sharePhone: "📱 Отправить мой номер",
+  eraseConfirm: "Удалить все ваши данные: имя, телефон, email, переписку? Это нельзя отменить, и бот больше не будет вам писать.",
+  eraseYes: "Да, удалить",
+  eraseNo: "Нет, оставить",
+  eraseDone: "Готово: ваши данные удалены. Если напишете снова, начнём с чистого листа.",
+  eraseKept: "Хорошо, ничего не удаляю.",
 };
 
 export type EngineTextKey = keyof typeof ru;
@@ -108,6 +113,11 @@ const en: EngineTexts = {
     "⚠️ The file was not passed on: the customer's channel does not take such files. The caption was sent, if there was one.",
   staffFileUndelivered: "📎 Support sent you a file that could not be delivered here. Ask them to send it again.",
   sharePhone: "📱 Share my number",
+  eraseConfirm: "Erase all your data — name, phone, email, messages? This cannot be undone, and the bot will not write to you again.",
+  eraseYes: "Yes, erase",
+  eraseNo: "No, keep it",
+  eraseDone: "Done: your data is erased. If you write again, we start from scratch.",
+  eraseKept: "All right, nothing is erased.",
 };
 
 export const engineTextLanguages = ["ru", "en"] as const;

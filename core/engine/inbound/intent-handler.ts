@@ -6,25 +6,44 @@ import { optOut } from "./stop-handler.ts";
 /**
  * The requests a customer may make in their own words at any moment, before a text is taken
  * as the step's answer or a question (so «позовите человека» at the name question is no
- * name): a person (or `/operator`), unsubscribe, start over; «erase my data» goes to support
- * staff, who can act on it, with the request in the log.
+ * name): a person (or `/operator`), unsubscribe, start over, and erase my data — asked to
+ * confirm with a button, since it cannot be undone.
  */
+/** The buttons under «erase all your data?»: they mean the same on any visit. */
+const eraseYesPayload = "e|yes";
+const eraseNoPayload = "e|no";
+
 export function intentHandler(intents: IntentRecognizer): InboundHandler {
   return {
     name: "intent",
     handle({ input, text, turn, textsOf, position, support, flows, runner, conversationOf }) {
+      const at = position();
+      const flow = at?.flow ?? null;
+      const texts = textsOf(flow);
+      if (input.event.type === "button" && (input.event.payload === eraseYesPayload || input.event.payload === eraseNoPayload)) {
+        if (input.event.payload === eraseNoPayload) {
+          turn.say(flow?.id ?? null, texts.eraseKept);
+          if (at) runner.promptAfterAnswer(at.flow, turn.touch(at.conversation), at.step);
+          return true;
+        }
+        // The confirmation goes out first; then nothing more will (see erase-contact.ts).
+        turn.say(flow?.id ?? null, texts.eraseDone);
+        turn.effect((position) => ({ type: "erase_contact", flowId: flow?.id ?? null, position }));
+        return true;
+      }
       if (input.event.type !== "text") return false;
       const intent = /^\/operator(@\w+)?$/i.test(text) ? "human" : intents.recognise(text);
       if (!intent) return false;
-      const at = position();
-      const flow = at?.flow ?? null;
       turn.record("intent_recognised", flow?.id ?? null, { intent });
       switch (intent) {
         case "human":
-          handOff(turn, { flowId: flow?.id ?? null, reason: "keyword", via: "keyword", texts: textsOf(flow) }, support);
+          handOff(turn, { flowId: flow?.id ?? null, reason: "keyword", via: "keyword", texts }, support);
           return true;
         case "erase_data":
-          handOff(turn, { flowId: flow?.id ?? null, reason: "erase_data", via: "keyword", texts: textsOf(flow) }, support);
+          turn.say(flow?.id ?? null, texts.eraseConfirm, [
+            [{ label: texts.eraseYes, payload: eraseYesPayload }],
+            [{ label: texts.eraseNo, payload: eraseNoPayload }],
+          ]);
           return true;
         case "unsubscribe":
           optOut(turn, textsOf(flow), input.currentFlowId);
