@@ -49,8 +49,8 @@ export class FaqTerms {
     return [...words, ...concepts];
   }
 
-  /** The meaningful words (stemmed, synonyms folded) and the concepts of a text. */
-  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[] } {
+  /** The meaningful words (stemmed, synonyms folded), the concepts of a text, and all its words' stems (small words too). */
+  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[]; all: string[] } {
     const raw = normalise(text).split(" ").filter(Boolean);
     const fixed = known ? raw.map((word) => this.fixLayout(word, known)) : raw;
     const stems = fixed.map((word) => this.stem(word));
@@ -65,7 +65,7 @@ export class FaqTerms {
       });
     }
     const words = fixed.flatMap((word, i) => (stopWords.has(word) ? [] : [this.canonical.get(stems[i] as string) ?? (stems[i] as string)]));
-    return { words, concepts: [...concepts] };
+    return { words, concepts: [...concepts], all: stems };
   }
 
   /** One word (already normalised) as a term. */

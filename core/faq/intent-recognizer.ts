@@ -36,7 +36,8 @@ export class IntentRecognizer {
     const [best] = this.matcher.match(text, 2);
     if (!best || best.confidence < intentThreshold) return undefined;
     const id = best.entry.id as IntentName;
-    return this.saysAnExample(this.terms.analyse(text).words, id) ? id : undefined;
+    const { words, all } = this.terms.analyse(text);
+    return this.saysAnExample(words, all, id) ? id : undefined;
   }
 
   /**
@@ -44,12 +45,14 @@ export class IntentRecognizer {
    * согласие … удалить» but says none of the rest, and a one-word example («оператор») is a
    * request only when the message is that word alone, not «оператор связи какой?».
    */
-  private saysAnExample(words: string[], id: IntentName): boolean {
+  private saysAnExample(words: string[], all: string[], id: IntentName): boolean {
     const meant = words.filter((w) => !this.courtesy.has(w));
+    // «after the restart» is no request to restart: a one-word example is the whole message, small words and all.
+    const whole = all.filter((w) => !this.courtesy.has(w));
     return (this.examples.get(id) ?? []).some((example) => {
       if (example.length === 0) return false;
       const said = example.filter((term) => meant.some((w) => sameWord(w, term))).length;
-      if (example.length === 1) return said === 1 && meant.length === 1;
+      if (example.length === 1) return said === 1 && whole.length === 1;
       if (said / example.length < 0.5) return false;
       // Half of a short example is enough only when the rest of the message is the request's own words.
       return said === example.length || meant.every((w) => this.vocabulary.get(id)?.some((v) => sameWord(w, v)));

@@ -9,10 +9,9 @@ export const faqQuestionHandler: InboundHandler = {
     const conversation = turn.touch(at.conversation);
     if (runner.takesReply(at.flow, conversation, at.step, text)) return false;
     const where = { flow: at.flow, conversation, stepId: at.step.id };
-    const outcome = faq.respond(turn, matcher(), text, where, textsOf(at.flow));
-    if (outcome === "none") return false;
-    // «Did you mean» waits for a press: the step comes after the answer, not between.
-    if (outcome !== "suggested") runner.promptAfterAnswer(at.flow, conversation, at.step);
+    if (faq.respond(turn, matcher(), text, where, textsOf(at.flow)) === "none") return false;
+    // After «did you mean» too: a wrong guess must not leave the customer without the step's buttons.
+    runner.promptAfterAnswer(at.flow, conversation, at.step);
     return true;
   },
 };
