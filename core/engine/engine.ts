@@ -41,28 +41,16 @@ import { vkFreeWindowMs } from "./vk-free-window.ts";
 
 export type { HandleInput };
 
-/** What customers type to ask for a person, besides `/operator` (compared without case and punctuation). */
-export const defaultHandoffPhrases = [
-  "оператор",
-  "позовите человека",
-  "позвать человека",
-  "позовите менеджера",
-  "позвать менеджера",
-  "менеджер",
-  "живой человек",
-  "operator",
-  "human",
-  "talk to a person",
-];
-
 /**
  * The inbound pipeline, in order: the first handler that takes the event ends the turn.
  * Stop works anywhere; while support staff have the conversation nothing else of the bot
  * answers; a photo or file the bot cannot read gets no answer; account linking works anywhere;
- * start and keywords switch flows; asking for a person beats the knowledge base; the knowledge
- * base answers before a text is taken as the step's reply; the fallback handles the rest.
+ * start switches flows; requests in the customer's words (a person, unsubscribe, erase my data,
+ * start over) come before flow keywords, the knowledge base and the step's reply, so none of
+ * them is taken for an answer; the knowledge base answers before a text is taken as the step's
+ * reply; the fallback handles the rest.
  */
-function inboundPipeline(handoffPhrases: readonly string[]): InboundHandler[] {
+function inboundPipeline(handoffPhrases: readonly string[] = []): InboundHandler[] {
   return [
     stopHandler,
     humanModeHandler,
@@ -122,7 +110,7 @@ export interface EngineOptions {
   defaultRegion?: CountryCode;
   /** Whether support staff take handoffs (a support desk is set up), and when they answer. */
   support?: SupportSettings | undefined;
-  /** What customers type to ask for a person (default `defaultHandoffPhrases`). */
+  /** More ways customers ask for a person (SUPPORT_KEYWORDS), beside the built-in examples of core/faq/intent-phrases.ts. */
   handoffPhrases?: readonly string[] | undefined;
   /** MAX_MARKETING_PER_DAY / _PER_WEEK: marketing follow-ups one contact may get across flows (a flow may set its own). */
   marketingCaps?: MarketingCaps | undefined;
@@ -151,7 +139,7 @@ export class Engine {
     readonly flows: FlowCatalog,
     private readonly options: EngineOptions = {},
   ) {
-    this.pipeline = inboundPipeline(options.handoffPhrases ?? defaultHandoffPhrases);
+    this.pipeline = inboundPipeline(options.handoffPhrases);
     this.support = options.support ?? { desk: false };
   }
 
