@@ -3,16 +3,16 @@ import { handOff } from "../hand-off.ts";
 import type { InboundHandler } from "./inbound-handler.ts";
 import { optOut } from "./stop-handler.ts";
 
+/** The buttons under «erase all your data?»: they mean the same on any visit. */
+const eraseYesPayload = "e|yes";
+const eraseNoPayload = "e|no";
+
 /**
  * The requests a customer may make in their own words at any moment, before a text is taken
  * as the step's answer or a question (so «позовите человека» at the name question is no
  * name): a person (or `/operator`), unsubscribe, start over, and erase my data — asked to
  * confirm with a button, since it cannot be undone.
  */
-/** The buttons under «erase all your data?»: they mean the same on any visit. */
-const eraseYesPayload = "e|yes";
-const eraseNoPayload = "e|no";
-
 export function intentHandler(intents: IntentRecognizer): InboundHandler {
   return {
     name: "intent",
@@ -46,7 +46,7 @@ export function intentHandler(intents: IntentRecognizer): InboundHandler {
           ]);
           return true;
         case "unsubscribe":
-          optOut(turn, textsOf(flow), input.currentFlowId);
+          optOut(turn, texts, input.currentFlowId);
           return true;
         case "restart": {
           const again = flow ?? flows.defaultFlow();
