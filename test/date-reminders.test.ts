@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { flowsFolder } from "./support/flows-folder.ts";
 import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 
@@ -37,8 +35,7 @@ describe("date-anchored reminders in the contact's time zone", () => {
 
   beforeAll(async () => {
     await telegram.start();
-    const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-date-reminders-"));
-    await writeFile(join(flowsDir, "classes.yaml"), flow);
+    const flowsDir = await flowsFolder({ "classes.yaml": flow });
     // Four seconds before 18:00 in Vladivostok on the day before the class.
     clock.set("2026-03-09T07:59:56Z");
     running = await startTestAppWithDatabase(

@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { flowsFolder } from "./support/flows-folder.ts";
 import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 
@@ -31,8 +29,7 @@ describe("marketing triggers keep quiet hours and the cap", () => {
 
   beforeAll(async () => {
     await telegram.start();
-    const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-marketing-triggers-"));
-    for (const [name, text] of Object.entries(flows)) await writeFile(join(flowsDir, name), text);
+    const flowsDir = await flowsFolder(flows);
     clock.set("2026-03-02T20:00:00Z"); // 23:00 in Moscow
     running = await startTestAppWithDatabase(
       {

@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/fake-telegram-api.ts";
+import { flowsFolder } from "./support/flows-folder.ts";
 import { SettableClock } from "./support/settable-clock.ts";
 import { startTestAppWithDatabase, type TestAppWithDatabase } from "./support/test-app.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -43,9 +41,7 @@ describe("win-back: triggers: inactive", () => {
 
   beforeAll(async () => {
     await telegram.start();
-    const flowsDir = await mkdtemp(join(tmpdir(), "orkestr-winback-"));
-    await writeFile(join(flowsDir, "hello.yaml"), hello);
-    await writeFile(join(flowsDir, "winback.yaml"), winback);
+    const flowsDir = await flowsFolder({ "hello.yaml": hello, "winback.yaml": winback });
     clock.set(start);
     running = await startTestAppWithDatabase(
       {
