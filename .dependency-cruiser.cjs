@@ -5,7 +5,8 @@
 
 /** Layers from the bottom up; the modules of a layer may not import each other. */
 const layers = [
-  ["core/assert-never.ts", "core/model", "core/texts"],
+  ["core/assert-never.ts", "core/model"],
+  ["core/texts"],
   ["core/events"],
   ["core/template", "core/conditions"],
   ["core/faq"],

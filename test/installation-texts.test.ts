@@ -30,4 +30,11 @@ describe("flows/texts.yaml: the installation's wording of the bot's own phrases"
     await expect(loadFlowDirectory(dir)).rejects.toThrow(/texts\.yaml:1:11 language: .*\n.*texts\.yaml:3:3 texts: unknown key "noFlw"/s);
     expect((await orkestr(["validate", dir])).code).toBe(1);
   });
+
+  it("holds more ways of asking for the built-in requests; an unknown request is named by file:line:column", async () => {
+    const dir = flowsWithTexts("intents:\n  human:\n    - позовите старшего смены\n");
+    expect((await loadFlowDirectory(dir)).installationTexts).toEqual({ intents: { human: ["позовите старшего смены"] } });
+    const broken = flowsWithTexts("intents:\n  human: [позовите старшего]\n  humn: [оператора]\n");
+    await expect(loadFlowDirectory(broken)).rejects.toThrow(/texts\.yaml:3:3 intents: unknown key "humn"/);
+  });
 });

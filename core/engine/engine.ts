@@ -1,7 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { ConditionEvaluator } from "../conditions/condition-evaluator.ts";
 import type { EventData } from "../events/event-catalog.ts";
-import { IntentRecognizer } from "../faq/intent-recognizer.ts";
 import type { FlowCatalog } from "../flow/flow-catalog.ts";
 import type { Flow } from "../flow/flow-schema.ts";
 import type { ChannelName } from "../model/channel-name.ts";
@@ -57,7 +56,7 @@ function inboundPipeline(handoffPhrases: readonly string[] = []): InboundHandler
     mediaHandler,
     accountLinkHandler,
     startHandler,
-    intentHandler(new IntentRecognizer({ human: handoffPhrases })),
+    intentHandler(handoffPhrases),
     keywordHandler,
     faqButtonHandler,
     faqQuestionHandler,
@@ -110,7 +109,7 @@ export interface EngineOptions {
   defaultRegion?: CountryCode;
   /** Whether support staff take handoffs (a support desk is set up), and when they answer. */
   support?: SupportSettings | undefined;
-  /** More ways customers ask for a person (SUPPORT_KEYWORDS), beside the built-in examples of core/faq/intent-phrases.ts. */
+  /** More ways customers ask for a person (SUPPORT_KEYWORDS), beside the built-in examples (core/texts/intent-phrases.ts) and flows/texts.yaml's. */
   handoffPhrases?: readonly string[] | undefined;
   /** MAX_MARKETING_PER_DAY / _PER_WEEK: marketing follow-ups one contact may get across flows (a flow may set its own). */
   marketingCaps?: MarketingCaps | undefined;

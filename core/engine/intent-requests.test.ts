@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { emptyKnowledgeBase } from "../faq/knowledge-base.ts";
+import { FlowCatalog } from "../flow/flow-catalog.ts";
+import { FlowLoader } from "../flow/flow-loader.ts";
 import { engineTexts } from "../texts/engine-texts.ts";
 import { harness, texts } from "./engine-test-kit.ts";
+import { FlowHarness } from "./flow-harness.ts";
 
 const ru = engineTexts.ru;
 const steps = `  - id: name
@@ -47,5 +51,21 @@ describe("requests in the customer's own words, before a text is taken as an ans
     const again = h.text("прошу удалить все мои персональные данные");
     expect(texts(h.press(ru.eraseYes, again))).toEqual([ru.eraseDone]);
     expect(h.contact).toEqual({ id: h.contact.id, fields: {}, tags: [], optedOut: true });
+  });
+
+  it("knows the installation's own ways of asking (flows/texts.yaml `intents:`) beside the built-in ones, and a reload brings new ones", () => {
+    const flow = new FlowLoader().parse(`id: demo\ntitle: Demo\nsteps:\n${steps}`, "demo.yaml");
+    const catalog = (intents: Record<string, string[]>) => new FlowCatalog([flow], [], emptyKnowledgeBase, { intents });
+    const flows = catalog({});
+    const h = new FlowHarness(flows);
+    h.send({ type: "start" });
+    // Not one of the built-in ways: taken as the name.
+    h.text("позовите старшего смены");
+    expect(h.contact.first_name).toBe("позовите старшего смены");
+    flows.replace(catalog({ human: ["позовите старшего смены"], unsubscribe: ["больше никаких акций"] }));
+    h.text("позовите старшего смены");
+    expect(h.events.filter((e) => e.type === "intent_recognised").map((e) => e.data)).toEqual([{ intent: "human" }]);
+    expect(texts(h.text("больше никаких акций!"))).toEqual([ru.optedOut]);
+    expect(h.contact.optedOut).toBe(true);
   });
 });

@@ -97,7 +97,7 @@ export class FaqTerms {
 /**
  * Two stems of one word: equal, or differing only past the sixth letter (the stemmer leaves
  * «доставл» and «доставк» apart), or one of five letters or more inside the other («пломб»,
- * «запломбирова»). Shorter stems must be equal: «привет» is no «привез».
+ * «запломбирова») unless what comes before it negates it. Shorter stems must be equal: «привет» is no «привез».
  */
 export function sameWord(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -107,8 +107,12 @@ export function sameWord(a: string | undefined, b: string): boolean {
   let common = 0;
   while (common < short.length && a[common] === b[common]) common++;
   if (common >= 6 && common >= short.length - 1) return true;
+  // «unsubscribe» is no «subscribe», «неудобно» no «удобно»: a negating prefix makes the opposite word.
+  if (negatingPrefixes.some((prefix) => long.startsWith(prefix + short))) return false;
   return short.length >= 5 && long.includes(short);
 }
+
+const negatingPrefixes = ["не", "без", "бес", "un", "dis", "non"];
 
 function normalise(text: string): string {
   return (

@@ -1,43 +1,65 @@
+import levenshtein from "damerau-levenshtein";
 import { type IntentName, intentNames } from "../model/intent-name.ts";
+import { defaultIntentPhrases, intentWordGroups } from "../texts/intent-phrases.ts";
 import { FaqMatcher } from "./faq-matcher.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
-import { defaultIntentPhrases } from "./intent-phrases.ts";
 
-/**
- * How sure a match must be to take a message as a request: higher than an FAQ answer's, since
- * a name or a city wrongly taken for «a human» or «start over» costs more than a missed one
- * (the customer can still press a button or type /stop).
- */
-export const intentThreshold = 0.35;
+/** Requests carried out at once, with nothing to confirm: taken only from a message that is mostly the request. */
+const silentIntents = new Set<IntentName>(["unsubscribe", "restart"]);
+
+/** An example as read: its meaningful words (word groups folded) and all its words' stems. */
+interface Example {
+  words: string[];
+  all: string[];
+}
 
 /**
  * Recognises the built-in requests (a human, unsubscribe, erase my data, start over) in the
- * many ways people put them, with the FAQ matcher's reading of words over the example phrases
- * of each: word forms, typos, the general lexicon; a word none of the examples has weighs
- * against the request, which is what keeps «ваш менеджер вчера звонил» from being one.
+ * many ways people put them: a message is a request when it says most of one of the request's
+ * examples (core/texts/intent-phrases.ts), word forms, a typo and the word groups allowed; a
+ * word none of the examples has weighs against it, which is what keeps «ваш менеджер вчера
+ * звонил» from being one. When two requests fit, the FAQ matcher's ranking over the examples
+ * picks.
  */
 export class IntentRecognizer {
   private readonly matcher: FaqMatcher;
-  private readonly terms = new FaqTerms();
-  /** Each intent's examples as their meaningful words. */
-  private readonly examples: Map<IntentName, string[][]>;
+  private readonly terms = new FaqTerms(intentWordGroups);
+  private readonly examples: Map<IntentName, Example[]>;
   /** Each intent's words, from all its examples. */
   private readonly vocabulary: Map<IntentName, string[]>;
+  /** The stem of every word the examples and word groups use, with a word that has it: what a typo is put right to. */
+  private readonly spelling = new Map<string, string>();
 
+  /** `extra`: the installation's own examples (flows/texts.yaml `intents:`, SUPPORT_KEYWORDS), beside the built-in ones. */
   constructor(extra: Partial<Record<IntentName, readonly string[]>> = {}) {
     const phrases = (id: IntentName) => [...defaultIntentPhrases[id], ...(extra[id] ?? [])];
-    this.matcher = new FaqMatcher(intentNames.map((id) => ({ id, questions: phrases(id), answer: "—" })));
-    this.examples = new Map(intentNames.map((id) => [id, phrases(id).map((p) => this.terms.analyse(p).words)]));
-    this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set((this.examples.get(id) ?? []).flat())]]));
+    this.matcher = new FaqMatcher(
+      intentNames.map((id) => ({ id, questions: phrases(id), answer: "—" })),
+      intentWordGroups,
+    );
+    // Each word once: «start from the top» is one word twice (начать, начало), not two.
+    const read = (phrase: string) => {
+      const { words, all } = this.terms.analyse(phrase);
+      return { words: [...new Set(words)], all };
+    };
+    this.examples = new Map(intentNames.map((id) => [id, phrases(id).map(read)]));
+    for (const phrase of [...intentNames.flatMap(phrases), ...intentWordGroups.flat()])
+      for (const word of phrase.toLowerCase().split(/[^\p{L}]+/u)) {
+        const [stem] = this.terms.analyse(word).all;
+        if (stem && stem.length >= 5 && !this.spelling.has(stem)) this.spelling.set(stem, word);
+      }
+    this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set((this.examples.get(id) ?? []).flatMap((e) => e.words))]]));
   }
 
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
-    const [best] = this.matcher.match(text, 2);
-    if (!best || best.confidence < intentThreshold) return undefined;
-    const id = best.entry.id as IntentName;
-    const { words, all } = this.terms.analyse(text);
-    return this.saysAnExample(words, all, id) ? id : undefined;
+    const { words, all } = this.terms.analyse(this.spellingFixed(text));
+    const meant = words.filter((w) => !this.courtesy.has(w));
+    const whole = all.filter((w) => !this.courtesy.has(w));
+    const fitting = intentNames.filter((id) => this.saysAnExample(meant, whole, id));
+    if (fitting.length <= 1) return fitting[0];
+    const ranked = this.matcher.match(text, intentNames.length).map((m) => m.entry.id);
+    return fitting.sort((a, b) => rank(ranked, a) - rank(ranked, b))[0];
   }
 
   /**
@@ -45,17 +67,36 @@ export class IntentRecognizer {
    * согласие … удалить» but says none of the rest, and a one-word example («оператор») is a
    * request only when the message is that word alone, not «оператор связи какой?».
    */
-  private saysAnExample(words: string[], all: string[], id: IntentName): boolean {
-    const meant = words.filter((w) => !this.courtesy.has(w));
-    // «after the restart» is no request to restart: a one-word example is the whole message, small words and all.
-    const whole = all.filter((w) => !this.courtesy.has(w));
+  private saysAnExample(meant: string[], whole: string[], id: IntentName): boolean {
+    const vocabulary = this.vocabulary.get(id) ?? [];
+    const ownWords = meant.every((w) => vocabulary.some((v) => sameWord(w, v)));
     return (this.examples.get(id) ?? []).some((example) => {
-      if (example.length === 0) return false;
-      const said = example.filter((term) => meant.some((w) => sameWord(w, term))).length;
-      if (example.length === 1) return said === 1 && whole.length === 1;
-      if (said / example.length < 0.5) return false;
+      if (example.words.length === 0) return false;
+      const said = example.words.filter((term) => meant.some((w) => sameWord(w, term))).length;
+      // «after the restart» is no request to restart: beside a one-word example's word, the message has only its small words.
+      if (example.words.length === 1)
+        return (
+          said === 1 && meant.length === 1 && whole.every((w) => example.all.some((e) => sameWord(w, e)) || sameWord(w, meant[0] ?? ""))
+        );
+      if (said / example.words.length < 0.5) return false;
       // Half of a short example is enough only when the rest of the message is the request's own words.
-      return said === example.length || meant.every((w) => this.vocabulary.get(id)?.some((v) => sameWord(w, v)));
+      if (ownWords) return true;
+      if (said < example.words.length) return false;
+      // A whole example inside a longer message: enough for a person or erasure (asked to confirm), but
+      // unsubscribing or starting over on «… stopped getting your promos, send them …» would lose the customer.
+      const otherWords = meant.filter((w) => !vocabulary.some((v) => sameWord(w, v))).length;
+      return !silentIntents.has(id) || otherWords <= 1;
+    });
+  }
+
+  /** The text with each word the requests do not know, one slip of the finger from one they do, put right («unsubcribe», «аператора»). */
+  private spellingFixed(text: string): string {
+    return text.replace(/\p{L}{5,}/gu, (word) => {
+      const [stem] = this.terms.analyse(word).all;
+      if (!stem || stem.length < 5 || this.spelling.has(stem)) return word;
+      for (const [known, spelt] of this.spelling)
+        if (Math.abs(known.length - stem.length) <= 1 && levenshtein(known, stem).steps <= 1) return spelt;
+      return word;
     });
   }
 
@@ -80,4 +121,9 @@ export class IntentRecognizer {
       "hello",
     ].map((w) => this.terms.term(w)),
   );
+}
+
+function rank(ranked: string[], id: string): number {
+  const at = ranked.indexOf(id);
+  return at === -1 ? ranked.length : at;
 }

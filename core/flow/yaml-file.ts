@@ -22,7 +22,12 @@ export async function readYamlFile<T extends z.ZodType>(
     throw new FlowError(
       parsed.error.issues.map((issue) => {
         const path = issue.path as Array<string | number>;
-        return { file, ...positionOf(doc.contents, path, false, at), message: describeIssue(issue, path) };
+        // An unknown key is shown where it is written, not where its object begins.
+        const where =
+          issue.code === "unrecognized_keys"
+            ? positionOf(doc.contents, [...path, ...issue.keys.slice(0, 1)], true, at)
+            : positionOf(doc.contents, path, false, at);
+        return { file, ...where, message: describeIssue(issue, path) };
       }),
     );
   }

@@ -1,4 +1,5 @@
-import type { IntentRecognizer } from "../../faq/intent-recognizer.ts";
+import { IntentRecognizer } from "../../faq/intent-recognizer.ts";
+import type { InstallationTexts } from "../../flow/installation-texts.ts";
 import { handOff } from "../hand-off.ts";
 import type { InboundHandler } from "./inbound-handler.ts";
 import { optOut } from "./stop-handler.ts";
@@ -11,9 +12,20 @@ const eraseNoPayload = "e|no";
  * The requests a customer may make in their own words at any moment, before a text is taken
  * as the step's answer or a question (so «позовите человека» at the name question is no
  * name): a person (or `/operator`), unsubscribe, start over, and erase my data — asked to
- * confirm with a button, since it cannot be undone.
+ * confirm with a button, since it cannot be undone. The ways of asking are the built-in ones,
+ * the installation's (flows/texts.yaml `intents:`, read again on a reload) and, for a person,
+ * `handoffPhrases` (SUPPORT_KEYWORDS).
  */
-export function intentHandler(intents: IntentRecognizer): InboundHandler {
+export function intentHandler(handoffPhrases: readonly string[]): InboundHandler {
+  const recognisers = new WeakMap<InstallationTexts, IntentRecognizer>();
+  const recogniserOf = (installation: InstallationTexts) => {
+    const known = recognisers.get(installation);
+    if (known) return known;
+    const { human = [], ...others } = installation.intents ?? {};
+    const made = new IntentRecognizer({ ...others, human: [...human, ...handoffPhrases] });
+    recognisers.set(installation, made);
+    return made;
+  };
   return {
     name: "intent",
     handle({ input, text, turn, textsOf, position, support, flows, runner, conversationOf }) {
@@ -32,7 +44,7 @@ export function intentHandler(intents: IntentRecognizer): InboundHandler {
         return true;
       }
       if (input.event.type !== "text") return false;
-      const intent = /^\/operator(@\w+)?$/i.test(text) ? "human" : intents.recognise(text);
+      const intent = /^\/operator(@\w+)?$/i.test(text) ? "human" : recogniserOf(flows.installationTexts).recognise(text);
       if (!intent) return false;
       turn.record("intent_recognised", flow?.id ?? null, { intent });
       switch (intent) {
