@@ -130,6 +130,17 @@ describe("orkestr CLI", () => {
     expect(lastLine(run.stdout)).toMatch(/^\d+ passed, [1-9]\d* failed$/);
   });
 
+  it("test: `fields: { x: null }` holds only while the field is not set", async () => {
+    const file = join(tempDir(), "null-field.yaml");
+    const turns = (name: string, then: string) =>
+      `flow: checklist-funnel\ntranscripts:\n  - name: ${name}\n    turns:\n      - start: true\n      - press: Получить чек-лист\n      - expect: { fields: { first_name: null } }\n      - say: Анна\n      - expect: { fields: { first_name: ${then} } }\n`;
+    writeFileSync(file, turns("named", "Анна") + turns("still unnamed", "null").replace(/^flow:.*\ntranscripts:\n/, ""));
+    const run = await orkestr(["test", file]);
+    expect(run.stdout).toContain("✓ named");
+    expect(run.stdout).toMatch(/✗ still unnamed\n.*field first_name differs/);
+    expect(lastLine(run.stdout)).toBe("1 passed, 1 failed");
+  });
+
   it("test: a malformed transcript file is reported as file:line:column", async () => {
     const dir = tempDir();
     const file = join(dir, "bad.yaml");

@@ -180,8 +180,10 @@ function quote(text: string): string {
   return JSON.stringify(text);
 }
 
-/** YAML numbers and stored strings compare by value: `budget: 300` matches "300". */
+/** YAML numbers and stored strings compare by value: `budget: 300` matches "300"; null means not set. */
 function sameValue(want: unknown, have: unknown): boolean {
-  if (want === null || typeof want !== "object") return have !== undefined && String(want) === String(have ?? null);
+  // `first_name: null`: the field is not set.
+  if (want === null) return have === undefined || have === null;
+  if (typeof want !== "object") return have !== undefined && String(want) === String(have);
   return JSON.stringify(want) === JSON.stringify(have);
 }

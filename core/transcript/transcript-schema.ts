@@ -37,7 +37,7 @@ export const turnSchema = z.union([
           step: z.string().nullable().optional().describe("Current step id (null once the conversation ended)"),
           tags: z.array(z.string()).optional().describe("Tags the contact has (others may exist)"),
           no_tags: z.array(z.string()).optional().describe("Tags the contact must not have"),
-          fields: z.record(z.string(), z.unknown()).optional().describe("Contact fields with these values"),
+          fields: z.record(z.string(), z.unknown()).optional().describe("Contact fields with these values (null: not set)"),
           vars: z.record(z.string(), z.unknown()).optional().describe("Flow variables with these values"),
         })
         .describe("State of the contact and conversation"),
