@@ -46,6 +46,12 @@ describe("sameWord", () => {
     expect(sameWord("доставк", "достав")).toBe(true);
     expect(sameWord("достав", "оплат")).toBe(false);
   });
+
+  it("keeps a word and its opposite apart («unsubscribe» is no «subscribe»)", () => {
+    expect(sameWord("subscrib", "unsubscrib")).toBe(false);
+    expect(sameWord("удобн", "неудобн")).toBe(false);
+    expect(sameWord("болезнен", "безболезнен")).toBe(false);
+  });
 });
 
 describe("FaqMatcher", () => {
@@ -92,6 +98,24 @@ describe("FaqMatcher", () => {
     expect(top("долями можно?")).toBe("installments");
     expect(top("как к вам добраться от метро")).toBe("address");
     expect(top("ljcnfdrf сколько")).toBe("delivery");
+  });
+  it("finds nothing like arithmetic, a recipe or a joke, whatever words they share, unless the knowledge base speaks of it", () => {
+    const shop = new FaqMatcher([
+      { id: "price", questions: ["Сколько стоит доставка?", "What does delivery cost?"], answer: "300 ₽." },
+      { id: "sofa", questions: ["Какие размеры у дивана?"], answer: "200×90 и 160×80." },
+      { id: "cooking", questions: ["Как сделать заказ?"], answer: "В корзине." },
+    ]);
+    for (const offTopic of [
+      "сколько будет 17 умножить на 3",
+      "2+2 сколько будет",
+      "whats 17 times 23",
+      "как приготовить доставку пиццы дома",
+      "расскажи анекдот про доставку",
+    ])
+      expect(shop.match(offTopic), offTopic).toEqual([]);
+    expect(shop.match("диван 200×90 есть?", 1)[0]?.entry.id).toBe("sofa");
+    const school = new FaqMatcher([{ id: "recipes", questions: ["Где рецепты с урока?"], answer: "В личном кабинете." }]);
+    expect(school.match("как приготовить пасту с урока", 1)[0]?.entry.id).toBe("recipes");
   });
 });
 

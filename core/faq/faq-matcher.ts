@@ -11,7 +11,7 @@ export interface FaqMatch {
 }
 
 /** At or above: answer. Between `suggestFrom` and this: offer «did you mean» buttons. */
-export const faqThresholds = { answerFrom: 0.55, suggestFrom: 0.2 };
+export const faqThresholds = { answerFrom: 0.55, suggestFrom: 0.15 };
 
 export type FaqReaction = { kind: "answer"; match: FaqMatch } | { kind: "suggest"; matches: FaqMatch[] } | { kind: "none" };
 
@@ -36,6 +36,9 @@ const answerWeight = 0.6;
  * confidence. Chosen on the development sets (test/fixtures/faq-sets/development), never on the final one.
  */
 const credit = { concept: 0.8, sameWord: 0.8, fuzzy: 0.5, likeness: 0.1 };
+/** A sum to work out: «17 умножить на 3», «2+2», «17 times 23» (not a size: «200×90» stays a question). */
+const arithmetic =
+  /\d\s*(?:[+*=]|умнож\p{L}*|раздел\p{L}*|подел\p{L}*|плюс|минус|times|multiplied|divided|plus|minus)\s*(?:на\s*|by\s*)?\d/iu;
 /** Candidates the ranking looks at closely. */
 const candidates = 12;
 
@@ -96,7 +99,7 @@ export class FaqMatcher {
     const known = (term: string) => this.entryFrequency.has(term);
     const { words, concepts } = this.terms.analyse(question, known);
     const asked = [...new Set([...words, ...concepts])];
-    if (words.length === 0) return [];
+    if (words.length === 0 || this.isOffTopic(question, concepts)) return [];
     const queryGrams = trigrams(question);
     const found = this.search.search(asked.join(" "), { combineWith: "OR" }).slice(0, candidates);
     const ranked = found.map((result) => {
@@ -127,6 +130,16 @@ export class FaqMatcher {
     if (first && second && first.confidence - second.confidence < 0.08)
       first.confidence = Math.min(first.confidence, faqThresholds.answerFrom - 0.01);
     return ranked.slice(0, limit);
+  }
+
+  /**
+   * Arithmetic, a recipe, the weather, a joke …: nothing of a business's knowledge is like it,
+   * whatever words it shares («сколько будет 17 умножить на 3» is no price), unless the
+   * knowledge base itself speaks of that topic.
+   */
+  private isOffTopic(question: string, concepts: string[]): boolean {
+    if (arithmetic.test(question)) return true;
+    return concepts.some((concept) => this.terms.offTopic.has(concept) && !this.entryFrequency.has(concept));
   }
 
   /** A term's weight: rare in the knowledge base says much, unknown says most (it is what nothing here explains). */

@@ -1,6 +1,7 @@
 import { newStemmer } from "snowball-stemmers";
 import { eng, rus } from "stopword";
 import { generalLexicon } from "./general-lexicon.ts";
+import { offTopicLexicon } from "./off-topic-lexicon.ts";
 
 const russian = newStemmer("russian");
 const english = newStemmer("english");
@@ -24,14 +25,17 @@ export class FaqTerms {
   private readonly canonical = new Map<string, string>();
   /** Lexicon phrases by the first four letters of their first stem: their stems, and the concept they mean. */
   private readonly phrases = new Map<string, Array<{ stems: string[]; concept: string }>>();
+  /** The concepts of what no business answers (off-topic-lexicon.ts). */
+  readonly offTopic = new Set<string>();
 
   constructor(synonyms: string[][] = []) {
     for (const group of synonyms) {
       const [head, ...rest] = group.map((word) => this.stem(normalise(word)));
       if (head) for (const word of rest) this.canonical.set(word, head);
     }
-    for (const group of [...generalLexicon, ...synonyms]) {
+    for (const group of [...generalLexicon, ...offTopicLexicon, ...synonyms]) {
       const concept = `~${this.stems(group[0] ?? "").join("_")}`;
+      if (offTopicLexicon.includes(group)) this.offTopic.add(concept);
       for (const member of group) {
         const stems = this.stems(member);
         const [first] = stems;
@@ -49,8 +53,8 @@ export class FaqTerms {
     return [...words, ...concepts];
   }
 
-  /** The meaningful words (stemmed, synonyms folded), the concepts of a text, and all its words' stems (small words too). */
-  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[]; all: string[] } {
+  /** The meaningful words (stemmed, synonyms folded), the concepts of a text, all its words' stems, and those of its small words. */
+  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[]; all: string[]; small: string[] } {
     const raw = normalise(text).split(" ").filter(Boolean);
     const fixed = known ? raw.map((word) => this.fixLayout(word, known)) : raw;
     const stems = fixed.map((word) => this.stem(word));
@@ -65,7 +69,8 @@ export class FaqTerms {
       });
     }
     const words = fixed.flatMap((word, i) => (stopWords.has(word) ? [] : [this.canonical.get(stems[i] as string) ?? (stems[i] as string)]));
-    return { words, concepts: [...concepts], all: stems };
+    const small = stems.filter((_, i) => stopWords.has(fixed[i] as string));
+    return { words, concepts: [...concepts], all: stems, small };
   }
 
   /** One word (already normalised) as a term. */

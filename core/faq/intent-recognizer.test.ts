@@ -13,6 +13,24 @@ describe("IntentRecognizer", () => {
     expect(recogniser.recognise("Отпишите меня от рассылки!")).toBe("unsubscribe");
     expect(recogniser.recognise("удалите все мои данные")).toBe("erase_data");
     expect(recogniser.recognise("давайте начнём сначала")).toBe("restart");
+    expect(recogniser.recognise("переведите на сотрудника")).toBe("human");
+    expect(recogniser.recognise("HUMAN PLEASE")).toBe("human");
+    expect(recogniser.recognise("не пишите мне больше")).toBe("unsubscribe");
+  });
+
+  it("puts a one-letter slip right against the words the requests use", () => {
+    expect(recogniser.recognise("unsubcribe")).toBe("unsubscribe");
+    expect(recogniser.recognise("отпешите меня")).toBe("unsubscribe");
+    expect(recogniser.recognise("позовите аператора")).toBe("human");
+  });
+
+  it("unsubscribes or starts over only on a message that is mostly the request: nothing asks to confirm those", () => {
+    expect(recogniser.recognise("stop sending me messages")).toBe("unsubscribe");
+    expect(recogniser.recognise("my friend stopped getting your messages, can you send the promo codes to her email?")).toBeUndefined();
+    expect(recogniser.recognise("can I subscribe to your newsletter?")).toBeUndefined();
+    expect(recogniser.recognise("after the restart")).toBeUndefined();
+    // A person asked for inside a longer message is still asked for: staff read the rest.
+    expect(recogniser.recognise("my order arrived broken, I want to talk to a human about it")).toBe("human");
   });
 
   it("takes no name, city, address or question for a request, even when it shares a word with one", () => {
@@ -25,6 +43,9 @@ describe("IntentRecognizer", () => {
       "Согласен",
       "оператор связи какой?",
       "удалите товар из корзины",
+      "name",
+      "Привет name",
+      "номер на двух человек",
     ])
       expect(recogniser.recognise(text), text).toBeUndefined();
   });

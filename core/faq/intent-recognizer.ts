@@ -7,10 +7,9 @@ import { FaqTerms, sameWord } from "./faq-terms.ts";
 /** Requests carried out at once, with nothing to confirm: taken only from a message that is mostly the request. */
 const silentIntents = new Set<IntentName>(["unsubscribe", "restart"]);
 
-/** An example as read: its meaningful words (word groups folded) and all its words' stems. */
+/** An example as read: its meaningful words (word groups folded), each once. */
 interface Example {
   words: string[];
-  all: string[];
 }
 
 /**
@@ -27,6 +26,8 @@ export class IntentRecognizer {
   private readonly examples: Map<IntentName, Example[]>;
   /** Each intent's words, from all its examples. */
   private readonly vocabulary: Map<IntentName, string[]>;
+  /** The small words each intent's examples use («не», «мне», «больше»). */
+  private readonly smallWords: Map<IntentName, Set<string>>;
   /** The stem of every word the examples and word groups use, with a word that has it: what a typo is put right to. */
   private readonly spelling = new Map<string, string>();
 
@@ -38,11 +39,9 @@ export class IntentRecognizer {
       intentWordGroups,
     );
     // Each word once: «start from the top» is one word twice (начать, начало), not two.
-    const read = (phrase: string) => {
-      const { words, all } = this.terms.analyse(phrase);
-      return { words: [...new Set(words)], all };
-    };
+    const read = (phrase: string) => ({ words: [...new Set(this.terms.analyse(phrase).words)] });
     this.examples = new Map(intentNames.map((id) => [id, phrases(id).map(read)]));
+    this.smallWords = new Map(intentNames.map((id) => [id, new Set(phrases(id).flatMap((p) => this.terms.analyse(p).small))]));
     for (const phrase of [...intentNames.flatMap(phrases), ...intentWordGroups.flat()])
       for (const word of phrase.toLowerCase().split(/[^\p{L}]+/u)) {
         const [stem] = this.terms.analyse(word).all;
@@ -53,10 +52,9 @@ export class IntentRecognizer {
 
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
-    const { words, all } = this.terms.analyse(this.spellingFixed(text));
-    const meant = words.filter((w) => !this.courtesy.has(w));
-    const whole = all.filter((w) => !this.courtesy.has(w));
-    const fitting = intentNames.filter((id) => this.saysAnExample(meant, whole, id));
+    const { words, small } = this.terms.analyse(this.spellingFixed(text));
+    const message = { meant: [...new Set(words.filter((w) => !this.courtesy.has(w)))], small };
+    const fitting = intentNames.filter((id) => this.saysAnExample(message, id));
     if (fitting.length <= 1) return fitting[0];
     const ranked = this.matcher.match(text, intentNames.length).map((m) => m.entry.id);
     return fitting.sort((a, b) => rank(ranked, a) - rank(ranked, b))[0];
@@ -64,22 +62,23 @@ export class IntentRecognizer {
 
   /**
    * Whether the message says most of one example: «согласен» shares a word with «отзываю
-   * согласие … удалить» but says none of the rest, and a one-word example («оператор») is a
-   * request only when the message is that word alone, not «оператор связи какой?».
+   * согласие … удалить» but says none of the rest. A message of one meaningful word is a
+   * request when an example is that word alone, with only such small words as the request's
+   * examples use: «не пишите мне больше», «HUMAN PLEASE», but not «after the restart», «оператор
+   * связи какой?» nor «name».
    */
-  private saysAnExample(meant: string[], whole: string[], id: IntentName): boolean {
+  private saysAnExample(message: { meant: string[]; small: string[] }, id: IntentName): boolean {
+    const { meant, small } = message;
     const vocabulary = this.vocabulary.get(id) ?? [];
     const ownWords = meant.every((w) => vocabulary.some((v) => sameWord(w, v)));
+    const smallWords = this.smallWords.get(id) ?? new Set<string>();
     return (this.examples.get(id) ?? []).some((example) => {
-      if (example.words.length === 0) return false;
       const said = example.words.filter((term) => meant.some((w) => sameWord(w, term))).length;
-      // «after the restart» is no request to restart: beside a one-word example's word, the message has only its small words.
-      if (example.words.length === 1)
-        return (
-          said === 1 && meant.length === 1 && whole.every((w) => example.all.some((e) => sameWord(w, e)) || sameWord(w, meant[0] ?? ""))
-        );
-      if (said / example.words.length < 0.5) return false;
-      // Half of a short example is enough only when the rest of the message is the request's own words.
+      if (said === 0) return false;
+      if (meant.length === 1 || example.words.length === 1)
+        return example.words.length === 1 && meant.length === 1 && small.every((w) => smallWords.has(w));
+      if (said < 2 || said / example.words.length < 0.5) return false;
+      // Half of a longer example is enough only when the rest of the message is the request's own words.
       if (ownWords) return true;
       if (said < example.words.length) return false;
       // A whole example inside a longer message: enough for a person or erasure (asked to confirm), but
