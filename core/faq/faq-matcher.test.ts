@@ -98,6 +98,10 @@ describe("FaqMatcher", () => {
     expect(top("долями можно?")).toBe("installments");
     expect(top("как к вам добраться от метро")).toBe("address");
     expect(top("ljcnfdrf сколько")).toBe("delivery");
+    // A slip in a word the knowledge base has, or one of the lexicon's: the entry is answered outright.
+    expect(shop.match("сколько стоит доствка", 1)[0]).toMatchObject({ entry: { id: "delivery" } });
+    expect(shop.match("сколько стоит доствка", 1)[0]?.confidence).toBeGreaterThanOrEqual(faqThresholds.answerFrom);
+    expect(top("есть расрочка?")).toBe("installments");
   });
   it("finds nothing like arithmetic, a recipe or a joke, whatever words they share, unless the knowledge base speaks of it", () => {
     const shop = new FaqMatcher([

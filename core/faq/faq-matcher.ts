@@ -1,6 +1,7 @@
 import MiniSearch from "minisearch";
 import type { FaqEntry } from "./faq-schema.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
+import type { Spelling } from "./spelling.ts";
 
 export interface FaqMatch {
   entry: FaqEntry;
@@ -65,6 +66,7 @@ export class FaqMatcher {
   private readonly indexed: IndexedEntry[];
   /** In how many entries each term occurs. */
   private readonly entryFrequency = new Map<string, number>();
+  private readonly spelling: Spelling;
 
   constructor(
     readonly entries: FaqEntry[],
@@ -91,13 +93,14 @@ export class FaqMatcher {
         weights: { fuzzy: 0.6, prefix: 0.6 },
       },
     });
+    this.spelling = this.terms.spelling(this.entryFrequency.keys());
     this.search.addAll(entries.map((entry, id) => ({ id, questions: entry.questions.join("\n"), answer: plainText(entry.answer) })));
   }
 
   /** The best entries for a question, best first, at most `limit`, one per entry. */
   match(question: string, limit = 3): FaqMatch[] {
     const known = (term: string) => this.entryFrequency.has(term);
-    const { words, concepts } = this.terms.analyse(question, known);
+    const { words, concepts } = this.terms.analyse(question, known, this.spelling);
     const asked = [...new Set([...words, ...concepts])];
     if (words.length === 0 || this.isOffTopic(question, concepts)) return [];
     const queryGrams = trigrams(question);

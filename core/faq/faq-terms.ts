@@ -2,12 +2,15 @@ import { newStemmer } from "snowball-stemmers";
 import { eng, rus } from "stopword";
 import { generalLexicon } from "./general-lexicon.ts";
 import { offTopicLexicon } from "./off-topic-lexicon.ts";
+import { Spelling } from "./spelling.ts";
 
 const russian = newStemmer("russian");
 const english = newStemmer("english");
 /** Function words that say nothing about what is asked (question words stay: «как», «где» matter). */
 const keptQuestionWords = new Set(["что", "как", "где", "когда", "сколько", "почему", "зачем", "how", "where", "when", "why", "what"]);
 const stopWords = new Set([...rus, ...eng].filter((w) => !keptQuestionWords.has(w)));
+/** Greetings and thanks are never put right as typos: «привет» is no misspelt «привез». */
+const courtesy = new Set(["привет", "приветик", "здравствуйте", "здрасте", "спасибо", "пожалуйста", "hello", "thanks", "please"]);
 
 /** A word typed with the wrong keyboard layout («ljcnfdrf» is «доставка» on a Russian keyboard). */
 const latinToCyrillic = new Map(
@@ -27,6 +30,8 @@ export class FaqTerms {
   private readonly phrases = new Map<string, Array<{ stems: string[]; concept: string }>>();
   /** The concepts of what no business answers (off-topic-lexicon.ts). */
   readonly offTopic = new Set<string>();
+  /** The stems of every word of the lexicons and synonyms. */
+  private readonly lexiconStems = new Set<string>();
 
   constructor(synonyms: string[][] = []) {
     for (const group of synonyms) {
@@ -38,6 +43,7 @@ export class FaqTerms {
       if (offTopicLexicon.includes(group)) this.offTopic.add(concept);
       for (const member of group) {
         const stems = this.stems(member);
+        for (const stem of stems) this.lexiconStems.add(stem);
         const [first] = stems;
         if (!first) continue;
         const list = this.phrases.get(first.slice(0, 4)) ?? [];
@@ -47,6 +53,11 @@ export class FaqTerms {
     }
   }
 
+  /** Typos put right against `terms` (a knowledge base's) and the lexicons' words. */
+  spelling(terms: Iterable<string>, shortest?: number): Spelling {
+    return new Spelling([...this.lexiconStems, ...terms], shortest);
+  }
+
   /** Words and concepts together, as indexed. */
   of(text: string, known?: (term: string) => boolean): string[] {
     const { words, concepts } = this.analyse(text, known);
@@ -54,10 +65,18 @@ export class FaqTerms {
   }
 
   /** The meaningful words (stemmed, synonyms folded), the concepts of a text, all its words' stems, and those of its small words. */
-  analyse(text: string, known?: (term: string) => boolean): { words: string[]; concepts: string[]; all: string[]; small: string[] } {
+  analyse(
+    text: string,
+    known?: (term: string) => boolean,
+    spelling?: Spelling,
+  ): { words: string[]; concepts: string[]; all: string[]; small: string[] } {
     const raw = normalise(text).split(" ").filter(Boolean);
     const fixed = known ? raw.map((word) => this.fixLayout(word, known)) : raw;
-    const stems = fixed.map((word) => this.stem(word));
+    const stems = fixed.map((word) => {
+      const stem = this.stem(word);
+      if (!spelling || stopWords.has(word) || courtesy.has(word) || known?.(this.canonical.get(stem) ?? stem)) return stem;
+      return spelling.correct(stem) ?? stem;
+    });
     const concepts = new Set<string>();
     // Phrases are read with and without the small words between («как к вам добраться» is «как добраться»).
     const content = stems.filter((_, i) => !stopWords.has(fixed[i] as string));

@@ -1,8 +1,11 @@
-import levenshtein from "damerau-levenshtein";
 import { type IntentName, intentNames } from "../model/intent-name.ts";
 import { defaultIntentPhrases, intentWordGroups } from "../texts/intent-phrases.ts";
 import { FaqMatcher } from "./faq-matcher.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
+import type { Spelling } from "./spelling.ts";
+
+/** The requests' words are few, so a slip in a word of five letters is put right too («strat»). */
+const shortestCorrected = 5;
 
 /** Requests carried out at once, with nothing to confirm: taken only from a message that is mostly the request. */
 const silentIntents = new Set<IntentName>(["unsubscribe", "restart"]);
@@ -28,8 +31,8 @@ export class IntentRecognizer {
   private readonly vocabulary: Map<IntentName, string[]>;
   /** The small words each intent's examples use («не», «мне», «больше»). */
   private readonly smallWords: Map<IntentName, Set<string>>;
-  /** The stem of every word the examples and word groups use, with a word that has it: what a typo is put right to. */
-  private readonly spelling = new Map<string, string>();
+  /** What a typo is put right to: the words of the examples and word groups («unsubcribe», «аператора»). */
+  private readonly spelling: Spelling;
 
   /** `extra`: the installation's own examples (flows/texts.yaml `intents:`, SUPPORT_KEYWORDS), beside the built-in ones. */
   constructor(extra: Partial<Record<IntentName, readonly string[]>> = {}) {
@@ -42,17 +45,16 @@ export class IntentRecognizer {
     const read = (phrase: string) => ({ words: [...new Set(this.terms.analyse(phrase).words)] });
     this.examples = new Map(intentNames.map((id) => [id, phrases(id).map(read)]));
     this.smallWords = new Map(intentNames.map((id) => [id, new Set(phrases(id).flatMap((p) => this.terms.analyse(p).small))]));
-    for (const phrase of [...intentNames.flatMap(phrases), ...intentWordGroups.flat()])
-      for (const word of phrase.toLowerCase().split(/[^\p{L}]+/u)) {
-        const [stem] = this.terms.analyse(word).all;
-        if (stem && stem.length >= 5 && !this.spelling.has(stem)) this.spelling.set(stem, word);
-      }
+    this.spelling = this.terms.spelling(
+      intentNames.flatMap(phrases).flatMap((phrase) => this.terms.analyse(phrase).all),
+      shortestCorrected,
+    );
     this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set((this.examples.get(id) ?? []).flatMap((e) => e.words))]]));
   }
 
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
-    const { words, small } = this.terms.analyse(this.spellingFixed(text));
+    const { words, small } = this.terms.analyse(text, undefined, this.spelling);
     const message = { meant: [...new Set(words.filter((w) => !this.courtesy.has(w)))], small };
     const fitting = intentNames.filter((id) => this.saysAnExample(message, id));
     if (fitting.length <= 1) return fitting[0];
@@ -85,17 +87,6 @@ export class IntentRecognizer {
       // unsubscribing or starting over on «… stopped getting your promos, send them …» would lose the customer.
       const otherWords = meant.filter((w) => !vocabulary.some((v) => sameWord(w, v))).length;
       return !silentIntents.has(id) || otherWords <= 1;
-    });
-  }
-
-  /** The text with each word the requests do not know, one slip of the finger from one they do, put right («unsubcribe», «аператора»). */
-  private spellingFixed(text: string): string {
-    return text.replace(/\p{L}{5,}/gu, (word) => {
-      const [stem] = this.terms.analyse(word).all;
-      if (!stem || stem.length < 5 || this.spelling.has(stem)) return word;
-      for (const [known, spelt] of this.spelling)
-        if (Math.abs(known.length - stem.length) <= 1 && levenshtein(known, stem).steps <= 1) return spelt;
-      return word;
     });
   }
 

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { Spelling } from "./spelling.ts";
+
+describe("Spelling", () => {
+  const spelling = new Spelling(["скидк", "доставк", "рассрочк", "start"]);
+
+  it("puts right a letter missed, added, changed or two swapped", () => {
+    expect(spelling.correct("доствк")).toBe("доставк");
+    expect(spelling.correct("расссрочк")).toBe("рассрочк");
+    expect(spelling.correct("дсотавк")).toBe("доставк");
+  });
+
+  it("leaves a known word, a short one, a far one and an ambiguous one as typed", () => {
+    expect(spelling.correct("скидк")).toBeUndefined();
+    expect(spelling.correct("скитк")).toBeUndefined();
+    expect(spelling.correct("strat")).toBeUndefined();
+    expect(spelling.correct("сбербанк")).toBeUndefined();
+    expect(new Spelling(["доставк", "доставл"]).correct("доставн")).toBeUndefined();
+    expect(new Spelling(["start"], 5).correct("strat")).toBe("start");
+  });
+});
