@@ -27,6 +27,7 @@ steps:
 const zina = { chatId: 730155501, name: "Зинаида", phone: "+79161234567", email: "zina.erasure@example.com", city: "Кострома" };
 const boris = { chatId: 730155502, name: "Борис", phone: "+79167654321", email: "boris.keeps@example.com", city: "Тверь" };
 const vera = { chatId: 730155503, name: "Верония", phone: "+79031112233", email: "vera.asks@example.com", city: "Вологда" };
+const lida = { chatId: 730155504, name: "Лидия", phone: "+79035556677", email: "lida.again@example.com", city: "Таганрог" };
 
 /**
  * The right to erasure on real PostgreSQL: a person's data exported as JSON, then erased with
@@ -47,7 +48,7 @@ describe("contacts export and erase", () => {
       TELEGRAM_API_ROOT: telegram.url,
     });
     env = { DATABASE_URL: running.config.DATABASE_URL as string };
-    for (const person of [zina, boris, vera]) {
+    for (const person of [zina, boris, vera, lida]) {
       telegram.pushText(person.chatId, "/start", person.name);
       await telegram.waitForSent(person.chatId, 1);
       for (const [n, answer] of [person.name, person.phone, person.email, person.city].entries()) {
@@ -71,7 +72,8 @@ describe("contacts export and erase", () => {
       rows.push(...(await running.db.query(`SELECT row_to_json(t)::text AS row FROM "${table}" t`)).rows.map((r) => `${table}: ${r.row}`));
     return rows;
   };
-  const traces = (person: typeof zina) => [person.name, person.phone.slice(2), person.email, person.city, String(person.chatId)];
+  const facts = (person: typeof zina) => [person.name, person.phone.slice(2), person.email, person.city];
+  const traces = (person: typeof zina) => [...facts(person), String(person.chatId)];
   /** No row of any table holds a trace of `gone`; `kept`'s are all still there. */
   const expectGoneKeeping = async (gone: typeof zina, kept: typeof zina) => {
     const after = await everything();
@@ -119,7 +121,7 @@ describe("contacts export and erase", () => {
     expect(Number((await running.db.query(`SELECT count(*) FROM "Event"`)).rows[0].count)).toBe(eventsBefore + 1);
     expect((await running.db.query(`SELECT count(*)::int AS n FROM "Event" WHERE type = 'contact_erased'`)).rows[0].n).toBe(1);
     const followUps = (await running.db.query(`SELECT status FROM "FollowUp" ORDER BY "dueAt"`)).rows.map((r) => r.status);
-    expect(followUps.sort()).toEqual(["cancelled", "pending", "pending"]);
+    expect(followUps.sort()).toEqual(["cancelled", "pending", "pending", "pending"]);
     expect((await orkestr(["contacts", "export", zina.email], { env })).code).toBe(1);
   });
 
@@ -134,5 +136,29 @@ describe("contacts export and erase", () => {
     expect(await running.app.runtime.finishErasures()).toBe(1);
     await expectGoneKeeping(vera, boris);
     expect(telegram.sent(vera.chatId)).toHaveLength(7);
+  });
+
+  it("in the chat: a person who writes again before the sweep starts afresh, and nothing of them joins the erased contact", async () => {
+    telegram.pushText(lida.chatId, "удалите мои данные", lida.name);
+    await telegram.waitForSent(lida.chatId, 6);
+    telegram.pressButton(lida.chatId, "Да, удалить");
+    await telegram.waitForSent(lida.chatId, 7);
+    // Before the sweep has removed the address: a new contact, asked from the start.
+    telegram.pushText(lida.chatId, "/start", "Лида");
+    const [again] = (await telegram.waitForSent(lida.chatId, 8)).slice(7);
+    expect(again?.text).toBe("Как вас зовут?");
+    const owners = await running.db.query(
+      `SELECT c."erasedAt" IS NOT NULL AS erased, c."firstName" FROM "ChannelIdentity" i JOIN "Contact" c ON c.id = i."contactId" WHERE i."externalId" = $1`,
+      [String(lida.chatId)],
+    );
+    expect(owners.rows).toEqual([{ erased: false, firstName: "Лида" }]);
+    const erasedEvents = await running.db.query(
+      `SELECT e.type, e.data::text AS data FROM "Event" e JOIN "Contact" c ON c.id = e."contactId" WHERE c."erasedAt" IS NOT NULL AND e.data::text <> '{}'`,
+    );
+    expect(erasedEvents.rows).toEqual([]);
+    // The sweep still removes what was sent to the erased contact.
+    expect(await running.app.runtime.finishErasures()).toBe(1);
+    const after = (await everything()).filter((row) => facts(lida).some((fact) => row.includes(fact)));
+    expect(after).toEqual([]);
   });
 });

@@ -55,14 +55,16 @@ export async function eraseContact(
 
 /**
  * The last step of erasures asked for in the chat, once their confirmation was sent (or given
- * up): the channel addresses and the messages sent to them go. Run by the runtime's sweep;
+ * up): the channel addresses and the messages sent to them go (an address the person wrote
+ * from again meanwhile is a new contact's by then, see lock-inbound-contact.ts). Run by the runtime's sweep;
  * returns how many contacts it finished.
  */
 export async function finishErasures(tx: Prisma.TransactionClient): Promise<number> {
   const done = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT c.id FROM "Contact" c
     WHERE c."erasedAt" IS NOT NULL
-      AND EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."contactId" = c.id)
+      AND (EXISTS (SELECT 1 FROM "ChannelIdentity" i WHERE i."contactId" = c.id)
+        OR EXISTS (SELECT 1 FROM "OutboxMessage" o WHERE o."contactId" = c.id))
       AND NOT EXISTS (SELECT 1 FROM "OutboxMessage" o WHERE o."contactId" = c.id AND o.status IN ('pending', 'sending'))
     LIMIT 100`;
   const ids = done.map((c) => c.id);

@@ -20,7 +20,8 @@ interface LockedRow extends Contact {
  *
  * The contact is locked before its identity is written, the order merges use, so the two
  * cannot deadlock. A first message creates the contact (and its identity) here; an address a
- * merge moved to another contact meanwhile is followed to it under its lock.
+ * merge moved to another contact meanwhile is followed to it under its lock; a person whose
+ * data was erased, writing again before the sweep removed the address, starts afresh.
  */
 export async function lockInboundContact(
   tx: Tx,
@@ -29,7 +30,7 @@ export async function lockInboundContact(
 ): Promise<Contact | "duplicate"> {
   const locked = await lockReturningContact(prismaRunner(tx), unit, now);
   if (locked.kind === "duplicate") return "duplicate";
-  if (locked.kind === "locked") return locked.contact;
+  if (locked.kind === "locked") return locked.contact.erasedAt ? startAfresh(tx, unit, now) : locked.contact;
   // Not the everyday case: a first message, or an address that moved to another contact.
   const contactId = locked.kind === "moved" ? await followMovedAddress(tx, unit.from, now) : await createContact(tx, unit, now);
   return tx.contact.findUniqueOrThrow({ where: { id: contactId } });
@@ -73,6 +74,28 @@ function contactOf({ fresh: _fresh, known: _known, touched: _touched, ...contact
 async function followMovedAddress(tx: Tx, from: ChannelAddress, now: Date): Promise<string> {
   const identity = await tx.channelIdentity.findUniqueOrThrow({ where: { channel_externalId: from } });
   return lockContactOf(tx, from, identity.contactId, now);
+}
+
+/**
+ * A person who had their data erased in the chat writes again while their address still
+ * waits for the confirmation to go (see erase-contact.ts): the address moves to a new contact,
+ * so what they write now is not kept beside the erased one.
+ */
+async function startAfresh(tx: Tx, { from, profile }: { from: ChannelAddress; profile: ContactProfile }, now: Date): Promise<Contact> {
+  const contact = await tx.contact.create({
+    data: {
+      firstName: profile.first_name ?? null,
+      lastName: profile.last_name ?? null,
+      username: profile.username ?? null,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  await tx.channelIdentity.update({
+    where: { channel_externalId: from },
+    data: { contactId: contact.id, lastSeenAt: now, blockedAt: null },
+  });
+  return contact;
 }
 
 /**

@@ -140,7 +140,8 @@ export class PrismaConversationStore implements ConversationStore {
       // The conversations are asked for right behind the lock, through the same address:
       // PostgreSQL reads them once the lock is granted, so they are the locked contact's latest.
       const [locked, conversations] = await Promise.all([lockReturningContact(run, unit, now), conversationsAt(run, unit.from)]);
-      if (locked.kind !== "locked") return locked.kind === "duplicate" ? null : notPlain;
+      // An erased person writing again starts afresh: not the everyday case.
+      if (locked.kind !== "locked" || locked.contact.erasedAt) return locked.kind === "duplicate" ? null : notPlain;
       const { context } = contactState(locked.contact, conversations);
       const turn = {
         contact: locked.contact,
