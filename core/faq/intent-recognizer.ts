@@ -10,11 +10,6 @@ const shortestCorrected = 5;
 /** Requests carried out at once, with nothing to confirm: taken only from a message that is mostly the request. */
 const silentIntents = new Set<IntentName>(["unsubscribe", "restart"]);
 
-/** An example as read: its meaningful words (word groups folded), each once. */
-interface Example {
-  words: string[];
-}
-
 /**
  * Recognises the built-in requests (a human, unsubscribe, erase my data, start over) in the
  * many ways people put them: a message is a request when it says most of one of the request's
@@ -26,7 +21,8 @@ interface Example {
 export class IntentRecognizer {
   private readonly matcher: FaqMatcher;
   private readonly terms = new FaqTerms(intentWordGroups);
-  private readonly examples: Map<IntentName, Example[]>;
+  /** Each intent's examples as their meaningful words (word groups folded), each once. */
+  private readonly examples: Map<IntentName, string[][]>;
   /** Each intent's words, from all its examples. */
   private readonly vocabulary: Map<IntentName, string[]>;
   /** The small words each intent's examples use («не», «мне», «больше»). */
@@ -41,15 +37,16 @@ export class IntentRecognizer {
       intentNames.map((id) => ({ id, questions: phrases(id), answer: "—" })),
       intentWordGroups,
     );
+    const read = new Map(intentNames.map((id) => [id, phrases(id).map((phrase) => this.terms.analyse(phrase))]));
+    const of = (id: IntentName) => read.get(id) ?? [];
     // Each word once: «start from the top» is one word twice (начать, начало), not two.
-    const read = (phrase: string) => ({ words: [...new Set(this.terms.analyse(phrase).words)] });
-    this.examples = new Map(intentNames.map((id) => [id, phrases(id).map(read)]));
-    this.smallWords = new Map(intentNames.map((id) => [id, new Set(phrases(id).flatMap((p) => this.terms.analyse(p).small))]));
+    this.examples = new Map(intentNames.map((id) => [id, of(id).map((example) => [...new Set(example.words)])]));
+    this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set(of(id).flatMap((example) => example.words))]]));
+    this.smallWords = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.small))]));
     this.spelling = this.terms.spelling(
-      intentNames.flatMap(phrases).flatMap((phrase) => this.terms.analyse(phrase).all),
+      intentNames.flatMap((id) => of(id).flatMap((example) => example.all)),
       shortestCorrected,
     );
-    this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set((this.examples.get(id) ?? []).flatMap((e) => e.words))]]));
   }
 
   /** The request a message makes, if it makes one clearly. */
@@ -75,14 +72,14 @@ export class IntentRecognizer {
     const ownWords = meant.every((w) => vocabulary.some((v) => sameWord(w, v)));
     const smallWords = this.smallWords.get(id) ?? new Set<string>();
     return (this.examples.get(id) ?? []).some((example) => {
-      const said = example.words.filter((term) => meant.some((w) => sameWord(w, term))).length;
+      const said = example.filter((term) => meant.some((w) => sameWord(w, term))).length;
       if (said === 0) return false;
-      if (meant.length === 1 || example.words.length === 1)
-        return example.words.length === 1 && meant.length === 1 && small.every((w) => smallWords.has(w));
-      if (said < 2 || said / example.words.length < 0.5) return false;
+      if (meant.length === 1 || example.length === 1)
+        return example.length === 1 && meant.length === 1 && small.every((w) => smallWords.has(w));
+      if (said < 2 || said / example.length < 0.5) return false;
       // Half of a longer example is enough only when the rest of the message is the request's own words.
       if (ownWords) return true;
-      if (said < example.words.length) return false;
+      if (said < example.length) return false;
       // A whole example inside a longer message: enough for a person or erasure (asked to confirm), but
       // unsubscribing or starting over on «… stopped getting your promos, send them …» would lose the customer.
       const otherWords = meant.filter((w) => !vocabulary.some((v) => sameWord(w, v))).length;
