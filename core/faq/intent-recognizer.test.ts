@@ -55,7 +55,7 @@ describe("IntentRecognizer", () => {
    * never looked at while the examples and rules were chosen (docs/faq-evaluation.md). Floors
    * at today's figures: nothing else may be taken for a request.
    */
-  it("on the held-out half of the blind set: no false request, and at least 65 % recognised", () => {
+  it("on the held-out half of the blind set: no false request, and at least 68 % recognised", () => {
     const { cases } = parse(readFileSync(new URL("../../test/fixtures/intents/labelled-intents.yaml", import.meta.url), "utf8")) as {
       cases: Array<{ q: string; expect: string | null }>;
     };
@@ -66,6 +66,6 @@ describe("IntentRecognizer", () => {
     const recognised = requests.filter((c) => recogniser.recognise(c.q) === c.expect).length;
     expect(wrong).toEqual([]);
     expect(mistaken).toEqual([]);
-    expect(recognised / requests.length).toBeGreaterThanOrEqual(0.65);
+    expect(recognised / requests.length).toBeGreaterThanOrEqual(0.68);
   });
 });
