@@ -28,6 +28,10 @@ describe("FaqTerms", () => {
     expect(terms.analyse("запишите меня на четверг").concepts).toContain("~записа");
     expect(terms.analyse("what time do you open").concepts).toContain("~час_работ");
     expect(terms.analyse("привет").concepts).toEqual([]);
+    // Words that only look like a lexicon's: «почему» is no «почём», breakfast no break, a room number no phone.
+    expect(terms.analyse("почему так долго").concepts).not.toContain("~цен");
+    expect(terms.analyse("is breakfast included").concepts).not.toContain("~пауз");
+    expect(terms.analyse("what is my room number").concepts).not.toContain("~телефон");
   });
 
   it("reads a word typed on the wrong keyboard layout when the knowledge base knows it", () => {

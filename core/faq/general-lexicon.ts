@@ -13,7 +13,7 @@ export const generalLexicon: string[][] = [
     "стоить",
     "стоит",
     "сколько стоит",
-    "почем",
+    "почем стоит",
     "прайс",
     "расценки",
     "тариф",
@@ -46,7 +46,7 @@ export const generalLexicon: string[][] = [
     "cheaper",
   ],
   ["оплата", "оплатить", "заплатить", "платить", "расплатиться", "платеж", "способ оплаты", "pay", "payment", "paying"],
-  ["карта", "картой", "безнал", "безналичный", "терминал", "visa", "mastercard", "мир", "card", "credit card", "debit card"],
+  ["карта", "картой", "безнал", "безналичный", "терминал", "visa", "mastercard", "карта мир", "card", "credit card", "debit card"],
   ["наличные", "наличными", "наличка", "нал", "налик", "кэш", "cash"],
   ["сбп", "система быстрых платежей", "по номеру телефона", "qr код", "куар", "sbp"],
   [
@@ -244,13 +244,14 @@ export const generalLexicon: string[][] = [
     "задержка",
     "не привезли",
     "не приехал",
-    "late",
+    "running late",
+    "is late",
     "delay",
     "delayed",
     "still waiting",
   ],
   ["не то", "перепутали", "не тот", "не хватает", "забыли положить", "не положили", "wrong item", "missing", "wrong order"],
-  ["минимальный заказ", "минимальная сумма", "от какой суммы", "минималка", "minimum order", "minimum"],
+  ["минимальный заказ", "минимальная сумма", "от какой суммы", "минималка", "minimum order"],
   ["в наличии", "наличие", "есть на складе", "под заказ", "когда появится", "in stock", "available", "availability"],
 
   // Quality, guarantees, returns
@@ -286,7 +287,7 @@ export const generalLexicon: string[][] = [
     "бронирование",
     "свободное время",
     "окошко",
-    "прием",
+    "на прием",
     "визит",
     "book",
     "booking",
@@ -301,7 +302,7 @@ export const generalLexicon: string[][] = [
   ["пробный", "пробное", "попробовать", "бесплатный урок", "тест драйв", "trial", "try", "demo"],
   ["сертификат", "подарочный сертификат", "подарочная карта", "подарок", "gift card", "gift certificate", "voucher", "gift"],
   ["программа лояльности", "баллы", "бонусы", "кешбэк", "кэшбек", "накопительная", "loyalty", "points", "bonus", "cashback"],
-  ["день рождения", "др", "именинник", "birthday"],
+  ["день рождения", "именинник", "birthday"],
 
   // People and contacts
   [
@@ -335,7 +336,7 @@ export const generalLexicon: string[][] = [
     "телеграм",
     "phone",
     "call",
-    "number",
+    "phone number",
     "contact",
     "contacts",
     "reach you",
@@ -401,7 +402,7 @@ export const generalLexicon: string[][] = [
     "children",
     "years old",
   ],
-  ["пауза", "заморозить", "заморозка", "перерыв", "академ", "pause", "freeze", "break"],
+  ["пауза", "заморозить", "заморозка", "перерыв", "академ", "pause", "freeze", "take a break"],
   ["трудоустройство", "устроиться на работу", "найти работу", "вакансии", "стажировка", "job", "employment", "career", "internship"],
 
   // Stays
@@ -436,5 +437,5 @@ export const generalLexicon: string[][] = [
     "anesthesia",
   ],
   ["срочно", "экстренно", "острая боль", "неотложный", "как можно скорее", "urgent", "emergency", "asap"],
-  ["страховка", "дмс", "страховая", "полис", "insurance", "insured", "policy"],
+  ["страховка", "дмс", "страховая", "полис", "insurance", "insured", "insurance policy"],
 ];

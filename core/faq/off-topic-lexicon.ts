@@ -18,7 +18,6 @@ export const offTopicLexicon: string[][] = [
     "how do i cook",
     "how do i make",
     "how to bake",
-    "at home",
   ],
   ["анекдот", "шутка", "пошути", "расскажи шутку", "рассмеши", "joke", "tell me a joke", "make me laugh"],
   ["погода", "прогноз погоды", "будет дождь", "weather", "forecast", "will it rain"],
