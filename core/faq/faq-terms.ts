@@ -9,8 +9,33 @@ const english = newStemmer("english");
 /** Function words that say nothing about what is asked (question words stay: «как», «где» matter). */
 const keptQuestionWords = new Set(["что", "как", "где", "когда", "сколько", "почему", "зачем", "how", "where", "when", "why", "what"]);
 const stopWords = new Set([...rus, ...eng].filter((w) => !keptQuestionWords.has(w)));
-/** Greetings and thanks are never put right as typos: «привет» is no misspelt «привез». */
-const courtesy = new Set(["привет", "приветик", "здравствуйте", "здрасте", "спасибо", "пожалуйста", "hello", "thanks", "please"]);
+/**
+ * Words that make a message polite or urgent without changing what it asks: never put right as
+ * typos («привет» is no misspelt «привез»), and no part of a request (intent-recognizer.ts).
+ */
+export const courtesyWords: readonly string[] = [
+  "привет",
+  "приветик",
+  "здравствуйте",
+  "здрасте",
+  "добрый",
+  "день",
+  "спасибо",
+  "пожалуйста",
+  "плиз",
+  "плз",
+  "пж",
+  "срочно",
+  "немедленно",
+  "hello",
+  "hi",
+  "thanks",
+  "please",
+  "pls",
+  "plz",
+  "now",
+];
+const courtesy = new Set(courtesyWords);
 
 /** A word typed with the wrong keyboard layout («ljcnfdrf» is «доставка» on a Russian keyboard). */
 const latinToCyrillic = new Map(

@@ -1,7 +1,7 @@
 import { type IntentName, intentNames } from "../model/intent-name.ts";
 import { defaultIntentPhrases, intentWordGroups } from "../texts/intent-phrases.ts";
 import { FaqMatcher } from "./faq-matcher.ts";
-import { FaqTerms, sameWord } from "./faq-terms.ts";
+import { courtesyWords, FaqTerms, sameWord } from "./faq-terms.ts";
 import type { Spelling } from "./spelling.ts";
 
 /** The requests' words are few, so a slip in a word of five letters is put right too («strat»). */
@@ -87,27 +87,8 @@ export class IntentRecognizer {
     });
   }
 
-  /** Words that make a request polite or urgent without changing it. */
-  private readonly courtesy = new Set(
-    [
-      "пожалуйста",
-      "плиз",
-      "плз",
-      "пж",
-      "срочно",
-      "немедленно",
-      "здравствуйте",
-      "привет",
-      "добрый",
-      "день",
-      "please",
-      "pls",
-      "plz",
-      "now",
-      "hi",
-      "hello",
-    ].map((w) => this.terms.term(w)),
-  );
+  /** Courtesy words as terms: they make a request polite or urgent without changing it. */
+  private readonly courtesy = new Set(courtesyWords.map((w) => this.terms.term(w)));
 }
 
 function rank(ranked: string[], id: string): number {
