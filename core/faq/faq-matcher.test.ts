@@ -83,6 +83,13 @@ describe("FaqMatcher", () => {
     }
   });
 
+  it("offers the entry whose question a long message holds whole, however much else it says, and does not answer it outright", () => {
+    const rambling = best("вчера вечером подписалась на рассылку, муж говорит ерунда, подруга советовала, так где мой чек-лист");
+    expect(rambling?.entry.id).toBe("delivery");
+    expect(rambling?.confidence).toBeGreaterThanOrEqual(faqThresholds.suggestFrom);
+    expect(rambling?.confidence).toBeLessThan(faqThresholds.answerFrom);
+  });
+
   it("ranks one result per entry, best first", () => {
     const ranked = matcher.match("когда консультация и где чек-лист", 3);
     expect(new Set(ranked.map((m) => m.entry.id)).size).toBe(ranked.length);

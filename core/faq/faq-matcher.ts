@@ -36,7 +36,7 @@ const answerWeight = 0.6;
  * another form of the word, or with a typo; and how much the trigram likeness weighs in the
  * confidence. Chosen on the development sets (test/fixtures/faq-sets/development), never on the final one.
  */
-const credit = { concept: 0.8, sameWord: 0.8, fuzzy: 0.5, likeness: 0.1 };
+const credit = { concept: 0.8, sameWord: 0.8, fuzzy: 0.5, likeness: 0.1, wholeQuestion: 0.4 };
 /** A sum to work out: «17 умножить на 3», «2+2», «17 times 23» (not a size: «200×90» stays a question). */
 const arithmetic =
   /\d\s*(?:[+*=]|умнож\p{L}*|раздел\p{L}*|подел\p{L}*|плюс|минус|times|multiplied|divided|plus|minus)\s*(?:на\s*|by\s*)?\d/iu;
@@ -48,6 +48,8 @@ interface IndexedEntry {
   answerTerms: Set<string>;
   /** Character trigrams of each question, for typos and word forms the stemmer misses. */
   questionGrams: Array<Map<string, number>>;
+  /** Each question's own terms, to tell whether a long message holds one of them whole. */
+  questionTermLists: string[][];
 }
 
 /**
@@ -78,7 +80,12 @@ export class FaqMatcher {
       const answerTerms = new Set(this.terms.of(plainText(entry.answer)));
       for (const term of new Set([...questionTerms, ...answerTerms]))
         this.entryFrequency.set(term, (this.entryFrequency.get(term) ?? 0) + 1);
-      return { questionTerms, answerTerms, questionGrams: entry.questions.map(trigrams) };
+      return {
+        questionTerms,
+        answerTerms,
+        questionGrams: entry.questions.map(trigrams),
+        questionTermLists: entry.questions.map((q) => [...new Set(this.terms.of(q))]),
+      };
     });
     this.search = new MiniSearch({
       fields: ["questions", "answer"],
@@ -129,6 +136,13 @@ export class FaqMatcher {
     });
     ranked.sort((a, b) => b.confidence - a.confidence || b.score - a.score);
     const [first, second] = ranked;
+    // A long message that holds one of the best entry's questions whole is worth a button, however
+    // much else it says («пятница вечер, хочу роллы к фильму, долго ждать придётся?»). Never an
+    // outright answer on that alone: wholeQuestion stays under answerFrom.
+    if (first) {
+      const entry = this.indexed[this.entries.indexOf(first.entry)] as IndexedEntry;
+      first.confidence = Math.max(first.confidence, credit.wholeQuestion * this.questionHeld(entry, asked));
+    }
     // Two entries nearly as likely: the customer chooses between them.
     if (first && second && first.confidence - second.confidence < 0.08)
       first.confidence = Math.min(first.confidence, faqThresholds.answerFrom - 0.01);
@@ -143,6 +157,24 @@ export class FaqMatcher {
   private isOffTopic(question: string, concepts: string[]): boolean {
     if (arithmetic.test(question)) return true;
     return concepts.some((concept) => this.terms.offTopic.has(concept) && !this.entryFrequency.has(concept));
+  }
+
+  /** The largest share of one of the entry's questions, each term by its rarity, that the asked terms hold. */
+  private questionHeld(entry: IndexedEntry, asked: string[]): number {
+    const askedTerms = new Set(asked);
+    let held = 0;
+    for (const terms of entry.questionTermLists) {
+      let found = 0;
+      let total = 0;
+      for (const term of terms) {
+        const weight = this.rarity(term) * (term.startsWith("~") ? credit.concept : 1);
+        total += weight;
+        if (askedTerms.has(term)) found += weight;
+        else if (hasSameWord(askedTerms, term)) found += weight * credit.sameWord;
+      }
+      if (total > 0) held = Math.max(held, found / total);
+    }
+    return held;
   }
 
   /** A term's weight: rare in the knowledge base says much, unknown says most (it is what nothing here explains). */
