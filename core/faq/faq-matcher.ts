@@ -76,7 +76,8 @@ export class FaqMatcher {
   ) {
     this.terms = new FaqTerms(synonyms);
     this.indexed = entries.map((entry) => {
-      const questionTerms = new Set(entry.questions.flatMap((q) => this.terms.of(q)));
+      const questionTermLists = entry.questions.map((q) => [...new Set(this.terms.of(q))]);
+      const questionTerms = new Set(questionTermLists.flat());
       const answerTerms = new Set(this.terms.of(plainText(entry.answer)));
       for (const term of new Set([...questionTerms, ...answerTerms]))
         this.entryFrequency.set(term, (this.entryFrequency.get(term) ?? 0) + 1);
@@ -84,7 +85,7 @@ export class FaqMatcher {
         questionTerms,
         answerTerms,
         questionGrams: entry.questions.map(trigrams),
-        questionTermLists: entry.questions.map((q) => [...new Set(this.terms.of(q))]),
+        questionTermLists,
       };
     });
     this.search = new MiniSearch({
@@ -118,7 +119,7 @@ export class FaqMatcher {
       let explained = 0;
       let total = 0;
       for (const term of asked) {
-        const weight = this.rarity(term) * (term.startsWith("~") ? credit.concept : 1);
+        const weight = this.weight(term);
         total += weight;
         if (entry.questionTerms.has(term)) explained += weight;
         else if (entry.answerTerms.has(term)) explained += weight * answerWeight;
@@ -132,6 +133,7 @@ export class FaqMatcher {
         entry: this.entries[result.id as number] as FaqEntry,
         score: result.score,
         confidence: (1 - credit.likeness) * coverage + credit.likeness * likeness,
+        indexed: entry,
       };
     });
     ranked.sort((a, b) => b.confidence - a.confidence || b.score - a.score);
@@ -139,14 +141,11 @@ export class FaqMatcher {
     // A long message that holds one of the best entry's questions whole is worth a button, however
     // much else it says («пятница вечер, хочу роллы к фильму, долго ждать придётся?»). Never an
     // outright answer on that alone: wholeQuestion stays under answerFrom.
-    if (first) {
-      const entry = this.indexed[this.entries.indexOf(first.entry)] as IndexedEntry;
-      first.confidence = Math.max(first.confidence, credit.wholeQuestion * this.questionHeld(entry, asked));
-    }
+    if (first) first.confidence = Math.max(first.confidence, credit.wholeQuestion * this.questionHeld(first.indexed, asked));
     // Two entries nearly as likely: the customer chooses between them.
     if (first && second && first.confidence - second.confidence < 0.08)
       first.confidence = Math.min(first.confidence, faqThresholds.answerFrom - 0.01);
-    return ranked.slice(0, limit);
+    return ranked.slice(0, limit).map(({ indexed, ...match }) => match);
   }
 
   /**
@@ -167,7 +166,7 @@ export class FaqMatcher {
       let found = 0;
       let total = 0;
       for (const term of terms) {
-        const weight = this.rarity(term) * (term.startsWith("~") ? credit.concept : 1);
+        const weight = this.weight(term);
         total += weight;
         if (askedTerms.has(term)) found += weight;
         else if (hasSameWord(askedTerms, term)) found += weight * credit.sameWord;
@@ -177,7 +176,12 @@ export class FaqMatcher {
     return held;
   }
 
-  /** A term's weight: rare in the knowledge base says much, unknown says most (it is what nothing here explains). */
+  /** How much a term of a question counts: by its rarity, a lexicon concept a little less than a word. */
+  private weight(term: string): number {
+    return this.rarity(term) * (term.startsWith("~") ? credit.concept : 1);
+  }
+
+  /** A term's rarity: rare in the knowledge base says much, unknown says most (it is what nothing here explains). */
   private rarity(term: string): number {
     const n = this.entries.length;
     return Math.log(1 + (n + 1) / ((this.entryFrequency.get(term) ?? 0) + 0.5));
