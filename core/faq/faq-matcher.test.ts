@@ -114,6 +114,15 @@ describe("FaqMatcher", () => {
     expect(shop.match("сколько стоит доствка", 1)[0]?.confidence).toBeGreaterThanOrEqual(faqThresholds.answerFrom);
     expect(top("есть расрочка?")).toBe("installments");
   });
+
+  it("puts right a slip that leaves the stemmer a different stem, by the word as written", () => {
+    const inn = new FaqMatcher([
+      { id: "parking", questions: ["Is there parking?"], answer: "Free, in the yard." },
+      { id: "breakfast", questions: ["Is breakfast included?"], answer: "Yes, from 8 to 10." },
+    ]);
+    // «parkign» stems to itself, «parking» to «park»: only the whole word is one slip away.
+    expect(inn.match("parkign near you?", 1)[0]?.entry.id).toBe("parking");
+  });
   it("finds nothing like arithmetic, a recipe or a joke, whatever words they share, unless the knowledge base speaks of it", () => {
     const shop = new FaqMatcher([
       { id: "price", questions: ["Сколько стоит доставка?", "What does delivery cost?"], answer: "300 ₽." },

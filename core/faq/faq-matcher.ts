@@ -101,7 +101,10 @@ export class FaqMatcher {
         weights: { fuzzy: 0.6, prefix: 0.6 },
       },
     });
-    this.spelling = this.terms.spelling(this.entryFrequency.keys());
+    this.spelling = this.terms.spelling(
+      this.entryFrequency.keys(),
+      entries.flatMap((entry) => [...entry.questions, plainText(entry.answer)]),
+    );
     this.search.addAll(entries.map((entry, id) => ({ id, questions: entry.questions.join("\n"), answer: plainText(entry.answer) })));
   }
 

@@ -57,6 +57,8 @@ export class FaqTerms {
   readonly offTopic = new Set<string>();
   /** The stems of every word of the lexicons and synonyms. */
   private readonly lexiconStems = new Set<string>();
+  /** Those words as written. */
+  private readonly lexiconWords = new Set<string>();
 
   constructor(synonyms: string[][] = []) {
     for (const group of synonyms) {
@@ -69,6 +71,7 @@ export class FaqTerms {
       for (const member of group) {
         const stems = this.stems(member);
         for (const stem of stems) this.lexiconStems.add(stem);
+        for (const word of normalise(member).split(" ")) this.lexiconWords.add(word);
         const [first] = stems;
         if (!first) continue;
         const list = this.phrases.get(first.slice(0, 4)) ?? [];
@@ -78,9 +81,10 @@ export class FaqTerms {
     }
   }
 
-  /** Typos put right against `terms` (a knowledge base's) and the lexicons' words. */
-  spelling(terms: Iterable<string>, shortest?: number): Spelling {
-    return new Spelling([...this.lexiconStems, ...terms], shortest);
+  /** Typos put right against `terms` and `texts` (a knowledge base's) and the lexicons' words. */
+  spelling(terms: Iterable<string>, texts: string[], shortest?: number): Spelling {
+    const words = new Set([...this.lexiconWords, ...texts.flatMap((text) => normalise(text).split(" "))]);
+    return new Spelling([...this.lexiconStems, ...terms], shortest, words);
   }
 
   /** Words and concepts together, as indexed. */
@@ -100,7 +104,8 @@ export class FaqTerms {
     const stems = fixed.map((word) => {
       const stem = this.stem(word);
       if (!spelling || stopWords.has(word) || courtesy.has(word) || known?.(this.canonical.get(stem) ?? stem)) return stem;
-      return spelling.correct(stem) ?? stem;
+      const meant = spelling.correctWord(word);
+      return meant ? this.stem(meant) : (spelling.correct(stem) ?? stem);
     });
     const concepts = new Set<string>();
     // Phrases are read with and without the small words between («как к вам добраться» is «как добраться»).

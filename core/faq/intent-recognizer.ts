@@ -45,6 +45,7 @@ export class IntentRecognizer {
     this.smallWords = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.small))]));
     this.spelling = this.terms.spelling(
       intentNames.flatMap((id) => of(id).flatMap((example) => example.all)),
+      intentNames.flatMap(phrases),
       shortestCorrected,
     );
   }

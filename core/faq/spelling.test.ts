@@ -18,4 +18,13 @@ describe("Spelling", () => {
     expect(new Spelling(["доставк", "доставл"]).correct("доставн")).toBeUndefined();
     expect(new Spelling(["start"], 5).correct("strat")).toBe("start");
   });
+
+  it("puts a whole word right against the words as written, six letters or more whatever the stems' minimum", () => {
+    const words = new Spelling(["park"], 5, ["parking", "chat"]);
+    expect(words.correctWord("parkng")).toBe("parking");
+    expect(words.correct("parkng")).toBeUndefined();
+    expect(words.correctWord("parking")).toBeUndefined();
+    // «chart» is a word of its own, one letter from «chat»: five letters are too few to tell.
+    expect(words.correctWord("chart")).toBeUndefined();
+  });
 });

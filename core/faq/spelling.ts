@@ -13,31 +13,54 @@ const shortestByDefault = 6;
  * query costs a few map reads whatever the vocabulary's size.
  */
 export class Spelling {
+  private readonly stems: Vocabulary;
+  private readonly words: Vocabulary;
+
+  /** `stems` are checked against a typed word's stem; `words`, whole words as written, against the word itself. */
+  constructor(stems: Iterable<string>, shortest = shortestByDefault, words: Iterable<string> = []) {
+    this.stems = new Vocabulary(stems, shortest);
+    this.words = new Vocabulary(words, Math.max(shortest, shortestByDefault));
+  }
+
+  /** The known stem `stem` was meant to be, if it is one slip from exactly one; nothing for a known or short one. */
+  correct(stem: string): string | undefined {
+    return this.stems.correct(stem);
+  }
+
+  /**
+   * The known word `word` was meant to be, as written: a slip often changes the stem the stemmer
+   * finds («parkng» keeps its letters, «parking» is «park»), so the whole word is compared first.
+   */
+  correctWord(word: string): string | undefined {
+    return this.words.correct(word);
+  }
+}
+
+class Vocabulary {
   private readonly byDeletion = new Map<string, Set<string>>();
   private readonly known = new Set<string>();
 
   constructor(
-    stems: Iterable<string>,
-    private readonly shortest = shortestByDefault,
+    entries: Iterable<string>,
+    private readonly shortest: number,
   ) {
-    for (const stem of stems) {
-      if (stem.length < shortest - 1 || stem.startsWith("~")) continue;
-      this.known.add(stem);
-      for (const variant of [stem, ...deletions(stem)]) {
+    for (const entry of entries) {
+      if (entry.length < shortest - 1 || entry.startsWith("~")) continue;
+      this.known.add(entry);
+      for (const variant of [entry, ...deletions(entry)]) {
         const set = this.byDeletion.get(variant) ?? new Set<string>();
-        set.add(stem);
+        set.add(entry);
         this.byDeletion.set(variant, set);
       }
     }
   }
 
-  /** The known stem `stem` was meant to be, if it is one slip from exactly one; nothing for a known or short one. */
-  correct(stem: string): string | undefined {
-    if (stem.length < this.shortest || this.known.has(stem)) return undefined;
+  correct(typed: string): string | undefined {
+    if (typed.length < this.shortest || this.known.has(typed)) return undefined;
     const candidates = new Set<string>();
-    for (const variant of [stem, ...deletions(stem)])
+    for (const variant of [typed, ...deletions(typed)])
       for (const candidate of this.byDeletion.get(variant) ?? [])
-        if (candidate.length >= this.shortest - 1 && levenshtein(candidate, stem).steps <= 1) candidates.add(candidate);
+        if (candidate.length >= this.shortest - 1 && levenshtein(candidate, typed).steps <= 1) candidates.add(candidate);
     return candidates.size === 1 ? [...candidates][0] : undefined;
   }
 }
