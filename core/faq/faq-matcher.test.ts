@@ -115,6 +115,14 @@ describe("FaqMatcher", () => {
     expect(top("есть расрочка?")).toBe("installments");
   });
 
+  it("gives words of wanting and needing no weight: they say that something is asked, not what", () => {
+    const shop = new FaqMatcher([
+      { id: "gift-wrap", questions: ["Упакуете подарок?"], answer: "Да, если нужна упаковка, отметьте это в заказе." },
+      { id: "jobs", questions: ["Есть вакансии?"], answer: "Ищем продавцов и кладовщиков." },
+    ]);
+    expect(shop.match("продавцы нужны?", 1)[0]?.entry.id).toBe("jobs");
+  });
+
   it("puts right a slip that leaves the stemmer a different stem, by the word as written", () => {
     const inn = new FaqMatcher([
       { id: "parking", questions: ["Is there parking?"], answer: "Free, in the yard." },

@@ -181,6 +181,7 @@ export class FaqMatcher {
 
   /** How much a term of a question counts: by its rarity, a lexicon concept a little less than a word. */
   private weight(term: string): number {
+    if (this.terms.isModal(term)) return 0;
     return this.rarity(term) * (term.startsWith("~") ? credit.concept : 1);
   }
 

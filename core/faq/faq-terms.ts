@@ -10,6 +10,29 @@ const english = newStemmer("english");
 const keptQuestionWords = new Set(["что", "как", "где", "когда", "сколько", "почему", "зачем", "how", "where", "when", "why", "what"]);
 const stopWords = new Set([...rus, ...eng].filter((w) => !keptQuestionWords.has(w)));
 /**
+ * Words of wanting and needing: they say that something is asked, not what («курьеры нужны?» is
+ * about couriers). Still words of a request («сообщения не нужны» is one), so not stop words.
+ */
+const modalWords = [
+  "нужно",
+  "нужна",
+  "нужен",
+  "нужны",
+  "хочу",
+  "хотим",
+  "хотел",
+  "хотела",
+  "хотели",
+  "хотелось",
+  "могу",
+  "можем",
+  "need",
+  "needs",
+  "want",
+  "wanna",
+  "wants",
+];
+/**
  * Words that make a message polite or urgent without changing what it asks: never put right as
  * typos («привет» is no misspelt «привез»), and no part of a request (intent-recognizer.ts).
  */
@@ -59,6 +82,7 @@ export class FaqTerms {
   private readonly lexiconStems = new Set<string>();
   /** Those words as written. */
   private readonly lexiconWords = new Set<string>();
+  private readonly modalTerms = new Set(modalWords.map((word) => this.term(word)));
 
   constructor(synonyms: string[][] = []) {
     for (const group of synonyms) {
@@ -79,6 +103,11 @@ export class FaqTerms {
         this.phrases.set(first.slice(0, 4), list);
       }
     }
+  }
+
+  /** Whether a term is a word of wanting or needing, which says nothing of what is asked. */
+  isModal(term: string): boolean {
+    return this.modalTerms.has(term);
   }
 
   /** Typos put right against `terms` and `texts` (a knowledge base's) and the lexicons' words. */
