@@ -55,7 +55,7 @@ describe("IntentRecognizer", () => {
    * never looked at while the examples and rules were chosen (docs/faq-evaluation.md). Floors
    * at today's figures: nothing else may be taken for a request.
    */
-  it("on the held-out half of the blind set: no false request, and at least 68 % recognised", () => {
+  it("on the held-out half of the blind set: no false request, and at least 93 % recognised", () => {
     const { cases } = parse(readFileSync(new URL("../../test/fixtures/intents/labelled-intents.yaml", import.meta.url), "utf8")) as {
       cases: Array<{ q: string; expect: string | null }>;
     };
@@ -66,6 +66,17 @@ describe("IntentRecognizer", () => {
     const recognised = requests.filter((c) => recogniser.recognise(c.q) === c.expect).length;
     expect(wrong).toEqual([]);
     expect(mistaken).toEqual([]);
-    expect(recognised / requests.length).toBeGreaterThanOrEqual(0.68);
+    expect(recognised / requests.length).toBeGreaterThanOrEqual(0.93);
+  });
+
+  /**
+   * A second blind list, of messages that only look like requests. Two of 80 are taken today:
+   * the surname «Человеков» (the stem of «человек») and «Start» alone, which may well mean start over.
+   */
+  it("takes at most two of the 80 blind near-misses for a request", () => {
+    const nearMisses = parse(readFileSync(new URL("../../test/fixtures/intents/near-misses.yaml", import.meta.url), "utf8")) as string[];
+    expect(nearMisses.length).toBe(80);
+    const taken = nearMisses.filter((text) => recogniser.recognise(text) !== undefined);
+    expect(taken.length, taken.join(" | ")).toBeLessThanOrEqual(2);
   });
 });

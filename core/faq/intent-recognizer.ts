@@ -81,6 +81,9 @@ export class IntentRecognizer {
       // Half of a longer example is enough only when the rest of the message is the request's own words.
       if (ownWords) return true;
       if (said < example.length) return false;
+      // «нужен» says that something is wanted, not what: «… менеджером по продажам, нужен счёт» holds
+      // «нужен консультант» whole, yet asks for an invoice.
+      if (example.filter((term) => !this.terms.isModal(term)).length < 2) return false;
       // A whole example inside a longer message: enough for a person or erasure (asked to confirm), but
       // unsubscribing or starting over on «… stopped getting your promos, send them …» would lose the customer.
       const otherWords = meant.filter((w) => !vocabulary.some((v) => sameWord(w, v))).length;
