@@ -24,7 +24,9 @@ export class IntentRecognizer {
   /** Each intent's examples as their meaningful words (word groups folded), each once. */
   private readonly examples: Map<IntentName, string[][]>;
   /** Each intent's words, from all its examples. */
-  private readonly vocabulary: Map<IntentName, string[]>;
+  private readonly vocabulary: Map<IntentName, Set<string>>;
+  /** The words of all the intents' examples, each once. */
+  private readonly allWords: string[];
   /** The small words each intent's examples use («не», «мне», «больше»). */
   private readonly smallWords: Map<IntentName, Set<string>>;
   /** What a typo is put right to: the words of the examples and word groups («unsubcribe», «аператора»). */
@@ -41,7 +43,8 @@ export class IntentRecognizer {
     const of = (id: IntentName) => read.get(id) ?? [];
     // Each word once: «start from the top» is one word twice (начать, начало), not two.
     this.examples = new Map(intentNames.map((id) => [id, of(id).map((example) => [...new Set(example.words)])]));
-    this.vocabulary = new Map(intentNames.map((id) => [id, [...new Set(of(id).flatMap((example) => example.words))]]));
+    this.vocabulary = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.words))]));
+    this.allWords = [...new Set(intentNames.flatMap((id) => [...(this.vocabulary.get(id) ?? [])]))];
     this.smallWords = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.small))]));
     this.spelling = this.terms.spelling(
       intentNames.flatMap((id) => of(id).flatMap((example) => example.all)),
@@ -53,7 +56,10 @@ export class IntentRecognizer {
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
     const { words, small } = this.terms.analyse(text, undefined, this.spelling);
-    const message = { meant: [...new Set(words.filter((w) => !this.courtesy.has(w)))], small };
+    const meant = [...new Set(words.filter((w) => !this.courtesy.has(w)))];
+    // Which example words each word of the message is, worked out once for all the examples.
+    const wordsMatched = meant.map((w) => this.allWords.filter((v) => sameWord(w, v)));
+    const message = { meant, small, wordsMatched, said: new Set(wordsMatched.flat()) };
     const fitting = intentNames.filter((id) => this.saysAnExample(message, id));
     if (fitting.length <= 1) return fitting[0];
     const ranked = this.matcher.match(text, intentNames.length).map((m) => m.entry.id);
@@ -67,13 +73,17 @@ export class IntentRecognizer {
    * examples use: «не пишите мне больше», «HUMAN PLEASE», but not «after the restart», «оператор
    * связи какой?» nor «name».
    */
-  private saysAnExample(message: { meant: string[]; small: string[] }, id: IntentName): boolean {
-    const { meant, small } = message;
-    const vocabulary = this.vocabulary.get(id) ?? [];
-    const ownWords = meant.every((w) => vocabulary.some((v) => sameWord(w, v)));
+  private saysAnExample(
+    message: { meant: string[]; small: string[]; wordsMatched: string[][]; said: Set<string> },
+    id: IntentName,
+  ): boolean {
+    const { meant, small, wordsMatched } = message;
+    const vocabulary = this.vocabulary.get(id) ?? new Set<string>();
+    const otherWords = wordsMatched.filter((matched) => !matched.some((v) => vocabulary.has(v))).length;
+    const ownWords = otherWords === 0;
     const smallWords = this.smallWords.get(id) ?? new Set<string>();
     return (this.examples.get(id) ?? []).some((example) => {
-      const said = example.filter((term) => meant.some((w) => sameWord(w, term))).length;
+      const said = example.filter((term) => message.said.has(term)).length;
       if (said === 0) return false;
       if (meant.length === 1 || example.length === 1)
         return example.length === 1 && meant.length === 1 && small.every((w) => smallWords.has(w));
@@ -86,7 +96,6 @@ export class IntentRecognizer {
       if (example.filter((term) => !this.terms.isModal(term)).length < 2) return false;
       // A whole example inside a longer message: enough for a person or erasure (asked to confirm), but
       // unsubscribing or starting over on «… stopped getting your promos, send them …» would lose the customer.
-      const otherWords = meant.filter((w) => !vocabulary.some((v) => sameWord(w, v))).length;
       return !silentIntents.has(id) || otherWords <= 1;
     });
   }
