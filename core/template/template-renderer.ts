@@ -10,15 +10,22 @@ function escapeHtml(value: unknown): string {
 }
 
 /**
+ * The Liquid engines, one per format, shared by every renderer of the process: they hold only
+ * their options, and making one costs more than a whole in-memory conversation (tests and
+ * previews make an engine, and so a renderer, per conversation).
+ */
+const liquidEngines: Record<TextFormat, Liquid> = {
+  html: new Liquid({ outputEscape: escapeHtml, ownPropertyOnly: true }),
+  plain: new Liquid({ ownPropertyOnly: true }),
+};
+
+/**
  * Renders flow texts with Liquid (https://liquidjs.com). Authors write literal HTML such as
  * `<b>`; every `{{ output }}` is escaped for the target format, so a contact named
  * `<script>` stays text. Templates are parsed once and cached.
  */
 export class TemplateRenderer {
-  private readonly engines: Record<TextFormat, Liquid> = {
-    html: new Liquid({ outputEscape: escapeHtml, ownPropertyOnly: true }),
-    plain: new Liquid({ ownPropertyOnly: true }),
-  };
+  private readonly engines = liquidEngines;
   // liquidjs binds the output escaping to a template when it parses it, hence one cache per format.
   private readonly cache: Record<TextFormat, Map<string, Template[]>> = { html: new Map(), plain: new Map() };
 
