@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { newStemmer } from "snowball-stemmers";
 import { eng, rus } from "stopword";
 import { generalLexicon } from "./general-lexicon.ts";
@@ -6,6 +7,8 @@ import { Spelling } from "./spelling.ts";
 
 const russian = newStemmer("russian");
 const english = newStemmer("english");
+/** Stems already worked out: the Snowball stemmers are the dearest part of reading a message, and words repeat. */
+const stemmed = new LRUCache<string, string>({ max: 50_000 });
 /** Function words that say nothing about what is asked (question words stay: «как», «где» matter). */
 const keptQuestionWords = new Set(["что", "как", "где", "когда", "сколько", "почему", "зачем", "how", "where", "when", "why", "what"]);
 const stopWords = new Set([...rus, ...eng].filter((w) => !keptQuestionWords.has(w)));
@@ -166,7 +169,12 @@ export class FaqTerms {
 
   private stem(word: string): string {
     if (/^\d+$/.test(word) || word.length < 3) return word;
-    return /[а-я]/.test(word) ? russian.stem(word) : english.stem(word);
+    let stem = stemmed.get(word);
+    if (stem === undefined) {
+      stem = /[а-я]/.test(word) ? russian.stem(word) : english.stem(word);
+      stemmed.set(word, stem);
+    }
+    return stem;
   }
 
   /** A Latin word the knowledge base does not know that, typed on the Russian layout, is a word it knows. */

@@ -1,4 +1,5 @@
 import { Liquid, type Template } from "liquidjs";
+import { LRUCache } from "lru-cache";
 
 /** How user-provided values must be escaped for a channel's text format. */
 export type TextFormat = "html" | "plain";
@@ -20,21 +21,26 @@ const liquidEngines: Record<TextFormat, Liquid> = {
 };
 
 /**
+ * Templates parsed, by format and source, for every renderer: liquidjs binds the output
+ * escaping to a template when it parses it, hence the format in the key. Bounded, since flows
+ * reloaded bring new texts.
+ */
+const parsedTemplates = new LRUCache<string, Template[]>({ max: 10_000 });
+
+/**
  * Renders flow texts with Liquid (https://liquidjs.com). Authors write literal HTML such as
  * `<b>`; every `{{ output }}` is escaped for the target format, so a contact named
  * `<script>` stays text. Templates are parsed once and cached.
  */
 export class TemplateRenderer {
   private readonly engines = liquidEngines;
-  // liquidjs binds the output escaping to a template when it parses it, hence one cache per format.
-  private readonly cache: Record<TextFormat, Map<string, Template[]>> = { html: new Map(), plain: new Map() };
-
   /** Throws a liquidjs error (with line and column inside the template) on bad syntax. */
   parse(source: string, format: TextFormat = "html"): Template[] {
-    let parsed = this.cache[format].get(source);
+    const key = `${format}:${source}`;
+    let parsed = parsedTemplates.get(key);
     if (!parsed) {
       parsed = this.engines[format].parse(source);
-      this.cache[format].set(source, parsed);
+      parsedTemplates.set(key, parsed);
     }
     return parsed;
   }

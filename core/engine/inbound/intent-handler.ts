@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { IntentRecognizer } from "../../faq/intent-recognizer.ts";
 import type { InstallationTexts } from "../../flow/installation-texts.ts";
 import type { IntentName } from "../../model/intent-name.ts";
@@ -8,10 +9,9 @@ import { optOut } from "./stop-handler.ts";
 /**
  * Recognisers by their ways of asking, shared by every engine of the process: one takes a third
  * of a second to build (some 400 examples analysed and indexed), and tests and previews make
- * an engine per conversation. A few kept, the oldest dropped.
+ * an engine per conversation. A few kept, the least used dropped.
  */
-const recognisersBuilt = new Map<string, IntentRecognizer>();
-const recognisersKept = 8;
+const recognisersBuilt = new LRUCache<string, IntentRecognizer>({ max: 8 });
 
 function recogniserFor(phrases: Partial<Record<IntentName, readonly string[]>>): IntentRecognizer {
   const key = JSON.stringify(phrases);
@@ -19,8 +19,6 @@ function recogniserFor(phrases: Partial<Record<IntentName, readonly string[]>>):
   if (known) return known;
   const made = new IntentRecognizer(phrases);
   recognisersBuilt.set(key, made);
-  const oldest = recognisersBuilt.keys().next().value;
-  if (recognisersBuilt.size > recognisersKept && oldest !== undefined) recognisersBuilt.delete(oldest);
   return made;
 }
 
