@@ -85,6 +85,8 @@ export class FaqTerms {
   private readonly lexiconStems = new Set<string>();
   /** Those words as written. */
   private readonly lexiconWords = new Set<string>();
+  /** The concepts each one-word member of a group means («кешбэк», «кэшбек»: the same one). */
+  private readonly wordConcepts = new Map<string, string[]>();
   private readonly modalTerms = new Set(modalWords.map((word) => this.term(word)));
 
   constructor(synonyms: string[][] = []) {
@@ -98,7 +100,9 @@ export class FaqTerms {
       for (const member of group) {
         const stems = this.stems(member);
         for (const stem of stems) this.lexiconStems.add(stem);
-        for (const word of normalise(member).split(" ")) this.lexiconWords.add(word);
+        const words = normalise(member).split(" ");
+        for (const word of words) this.lexiconWords.add(word);
+        if (words.length === 1) this.wordConcepts.set(member, [...(this.wordConcepts.get(member) ?? []), concept]);
         const [first] = stems;
         if (!first) continue;
         const list = this.phrases.get(first.slice(0, 4)) ?? [];
@@ -116,7 +120,12 @@ export class FaqTerms {
   /** Typos put right against `terms` and `texts` (a knowledge base's) and the lexicons' words. */
   spelling(terms: Iterable<string>, texts: string[], shortest?: number): Spelling {
     const words = new Set([...this.lexiconWords, ...texts.flatMap((text) => normalise(text).split(" "))]);
-    return new Spelling([...this.lexiconStems, ...terms], shortest, words);
+    return new Spelling([...this.lexiconStems, ...terms], shortest, words, (word) => this.meaning(word));
+  }
+
+  /** What a word means, to tell two near spellings of one thing from two different words. */
+  private meaning(word: string): string {
+    return this.wordConcepts.get(word)?.join(" ") ?? this.term(word);
   }
 
   /** Words and concepts together, as indexed. */

@@ -27,4 +27,10 @@ describe("Spelling", () => {
     // «chart» is a word of its own, one letter from «chat»: five letters are too few to tell.
     expect(words.correctWord("chart")).toBeUndefined();
   });
+
+  it("takes a slip near two spellings of one meaning, not near two different words", () => {
+    const meaning = (word: string) => (word === "кешбэк" || word === "кэшбек" ? "~кешбэк" : word);
+    expect(new Spelling([], 6, ["кешбэк", "кэшбек"], meaning).correctWord("кэшбэк")).toBe("кешбэк");
+    expect(new Spelling([], 6, ["кешбэк", "кэшбек"]).correctWord("кэшбэк")).toBeUndefined();
+  });
 });

@@ -16,10 +16,14 @@ export class Spelling {
   private readonly stems: Vocabulary;
   private readonly words: Vocabulary;
 
-  /** `stems` are checked against a typed word's stem; `words`, whole words as written, against the word itself. */
-  constructor(stems: Iterable<string>, shortest = shortestByDefault, words: Iterable<string> = []) {
-    this.stems = new Vocabulary(stems, shortest);
-    this.words = new Vocabulary(words, Math.max(shortest, shortestByDefault));
+  /**
+   * `stems` are checked against a typed word's stem; `words`, whole words as written, against the
+   * word itself. `meaning` tells words of one meaning: a slip one letter from two spellings of
+   * one word («кэшбэк»: «кешбэк», «кэшбек») is no doubt about what was meant.
+   */
+  constructor(stems: Iterable<string>, shortest = shortestByDefault, words: Iterable<string> = [], meaning = (word: string) => word) {
+    this.stems = new Vocabulary(stems, shortest, (stem) => stem);
+    this.words = new Vocabulary(words, Math.max(shortest, shortestByDefault), meaning);
   }
 
   /** The known stem `stem` was meant to be, if it is one slip from exactly one; nothing for a known or short one. */
@@ -43,6 +47,7 @@ class Vocabulary {
   constructor(
     entries: Iterable<string>,
     private readonly shortest: number,
+    private readonly meaning: (entry: string) => string,
   ) {
     for (const entry of entries) {
       if (entry.length < shortest - 1 || entry.startsWith("~")) continue;
@@ -61,7 +66,8 @@ class Vocabulary {
     for (const variant of [typed, ...deletions(typed)])
       for (const candidate of this.byDeletion.get(variant) ?? [])
         if (candidate.length >= this.shortest - 1 && levenshtein(candidate, typed).steps <= 1) candidates.add(candidate);
-    return candidates.size === 1 ? [...candidates][0] : undefined;
+    const [first] = [...candidates].sort();
+    return new Set([...candidates].map(this.meaning)).size === 1 ? first : undefined;
   }
 }
 
