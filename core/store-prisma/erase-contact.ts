@@ -28,9 +28,8 @@ export async function eraseContact(
   const addresses = (
     await tx.$queryRaw<Array<{ externalId: string }>>`SELECT "externalId" FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`
   ).map((i) => i.externalId);
-  const traces = [...addresses, contact.phone, contact.email].filter((t): t is string => Boolean(t && t.length >= 5));
-  if (traces.length > 0)
-    await tx.$executeRaw`DELETE FROM "RejectedInbound" WHERE body LIKE ANY (SELECT '%' || t || '%' FROM unnest(${traces}::text[]) AS t)`;
+  const traces = [...addresses, contact.phone, contact.email].filter((t): t is string => Boolean(t && t.length >= 5)).map(standingAlone);
+  if (traces.length > 0) await tx.$executeRaw`DELETE FROM "RejectedInbound" WHERE body ~* ANY (${traces}::text[])`;
   if (options.sendingFirst === undefined) await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ${contactId}::uuid`;
   const keep = options.sendingFirst === undefined ? null : `${options.sendingFirst}%`;
   await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ${contactId}::uuid AND (${keep}::text IS NULL OR "dedupeKey" NOT LIKE ${keep})`;
@@ -72,4 +71,12 @@ export async function finishErasures(tx: Prisma.TransactionClient): Promise<numb
   await tx.$executeRaw`DELETE FROM "ChannelIdentity" WHERE "contactId" = ANY(${ids}::uuid[])`;
   await tx.$executeRaw`DELETE FROM "OutboxMessage" WHERE "contactId" = ANY(${ids}::uuid[])`;
   return ids.length;
+}
+
+/**
+ * A PostgreSQL pattern for `trace` as a value of its own, not part of a longer one: Telegram id
+ * 730155501 is in `"id":730155501,` but not in another person's 17301555019.
+ */
+function standingAlone(trace: string): string {
+  return `(^|[^[:alnum:]])${trace.replace(/[^\p{L}\p{N}]/gu, "\\$&")}([^[:alnum:]]|$)`;
 }
