@@ -37,6 +37,8 @@ describe("IntentRecognizer", () => {
     for (const text of [
       "Любовь",
       "Надежда",
+      "Человеков",
+      "Человекова",
       "Москва",
       "anna@example.com",
       "+7 916 123-45-67",
@@ -70,13 +72,13 @@ describe("IntentRecognizer", () => {
   });
 
   /**
-   * A second blind list, of messages that only look like requests. Two of 80 are taken today:
-   * the surname «Человеков» (the stem of «человек») and «Start» alone, which may well mean start over.
+   * A second blind list, of messages that only look like requests. One of 80 is taken today:
+   * «Start» alone, which may well mean start over.
    */
-  it("takes at most two of the 80 blind near-misses for a request", () => {
+  it("takes at most one of the 80 blind near-misses for a request", () => {
     const nearMisses = parse(readFileSync(new URL("../../test/fixtures/intents/near-misses.yaml", import.meta.url), "utf8")) as string[];
     expect(nearMisses.length).toBe(80);
     const taken = nearMisses.filter((text) => recogniser.recognise(text) !== undefined);
-    expect(taken.length, taken.join(" | ")).toBeLessThanOrEqual(2);
+    expect(taken.length, taken.join(" | ")).toBeLessThanOrEqual(1);
   });
 });

@@ -7,6 +7,9 @@ import type { Spelling } from "./spelling.ts";
 /** The requests' words are few, so a slip in a word of five letters is put right too («strat»). */
 const shortestCorrected = 5;
 
+/** The endings of Russian surnames: «Человеков», «Операторова» alone are someone's name (asked for it, most likely). */
+const surnameEnding = /^[а-я]+(ов|ев|ин|ын|ова|ева|ина|ына|ский|ская|цкий|цкая)$/;
+
 /** Requests carried out at once, with nothing to confirm: taken only from a message that is mostly the request. */
 const silentIntents = new Set<IntentName>(["unsubscribe", "restart"]);
 
@@ -31,6 +34,8 @@ export class IntentRecognizer {
   private readonly smallWords: Map<IntentName, Set<string>>;
   /** What a typo is put right to: the words of the examples and word groups («unsubcribe», «аператора»). */
   private readonly spelling: Spelling;
+  /** The examples' and word groups' words as written, lower case. */
+  private readonly writtenWords: Set<string>;
 
   /** `extra`: the installation's own examples (flows/texts.yaml `intents:`, SUPPORT_KEYWORDS), beside the built-in ones. */
   constructor(extra: Partial<Record<IntentName, readonly string[]>> = {}) {
@@ -46,6 +51,7 @@ export class IntentRecognizer {
     this.vocabulary = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.words))]));
     this.allWords = [...new Set(intentNames.flatMap((id) => [...(this.vocabulary.get(id) ?? [])]))];
     this.smallWords = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.small))]));
+    this.writtenWords = new Set([...intentNames.flatMap(phrases), ...intentWordGroups.flat()].flatMap(writtenWordsOf));
     this.spelling = this.terms.spelling(
       intentNames.flatMap((id) => of(id).flatMap((example) => example.all)),
       intentNames.flatMap(phrases),
@@ -55,6 +61,8 @@ export class IntentRecognizer {
 
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
+    const written = writtenWordsOf(text);
+    if (written.length === 1 && surnameEnding.test(written[0] as string) && !this.writtenWords.has(written[0] as string)) return undefined;
     const { words, small } = this.terms.analyse(text, undefined, this.spelling);
     const meant = [...new Set(words.filter((w) => !this.courtesy.has(w)))];
     // Which example words each word of the message is, worked out once for all the examples.
@@ -102,6 +110,14 @@ export class IntentRecognizer {
 
   /** Courtesy words as terms: they make a request polite or urgent without changing it. */
   private readonly courtesy = new Set(courtesyWords.map((w) => this.terms.term(w)));
+}
+
+function writtenWordsOf(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/ё/g, "е")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 function rank(ranked: string[], id: string): number {
