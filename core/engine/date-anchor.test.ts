@@ -125,6 +125,8 @@ describe("date-anchored follow-ups in a flow", () => {
     expect(h.advance("4d").map((m) => m.text)).toEqual(["С днём рождения!"]);
     const again = h.events.filter((e) => e.type === "followup_postponed").map((e) => e.data);
     expect(again).toEqual([{ visit: 2, stepId: "booked", index: 1, until: "2027-03-05T00:00:00.000Z", reason: "every_year" }]);
+    // Pending again rather than fired, it still counts against the frequency cap.
+    expect(h.events.filter((e) => e.type === "marketing_sent").map((e) => e.data)).toEqual([{ via: "every_year" }]);
     expect(h.advance("363d15h59m").map((m) => m.text)).toEqual([]);
     expect(h.advance("1m").map((m) => m.text)).toEqual(["С днём рождения!"]);
   });

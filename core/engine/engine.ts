@@ -277,6 +277,8 @@ export class Engine {
     if (next && "dueAt" in next) {
       const until = quietShift(next.dueAt);
       turn.record("followup_postponed", flow.id, { ...followUp, until: until.toISOString(), reason: "every_year" });
+      // Pending again, it is no fired follow-up the frequency cap would count: this counts it.
+      if (marketing) turn.record("marketing_sent", flow.id, { via: "every_year" });
       return { ...turn.result(), currentFlowId: null, fired: true, postponedUntil: until };
     }
     return { ...turn.result(), currentFlowId: null, fired: true };

@@ -159,7 +159,7 @@ const payloads = {
    * A marketing message nobody asked for went out (a win-back, a marketing trigger): counted
    * against the frequency cap with the marketing follow-ups fired.
    */
-  marketing_sent: z.strictObject({ via: z.enum(["winback", "event"]) }),
+  marketing_sent: z.strictObject({ via: z.enum(["winback", "event", "every_year"]) }),
   /** A contact silent for as long as the flow's `inactive:` trigger says entered it (win-back). */
   winback_entered: z.strictObject({ silentSeconds: z.number().int() }),
   /** An event from another system (POST /api/events) and what it did: the flow it started, or why none. */
