@@ -164,4 +164,22 @@ describe("faqReaction", () => {
     expect(faqReaction([{ entry: entry("a"), score: 1, confidence: faqThresholds.suggestFrom - 0.01 }])).toEqual({ kind: "none" });
     expect(faqReaction([])).toEqual({ kind: "none" });
   });
+
+  it("counts the meanings one word has in several trades as one piece of evidence", () => {
+    const entries = [
+      { id: "late-check-out", questions: ["Can I check out later?"], answer: "Until 16:00 for a fee" },
+      { id: "luggage", questions: ["Can I leave my luggage?"], answer: "Free, behind reception" },
+    ];
+    // «check» is a clinic's check-up; in more trades it is also an event's check-in and a shop's checklist.
+    const oneTrade = [
+      ["check out", "checkout", "departure"],
+      ["checkup", "medical exam"],
+    ];
+    const threeTrades = [...oneTrade, ["checkin", "registration desk"], ["checklist", "list of items"]];
+    const question = "can we leave our suitcases after check out, flight is late";
+    const [one] = new FaqMatcher(entries, [], oneTrade).match(question, 1);
+    const [many] = new FaqMatcher(entries, [], threeTrades).match(question, 1);
+    expect(one?.entry.id).toBe(many?.entry.id);
+    expect(many?.confidence).toBeCloseTo(one?.confidence ?? 0, 5);
+  });
 });

@@ -1,7 +1,9 @@
 import MiniSearch from "minisearch";
 import type { FaqEntry } from "./faq-schema.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
+import { generalLexicon } from "./general-lexicon.ts";
 import type { Spelling } from "./spelling.ts";
+import { tradeLexicons } from "./trade-lexicons.ts";
 
 export interface FaqMatch {
   entry: FaqEntry;
@@ -10,6 +12,9 @@ export interface FaqMatch {
   /** How sure the match is, 0–1: what answering outright and «did you mean» are decided by. */
   confidence: number;
 }
+
+/** What a knowledge base is read with: the words of shops and services in general, and of fifteen trades. */
+const faqLexicon = [...generalLexicon, ...tradeLexicons];
 
 /** At or above: answer. Between `suggestFrom` and this: offer «did you mean» buttons. */
 export const faqThresholds = { answerFrom: 0.55, suggestFrom: 0.15 };
@@ -70,11 +75,13 @@ export class FaqMatcher {
   private readonly entryFrequency = new Map<string, number>();
   private readonly spelling: Spelling;
 
+  /** `lexicon`: the shipped groups of meanings it reads — the general one and the trades' by default. */
   constructor(
     readonly entries: FaqEntry[],
     synonyms: string[][] = [],
+    lexicon: string[][] = faqLexicon,
   ) {
-    this.terms = new FaqTerms(synonyms);
+    this.terms = new FaqTerms(synonyms, lexicon);
     this.indexed = entries.map((entry) => {
       const questionTermLists = entry.questions.map((q) => [...new Set(this.terms.of(q))]);
       const questionTerms = new Set(questionTermLists.flat());
@@ -111,8 +118,15 @@ export class FaqMatcher {
   /** The best entries for a question, best first, at most `limit`, one per entry. */
   match(question: string, limit = 3): FaqMatch[] {
     const known = (term: string) => this.entryFrequency.has(term);
-    const { words, concepts } = this.terms.analyse(question, known, this.spelling);
+    const { words, concepts, sources } = this.terms.analyse(question, known, this.spelling);
     const asked = [...new Set([...words, ...concepts])];
+    // The meanings read from the same words are one piece of evidence, not several: «check» is a
+    // hotel's «check-in», a clinic's «check-up», … and only one of them is meant (the best explained counts).
+    const pieces = new Map<string, string[]>();
+    for (const term of asked) {
+      const piece = term.startsWith("~") ? `~ ${sources.get(term)}` : term;
+      pieces.set(piece, [...(pieces.get(piece) ?? []), term]);
+    }
     if (words.length === 0 || this.isOffTopic(question, concepts)) return [];
     const queryGrams = trigrams(question);
     const found = this.search.search(asked.join(" "), { combineWith: "OR" }).slice(0, candidates);
@@ -121,14 +135,15 @@ export class FaqMatcher {
       const fuzzy = new Set(result.queryTerms);
       let explained = 0;
       let total = 0;
-      for (const term of asked) {
-        const weight = this.weight(term);
-        total += weight;
-        if (entry.questionTerms.has(term)) explained += weight;
-        else if (entry.answerTerms.has(term)) explained += weight * answerWeight;
-        else if (hasSameWord(entry.questionTerms, term)) explained += weight * credit.sameWord;
-        else if (hasSameWord(entry.answerTerms, term)) explained += weight * credit.sameWord * answerWeight;
-        else if (fuzzy.has(term)) explained += weight * credit.fuzzy;
+      for (const piece of pieces.values()) {
+        let best = 0;
+        let bestWeight = Math.max(...piece.map((term) => this.weight(term)));
+        for (const term of piece) {
+          const found = this.explained(entry, term, fuzzy);
+          if (found > best) [best, bestWeight] = [found, this.weight(term)];
+        }
+        total += bestWeight;
+        explained += best;
       }
       const coverage = total === 0 ? 0 : explained / total;
       const likeness = Math.max(0, ...entry.questionGrams.map((grams) => cosine(queryGrams, grams)));
@@ -159,6 +174,16 @@ export class FaqMatcher {
   private isOffTopic(question: string, concepts: string[]): boolean {
     if (arithmetic.test(question)) return true;
     return concepts.some((concept) => this.terms.offTopic.has(concept) && !this.entryFrequency.has(concept));
+  }
+
+  /** How much of a term of the question the entry explains: in its questions, in its answer, as another form of the word, or a typo. */
+  private explained(entry: IndexedEntry, term: string, fuzzy: Set<string>): number {
+    const weight = this.weight(term);
+    if (entry.questionTerms.has(term)) return weight;
+    if (entry.answerTerms.has(term)) return weight * answerWeight;
+    if (hasSameWord(entry.questionTerms, term)) return weight * credit.sameWord;
+    if (hasSameWord(entry.answerTerms, term)) return weight * credit.sameWord * answerWeight;
+    return fuzzy.has(term) ? weight * credit.fuzzy : 0;
   }
 
   /** The largest share of one of the entry's questions, each term by its rarity, that the asked terms hold. */

@@ -77,39 +77,25 @@ const latinToCyrillic = new Map(
  */
 export class FaqTerms {
   private readonly canonical = new Map<string, string>();
-  /** Lexicon phrases by the first four letters of their first stem: their stems, and the concept they mean. */
-  private readonly phrases = new Map<string, Array<{ stems: string[]; concept: string }>>();
-  /** The concepts of what no business answers (off-topic-lexicon.ts). */
-  readonly offTopic = new Set<string>();
-  /** The stems of every word of the lexicons and synonyms. */
-  private readonly lexiconStems = new Set<string>();
-  /** Those words as written. */
-  private readonly lexiconWords = new Set<string>();
-  /** The concepts each one-word member of a group means («кешбэк», «кэшбек»: the same one). */
-  private readonly wordConcepts = new Map<string, string[]>();
+  /** What the shipped lexicon and the off-topic one say, read once for every knowledge base. */
+  private readonly shipped: GroupReading;
+  /** What the knowledge base's own synonyms say. */
+  private readonly own: GroupReading;
   private readonly modalTerms = new Set(modalWords.map((word) => this.term(word)));
 
-  constructor(synonyms: string[][] = []) {
+  /** `lexicon`: the groups of meanings shipped with Orkestr that it reads (the general one by default). */
+  constructor(synonyms: string[][] = [], lexicon: string[][] = generalLexicon) {
     for (const group of synonyms) {
-      const [head, ...rest] = group.map((word) => this.stem(normalise(word)));
+      const [head, ...rest] = group.map((word) => stem(normalise(word)));
       if (head) for (const word of rest) this.canonical.set(word, head);
     }
-    for (const group of [...generalLexicon, ...offTopicLexicon, ...synonyms]) {
-      const concept = `~${this.stems(group[0] ?? "").join("_")}`;
-      if (offTopicLexicon.includes(group)) this.offTopic.add(concept);
-      for (const member of group) {
-        const stems = this.stems(member);
-        for (const stem of stems) this.lexiconStems.add(stem);
-        const words = normalise(member).split(" ");
-        for (const word of words) this.lexiconWords.add(word);
-        if (words.length === 1) this.wordConcepts.set(member, [...(this.wordConcepts.get(member) ?? []), concept]);
-        const [first] = stems;
-        if (!first) continue;
-        const list = this.phrases.get(first.slice(0, 4)) ?? [];
-        list.push({ stems, concept });
-        this.phrases.set(first.slice(0, 4), list);
-      }
-    }
+    this.shipped = readingOf(lexicon);
+    this.own = new GroupReading(synonyms);
+  }
+
+  /** The concepts of what no business answers (off-topic-lexicon.ts). */
+  get offTopic(): ReadonlySet<string> {
+    return this.shipped.offTopic;
   }
 
   /** Whether a term is a word of wanting or needing, which says nothing of what is asked. */
@@ -119,13 +105,13 @@ export class FaqTerms {
 
   /** Typos put right against `terms` and `texts` (a knowledge base's) and the lexicons' words. */
   spelling(terms: Iterable<string>, texts: string[], shortest?: number): Spelling {
-    const words = new Set([...this.lexiconWords, ...texts.flatMap((text) => normalise(text).split(" "))]);
-    return new Spelling([...this.lexiconStems, ...terms], shortest, words, (word) => this.meaning(word));
+    const words = [...this.own.words, ...texts.flatMap((text) => normalise(text).split(" "))];
+    return new Spelling([...this.own.stems, ...terms], shortest, words, (word) => this.meaning(word), this.shipped.spelling(shortest));
   }
 
   /** What a word means, to tell two near spellings of one thing from two different words. */
   private meaning(word: string): string {
-    return this.wordConcepts.get(word)?.join(" ") ?? this.term(word);
+    return (this.own.wordConcepts.get(word) ?? this.shipped.wordConcepts.get(word))?.join(" ") ?? this.term(word);
   }
 
   /** Words and concepts together, as indexed. */
@@ -134,56 +120,46 @@ export class FaqTerms {
     return [...words, ...concepts];
   }
 
-  /** The meaningful words (stemmed, synonyms folded), the concepts of a text, all its words' stems, and those of its small words. */
+  /**
+   * The meaningful words (stemmed, synonyms folded), the concepts of a text with the words each
+   * was read from, all its words' stems, and those of its small words.
+   */
   analyse(
     text: string,
     known?: (term: string) => boolean,
     spelling?: Spelling,
-  ): { words: string[]; concepts: string[]; all: string[]; small: string[] } {
+  ): { words: string[]; concepts: string[]; sources: Map<string, string>; all: string[]; small: string[] } {
     const raw = normalise(text).split(" ").filter(Boolean);
     const fixed = known ? raw.map((word) => this.fixLayout(word, known)) : raw;
     const stems = fixed.map((word) => {
-      const stem = this.stem(word);
-      if (!spelling || stopWords.has(word) || courtesy.has(word) || known?.(this.canonical.get(stem) ?? stem)) return stem;
+      const typed = stem(word);
+      if (!spelling || stopWords.has(word) || courtesy.has(word) || known?.(this.canonical.get(typed) ?? typed)) return typed;
       const meant = spelling.correctWord(word);
-      return meant ? this.stem(meant) : (spelling.correct(stem) ?? stem);
+      return meant ? stem(meant) : (spelling.correct(typed) ?? typed);
     });
     const concepts = new Set<string>();
+    const sources = new Map<string, string>();
     // Phrases are read with and without the small words between («как к вам добраться» is «как добраться»).
     const content = stems.filter((_, i) => !stopWords.has(fixed[i] as string));
     for (const sequence of [stems, content]) {
-      sequence.forEach((stem, i) => {
-        for (const { stems: phrase, concept } of this.phrases.get(stem.slice(0, 4)) ?? []) {
-          if (phrase.every((s, k) => sameWord(sequence[i + k], s))) concepts.add(concept);
+      sequence.forEach((first, i) => {
+        const key = first.slice(0, 4);
+        for (const { stems: phrase, concept } of [...(this.shipped.phrases.get(key) ?? []), ...(this.own.phrases.get(key) ?? [])]) {
+          if (!phrase.every((s, k) => sameWord(sequence[i + k], s))) continue;
+          concepts.add(concept);
+          if (!sources.has(concept)) sources.set(concept, sequence.slice(i, i + phrase.length).join(" "));
         }
       });
     }
     const words = fixed.flatMap((word, i) => (stopWords.has(word) ? [] : [this.canonical.get(stems[i] as string) ?? (stems[i] as string)]));
     const small = stems.filter((_, i) => stopWords.has(fixed[i] as string));
-    return { words, concepts: [...concepts], all: stems, small };
+    return { words, concepts: [...concepts], sources, all: stems, small };
   }
 
   /** One word (already normalised) as a term. */
   term(word: string): string {
-    const stemmed = this.stem(word);
+    const stemmed = stem(word);
     return this.canonical.get(stemmed) ?? stemmed;
-  }
-
-  private stems(text: string): string[] {
-    return normalise(text)
-      .split(" ")
-      .filter(Boolean)
-      .map((word) => this.stem(word));
-  }
-
-  private stem(word: string): string {
-    if (/^\d+$/.test(word) || word.length < 3) return word;
-    let stem = stemmed.get(word);
-    if (stem === undefined) {
-      stem = /[а-я]/.test(word) ? russian.stem(word) : english.stem(word);
-      stemmed.set(word, stem);
-    }
-    return stem;
   }
 
   /** A Latin word the knowledge base does not know that, typed on the Russian layout, is a word it knows. */
@@ -192,6 +168,78 @@ export class FaqTerms {
     const cyrillic = [...word].map((c) => latinToCyrillic.get(c) ?? c).join("");
     return known(this.term(cyrillic)) ? cyrillic : word;
   }
+}
+
+/**
+ * What a list of groups says, read once: the concept each group means (`~` and its first
+ * member's stems), its phrases by the first four letters of their first stem, the stems and
+ * words of all its members, the concepts of each one-word member, and a typo fixer against them.
+ */
+class GroupReading {
+  readonly phrases = new Map<string, Array<{ stems: string[]; concept: string }>>();
+  readonly offTopic = new Set<string>();
+  readonly stems = new Set<string>();
+  readonly words = new Set<string>();
+  readonly wordConcepts = new Map<string, string[]>();
+  private readonly spellings = new Map<number | undefined, Spelling>();
+
+  constructor(groups: string[][], offTopic: string[][] = []) {
+    for (const group of [...groups, ...offTopic]) {
+      const concept = `~${stemsOf(group[0] ?? "").join("_")}`;
+      if (offTopic.includes(group)) this.offTopic.add(concept);
+      for (const member of group) {
+        const stems = stemsOf(member);
+        for (const one of stems) this.stems.add(one);
+        const words = normalise(member).split(" ");
+        for (const word of words) this.words.add(word);
+        if (words.length === 1 && words[0]) this.wordConcepts.set(words[0], [...(this.wordConcepts.get(words[0]) ?? []), concept]);
+        const [first] = stems;
+        if (!first) continue;
+        const list = this.phrases.get(first.slice(0, 4)) ?? [];
+        list.push({ stems, concept });
+        this.phrases.set(first.slice(0, 4), list);
+      }
+    }
+  }
+
+  /** Typos put right against these words alone (a one-word group member's meaning is its concepts). */
+  spelling(shortest: number | undefined): Spelling {
+    let made = this.spellings.get(shortest);
+    if (!made) {
+      made = new Spelling(this.stems, shortest, this.words, (word) => this.wordConcepts.get(word)?.join(" ") ?? stem(word));
+      this.spellings.set(shortest, made);
+    }
+    return made;
+  }
+}
+
+/** The shipped lexicons as read, by the list: every knowledge base reads the same ones. */
+const readings = new WeakMap<string[][], GroupReading>();
+
+function readingOf(lexicon: string[][]): GroupReading {
+  let reading = readings.get(lexicon);
+  if (!reading) {
+    reading = new GroupReading(lexicon, offTopicLexicon);
+    readings.set(lexicon, reading);
+  }
+  return reading;
+}
+
+function stem(word: string): string {
+  if (/^\d+$/.test(word) || word.length < 3) return word;
+  let found = stemmed.get(word);
+  if (found === undefined) {
+    found = /[а-я]/.test(word) ? russian.stem(word) : english.stem(word);
+    stemmed.set(word, found);
+  }
+  return found;
+}
+
+function stemsOf(text: string): string[] {
+  return normalise(text)
+    .split(" ")
+    .filter(Boolean)
+    .map((word) => stem(word));
 }
 
 /**

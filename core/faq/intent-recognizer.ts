@@ -2,6 +2,7 @@ import { type IntentName, intentNames } from "../model/intent-name.ts";
 import { defaultIntentPhrases, intentWordGroups } from "../texts/intent-phrases.ts";
 import { FaqMatcher } from "./faq-matcher.ts";
 import { courtesyWords, FaqTerms, sameWord } from "./faq-terms.ts";
+import { generalLexicon } from "./general-lexicon.ts";
 import type { Spelling } from "./spelling.ts";
 
 /** The requests' words are few, so a slip in a word of five letters is put right too («strat»). */
@@ -43,6 +44,8 @@ export class IntentRecognizer {
     this.matcher = new FaqMatcher(
       intentNames.map((id) => ({ id, questions: phrases(id), answer: "—" })),
       intentWordGroups,
+      // A trade's words are no request's: «заморозка» is no pause of anything here.
+      generalLexicon,
     );
     const read = new Map(intentNames.map((id) => [id, phrases(id).map((phrase) => this.terms.analyse(phrase))]));
     const of = (id: IntentName) => read.get(id) ?? [];

@@ -33,4 +33,15 @@ describe("Spelling", () => {
     expect(new Spelling([], 6, ["кешбэк", "кэшбек"], meaning).correctWord("кэшбэк")).toBe("кешбэк");
     expect(new Spelling([], 6, ["кешбэк", "кэшбек"]).correctWord("кэшбэк")).toBeUndefined();
   });
+
+  it("counts the words of a shared base vocabulary as its own, for slips and for ambiguity", () => {
+    const base = new Spelling(["доставк"], 6, ["рассрочка"]);
+    const own = new Spelling(["скидк"], 6, ["кешбэк"], undefined, base);
+    expect(own.correct("доствк")).toBe("доставк");
+    expect(own.correctWord("расрочка")).toBe("рассрочка");
+    expect(own.correctWord("кешбек")).toBe("кешбэк");
+    expect(own.correctWord("рассрочка")).toBeUndefined();
+    // One slip from a word of each: no telling which was meant.
+    expect(new Spelling([], 6, ["доставка"], undefined, new Spelling([], 6, ["доставки"])).correctWord("доставко")).toBeUndefined();
+  });
 });

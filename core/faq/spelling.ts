@@ -19,11 +19,18 @@ export class Spelling {
   /**
    * `stems` are checked against a typed word's stem; `words`, whole words as written, against the
    * word itself. `meaning` tells words of one meaning: a slip one letter from two spellings of
-   * one word («кэшбэк»: «кешбэк», «кэшбек») is no doubt about what was meant.
+   * one word («кэшбэк»: «кешбэк», «кэшбек») is no doubt about what was meant. `base`: a
+   * vocabulary read once and shared (the shipped lexicons'), whose words count as these.
    */
-  constructor(stems: Iterable<string>, shortest = shortestByDefault, words: Iterable<string> = [], meaning = (word: string) => word) {
-    this.stems = new Vocabulary(stems, shortest, (stem) => stem);
-    this.words = new Vocabulary(words, Math.max(shortest, shortestByDefault), meaning);
+  constructor(
+    stems: Iterable<string>,
+    shortest = shortestByDefault,
+    words: Iterable<string> = [],
+    meaning = (word: string) => word,
+    base?: Spelling,
+  ) {
+    this.stems = new Vocabulary(stems, shortest, (stem) => stem, base?.stems);
+    this.words = new Vocabulary(words, Math.max(shortest, shortestByDefault), meaning, base?.words);
   }
 
   /** The known stem `stem` was meant to be, if it is one slip from exactly one; nothing for a known or short one. */
@@ -48,9 +55,10 @@ class Vocabulary {
     entries: Iterable<string>,
     private readonly shortest: number,
     private readonly meaning: (entry: string) => string,
+    private readonly base?: Vocabulary,
   ) {
     for (const entry of entries) {
-      if (entry.length < shortest - 1 || entry.startsWith("~")) continue;
+      if (entry.length < shortest - 1 || entry.startsWith("~") || base?.known.has(entry)) continue;
       this.known.add(entry);
       for (const variant of [entry, ...deletions(entry)]) {
         const set = this.byDeletion.get(variant) ?? new Set<string>();
@@ -61,13 +69,20 @@ class Vocabulary {
   }
 
   correct(typed: string): string | undefined {
-    if (typed.length < this.shortest || this.known.has(typed)) return undefined;
-    const candidates = new Set<string>();
-    for (const variant of [typed, ...deletions(typed)])
-      for (const candidate of this.byDeletion.get(variant) ?? [])
-        if (candidate.length >= this.shortest - 1 && levenshtein(candidate, typed).steps <= 1) candidates.add(candidate);
-    const [first] = [...candidates].sort();
-    return new Set([...candidates].map(this.meaning)).size === 1 ? first : undefined;
+    if (typed.length < this.shortest || this.knows(typed)) return undefined;
+    const candidates = new Map<string, string>();
+    const variants = [typed, ...deletions(typed)];
+    for (const vocabulary of this.base ? [this, this.base] : [this])
+      for (const variant of variants)
+        for (const candidate of vocabulary.byDeletion.get(variant) ?? [])
+          if (candidate.length >= this.shortest - 1 && levenshtein(candidate, typed).steps <= 1)
+            candidates.set(candidate, vocabulary.meaning(candidate));
+    const [first] = [...candidates.keys()].sort();
+    return new Set(candidates.values()).size === 1 ? first : undefined;
+  }
+
+  private knows(word: string): boolean {
+    return this.known.has(word) || (this.base?.knows(word) ?? false);
   }
 }
 
