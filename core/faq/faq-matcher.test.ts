@@ -13,6 +13,13 @@ const matcher = new FaqMatcher(
 const best = (question: string) => matcher.match(question, 1)[0];
 
 describe("FaqTerms", () => {
+  it("never reads a lexicon member that is only small words: «ТО» of a car service is «то» everywhere else", () => {
+    const terms = new FaqTerms([], [["техобслуживание", "то", "it"]]);
+    expect(terms.analyse("когда пройти техобслуживание").concepts).toEqual(["~техобслуживан"]);
+    expect(terms.analyse("а то вдруг сломается").concepts).toEqual([]);
+    expect(terms.analyse("is it open").concepts).toEqual([]);
+  });
+
   it("normalises case, ё, punctuation, emoji and hyphens, drops stop words, stems Russian and English", () => {
     const terms = new FaqTerms([["цена", "стоимость"]]);
     expect(terms.of("Ёлки-палки!!! 🎄 Какая СТОИМОСТЬ у чек-листа?")).toEqual(["елкипалк", "цен", "чеклист", "~цен"]);

@@ -188,9 +188,11 @@ class GroupReading {
       const concept = `~${stemsOf(group[0] ?? "").join("_")}`;
       if (offTopic.includes(group)) this.offTopic.add(concept);
       for (const member of group) {
+        const words = normalise(member).split(" ");
+        // «ТО» is a car's service, «IT» a course, yet «то» and «it» are in every other message.
+        if (words.every((word) => stopWords.has(word))) continue;
         const stems = stemsOf(member);
         for (const one of stems) this.stems.add(one);
-        const words = normalise(member).split(" ");
         for (const word of words) this.words.add(word);
         if (words.length === 1 && words[0]) this.wordConcepts.set(words[0], [...(this.wordConcepts.get(words[0]) ?? []), concept]);
         const [first] = stems;
