@@ -119,6 +119,7 @@ export class FaqMatcher {
   match(question: string, limit = 3): FaqMatch[] {
     const known = (term: string) => this.entryFrequency.has(term);
     const { words, concepts, sources } = this.terms.analyse(question, known, this.spelling);
+    if (words.length === 0 || this.isOffTopic(question, concepts)) return [];
     const asked = [...new Set([...words, ...concepts])];
     // The meanings read from the same words are one piece of evidence, not several: «check» is a
     // hotel's «check-in», a clinic's «check-up», … and only one of them is meant (the best explained counts).
@@ -127,7 +128,6 @@ export class FaqMatcher {
       const piece = term.startsWith("~") ? `~ ${sources.get(term)}` : term;
       pieces.set(piece, [...(pieces.get(piece) ?? []), term]);
     }
-    if (words.length === 0 || this.isOffTopic(question, concepts)) return [];
     const queryGrams = trigrams(question);
     const found = this.search.search(asked.join(" "), { combineWith: "OR" }).slice(0, candidates);
     const ranked = found.map((result) => {

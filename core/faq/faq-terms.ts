@@ -144,11 +144,12 @@ export class FaqTerms {
     for (const sequence of [stems, content]) {
       sequence.forEach((first, i) => {
         const key = first.slice(0, 4);
-        for (const { stems: phrase, concept } of [...(this.shipped.phrases.get(key) ?? []), ...(this.own.phrases.get(key) ?? [])]) {
-          if (!phrase.every((s, k) => sameWord(sequence[i + k], s))) continue;
-          concepts.add(concept);
-          if (!sources.has(concept)) sources.set(concept, sequence.slice(i, i + phrase.length).join(" "));
-        }
+        for (const reading of [this.shipped, this.own])
+          for (const { stems: phrase, concept } of reading.phrases.get(key) ?? []) {
+            if (!phrase.every((s, k) => sameWord(sequence[i + k], s))) continue;
+            concepts.add(concept);
+            if (!sources.has(concept)) sources.set(concept, sequence.slice(i, i + phrase.length).join(" "));
+          }
       });
     }
     const words = fixed.flatMap((word, i) => (stopWords.has(word) ? [] : [this.canonical.get(stems[i] as string) ?? (stems[i] as string)]));
