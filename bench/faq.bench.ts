@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { labelledQuestionsSchema } from "../core/faq/faq-evaluation.ts";
 import { FaqMatcher } from "../core/faq/faq-matcher.ts";
 import { type FaqEntry, knowledgeBaseFileSchema } from "../core/faq/faq-schema.ts";
+import { questionBank } from "../core/faq/question-bank.ts";
 
 const flowsDir = new URL("../flows/faq/", import.meta.url);
 const example = knowledgeBaseFileSchema.parse(parse(readFileSync(new URL("general.yaml", flowsDir), "utf8")));
@@ -38,7 +39,7 @@ function largeKnowledgeBase(size: number): FaqEntry[] {
   return [...example.entries, ...synthetic];
 }
 
-const matcher = new FaqMatcher(largeKnowledgeBase(1000), example.synonyms);
+const matcher = new FaqMatcher(largeKnowledgeBase(1000), example.synonyms, { bank: questionBank() });
 let next = 0;
 
 describe("FAQ matching", () => {

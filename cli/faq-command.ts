@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadFlowDirectory, loadKnowledgeBaseDirectory } from "../app/flow-directory.ts";
 import { evaluateFaq, labelledQuestionsSchema } from "../core/faq/faq-evaluation.ts";
 import { FaqMatcher } from "../core/faq/faq-matcher.ts";
+import { questionBank } from "../core/faq/question-bank.ts";
 import { normaliseKeyword } from "../core/flow/flow-catalog.ts";
 import { readYamlFile } from "../core/flow/yaml-file.ts";
 import { openAppDatabase } from "./app-database.ts";
@@ -28,7 +29,7 @@ export async function faqEvalCommand(
   let matcher: FaqMatcher | undefined;
   if (isFolder) {
     const knowledge = await loadKnowledgeBaseDirectory(target);
-    matcher = new FaqMatcher(knowledge.entries, knowledge.synonyms);
+    matcher = new FaqMatcher(knowledge.entries, knowledge.synonyms, { bank: questionBank() });
   } else {
     const flows = await loadFlowDirectory(options.flows);
     const flow = options.flow ? flows.get(options.flow) : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FaqMatcher, faqReaction, faqThresholds } from "./faq-matcher.ts";
+import { type FaqMatch, FaqMatcher, faqReaction, faqThresholds } from "./faq-matcher.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
 
 const matcher = new FaqMatcher(
@@ -184,9 +184,29 @@ describe("faqReaction", () => {
     ];
     const threeTrades = [...oneTrade, ["checkin", "registration desk"], ["checklist", "list of items"]];
     const question = "can we leave our suitcases after check out, flight is late";
-    const [one] = new FaqMatcher(entries, [], oneTrade).match(question, 1);
-    const [many] = new FaqMatcher(entries, [], threeTrades).match(question, 1);
+    const [one] = new FaqMatcher(entries, [], { lexicon: oneTrade }).match(question, 1);
+    const [many] = new FaqMatcher(entries, [], { lexicon: threeTrades }).match(question, 1);
     expect(one?.entry.id).toBe(many?.entry.id);
     expect(many?.confidence).toBeCloseTo(one?.confidence ?? 0, 5);
+  });
+
+  it("finds an entry by the question bank's ways of asking about its topic, as a button, never answered on that alone", () => {
+    const bank = new FaqMatcher([
+      {
+        id: "reschedule",
+        questions: ["можно перенести приём на другой день", "сдвиньте меня на пятницу", "не успеваю в четверг, давайте на другой день"],
+        answer: "—",
+      },
+      { id: "opening-hours", questions: ["до скольки вы работаете", "вы в воскресенье открыты"], answer: "—" },
+    ]);
+    const entries = [
+      { id: "move", questions: ["Как перенести приём?"], answer: "Позвоните администратору за сутки." },
+      { id: "hours", questions: ["Какой у вас график?"], answer: "Ежедневно с 9:00 до 21:00." },
+    ];
+    const question = "не успеваю к вам в четверг, давайте на другой день";
+    expect(new FaqMatcher(entries).match(question)).toEqual([]);
+    const [found] = new FaqMatcher(entries, [], { bank }).match(question);
+    expect(found?.entry.id).toBe("move");
+    expect(faqReaction([found as FaqMatch]).kind).toBe("suggest");
   });
 });

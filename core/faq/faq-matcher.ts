@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import MiniSearch from "minisearch";
 import type { FaqEntry } from "./faq-schema.ts";
 import { FaqTerms, sameWord } from "./faq-terms.ts";
@@ -15,6 +16,16 @@ export interface FaqMatch {
 
 /** What a knowledge base is read with: the words of shops and services in general, and of fifteen trades. */
 const faqLexicon = [...generalLexicon, ...tradeLexicons];
+
+/**
+ * How the question bank counts (question-bank.ts): an entry is about a topic when one of its
+ * questions is matched to it at least this surely; a message about the topic then makes the entry
+ * as likely as `weight` of the message's own likeness to the topic plus `withOwn` of what the
+ * entry itself explains of it — never enough for an outright answer on the bank alone (`cap`
+ * stays under answerFrom); the surest `candidates` entries about the message's topics are looked at
+ * besides those its words found. Chosen on the development sets, never on the final one.
+ */
+const bankCredit = { linkFrom: 0.4, weight: 0.4, withOwn: 0.3, cap: 0.54, candidates: 3 };
 
 /** At or above: answer. Between `suggestFrom` and this: offer «did you mean» buttons. */
 export const faqThresholds = { answerFrom: 0.55, suggestFrom: 0.15 };
@@ -45,14 +56,14 @@ const credit = { concept: 0.8, sameWord: 0.8, fuzzy: 0.5, likeness: 0.1, wholeQu
 /** A sum to work out: «17 умножить на 3», «2+2», «17 times 23» (not a size: «200×90» stays a question). */
 const arithmetic =
   /\d\s*(?:[+*=]|умнож\p{L}*|раздел\p{L}*|подел\p{L}*|плюс|минус|times|multiplied|divided|plus|minus)\s*(?:на\s*|by\s*)?\d/iu;
-/** Candidates the ranking looks at closely. */
+/** Candidates the ranking looks at closely, by default. */
 const candidates = 12;
 
 interface IndexedEntry {
   questionTerms: Set<string>;
   answerTerms: Set<string>;
   /** Character trigrams of each question, for typos and word forms the stemmer misses. */
-  questionGrams: Array<Map<string, number>>;
+  questionGrams: Trigrams[];
   /** Each question's own terms, to tell whether a long message holds one of them whole. */
   questionTermLists: string[][];
 }
@@ -75,13 +86,29 @@ export class FaqMatcher {
   private readonly entryFrequency = new Map<string, number>();
   private readonly spelling: Spelling;
 
-  /** `lexicon`: the shipped groups of meanings it reads — the general one and the trades' by default. */
+  /** Each entry's topics of the question bank, with how surely its questions are about each. */
+  private readonly topics: Array<Map<string, number>>;
+  /** The entries about each topic. */
+  private readonly entriesAbout = new Map<string, number[]>();
+  private readonly bank: FaqMatcher | undefined;
+  private readonly remembered = new LRUCache<string, FaqMatch[]>({ max: 20_000 });
+  /** How many of MiniSearch's results are looked at closely. */
+  private readonly candidates: number;
+
+  /**
+   * `lexicon`: the shipped groups of meanings it reads — the general one and the trades' by default.
+   * `bank`: a matcher over the question bank's topics (question-bank.ts), whose many phrasings
+   * tell what a customer asks about when the knowledge base's few questions do not.
+   * `candidates`: how many of the search's results are weighed (12).
+   */
   constructor(
     readonly entries: FaqEntry[],
     synonyms: string[][] = [],
-    lexicon: string[][] = faqLexicon,
+    options: { lexicon?: string[][]; bank?: FaqMatcher | undefined; candidates?: number } = {},
   ) {
-    this.terms = new FaqTerms(synonyms, lexicon);
+    this.candidates = options.candidates ?? candidates;
+    this.terms = new FaqTerms(synonyms, options.lexicon ?? faqLexicon);
+    this.bank = options.bank;
     this.indexed = entries.map((entry) => {
       const questionTermLists = entry.questions.map((q) => [...new Set(this.terms.of(q))]);
       const questionTerms = new Set(questionTermLists.flat());
@@ -113,6 +140,17 @@ export class FaqMatcher {
       entries.flatMap((entry) => [...entry.questions, plainText(entry.answer)]),
     );
     this.search.addAll(entries.map((entry, id) => ({ id, questions: entry.questions.join("\n"), answer: plainText(entry.answer) })));
+    this.topics = entries.map((entry) => {
+      const topics = new Map<string, number>();
+      for (const question of this.bank ? entry.questions : []) {
+        const [top] = this.bank?.topicsOf(question) ?? [];
+        if (top && top.confidence >= bankCredit.linkFrom) topics.set(top.entry.id, Math.max(topics.get(top.entry.id) ?? 0, top.confidence));
+      }
+      return topics;
+    });
+    this.topics.forEach((topics, id) => {
+      for (const topic of topics.keys()) this.entriesAbout.set(topic, [...(this.entriesAbout.get(topic) ?? []), id]);
+    });
   }
 
   /** The best entries for a question, best first, at most `limit`, one per entry. */
@@ -129,7 +167,18 @@ export class FaqMatcher {
       pieces.set(piece, [...(pieces.get(piece) ?? []), term]);
     }
     const queryGrams = trigrams(question);
-    const found = this.search.search(asked.join(" "), { combineWith: "OR" }).slice(0, candidates);
+    const found: Array<{ id: number; score: number; queryTerms: string[] }> = this.search
+      .search(asked.join(" "), { combineWith: "OR" })
+      .slice(0, this.candidates)
+      .map((r) => ({ id: r.id as number, score: r.score, queryTerms: r.queryTerms }));
+    // The topics the question is about, by the bank's phrasings, and the entries about them (the
+    // surest few, besides those its words found).
+    const asks = new Map((this.bank?.topicsOf(question) ?? []).map((m) => [m.entry.id, m.confidence]));
+    const byTopic = (id: number) => Math.max(0, ...[...(this.topics[id]?.keys() ?? [])].map((t) => asks.get(t) ?? 0));
+    const seen = new Set(found.map((r) => r.id));
+    const aboutTopics = [...asks.keys()].flatMap((topic) => this.entriesAbout.get(topic) ?? []).filter((id) => !seen.has(id));
+    for (const id of [...new Set(aboutTopics)].sort((a, b) => byTopic(b) - byTopic(a)).slice(0, bankCredit.candidates))
+      found.push({ id, score: 0, queryTerms: [] });
     const ranked = found.map((result) => {
       const entry = this.indexed[result.id as number] as IndexedEntry;
       const fuzzy = new Set(result.queryTerms);
@@ -150,7 +199,10 @@ export class FaqMatcher {
       return {
         entry: this.entries[result.id as number] as FaqEntry,
         score: result.score,
-        confidence: (1 - credit.likeness) * coverage + credit.likeness * likeness,
+        confidence: Math.max(
+          (1 - credit.likeness) * coverage + credit.likeness * likeness,
+          Math.min(bankCredit.cap, bankCredit.weight * byTopic(result.id) + bankCredit.withOwn * coverage),
+        ),
         indexed: entry,
       };
     });
@@ -164,6 +216,19 @@ export class FaqMatcher {
     if (first && second && first.confidence - second.confidence < 0.08)
       first.confidence = Math.min(first.confidence, faqThresholds.answerFrom - 0.01);
     return ranked.slice(0, limit).map(({ indexed, ...match }) => match);
+  }
+
+  /**
+   * As a question bank: the topics a message is about, best first — remembered, since every
+   * knowledge base read again (a reload, another flow's own entries) asks about the same questions.
+   */
+  topicsOf(message: string): FaqMatch[] {
+    let topics = this.remembered.get(message);
+    if (!topics) {
+      topics = this.match(message, 3);
+      this.remembered.set(message, topics);
+    }
+    return topics;
   }
 
   /**
@@ -227,7 +292,13 @@ function plainText(answer: string): string {
   return answer.replace(/\{[{%][^}]*[}%]\}/g, " ").replace(/<[^>]+>/g, " ");
 }
 
-function trigrams(text: string): Map<string, number> {
+/** A text's character trigrams, counted, with the vector's length worked out once. */
+interface Trigrams {
+  grams: Map<string, number>;
+  norm: number;
+}
+
+function trigrams(text: string): Trigrams {
   const grams = new Map<string, number>();
   const words = text
     .toLowerCase()
@@ -241,17 +312,14 @@ function trigrams(text: string): Map<string, number> {
       grams.set(gram, (grams.get(gram) ?? 0) + 1);
     }
   }
-  return grams;
+  let squares = 0;
+  for (const count of grams.values()) squares += count * count;
+  return { grams, norm: Math.sqrt(squares) };
 }
 
-function cosine(a: Map<string, number>, b: Map<string, number>): number {
+function cosine(a: Trigrams, b: Trigrams): number {
+  if (a.norm === 0 || b.norm === 0) return 0;
   let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (const [gram, count] of a) {
-    normA += count * count;
-    dot += count * (b.get(gram) ?? 0);
-  }
-  for (const count of b.values()) normB += count * count;
-  return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
+  for (const [gram, count] of a.grams) dot += count * (b.grams.get(gram) ?? 0);
+  return dot / (a.norm * b.norm);
 }

@@ -45,7 +45,7 @@ export class IntentRecognizer {
       intentNames.map((id) => ({ id, questions: phrases(id), answer: "—" })),
       intentWordGroups,
       // A trade's words are no request's: «заморозка» is no pause of anything here.
-      generalLexicon,
+      { lexicon: generalLexicon },
     );
     const read = new Map(intentNames.map((id) => [id, phrases(id).map((phrase) => this.terms.analyse(phrase))]));
     const of = (id: IntentName) => read.get(id) ?? [];

@@ -1,6 +1,7 @@
 import parseDuration from "parse-duration";
 import { FaqMatcher } from "../faq/faq-matcher.ts";
 import { emptyKnowledgeBase, type KnowledgeBase } from "../faq/knowledge-base.ts";
+import { questionBank } from "../faq/question-bank.ts";
 import type { FileAttachment } from "../model/outbound-message.ts";
 import type { Flow } from "./flow-schema.ts";
 import type { InstallationTexts } from "./installation-texts.ts";
@@ -42,7 +43,7 @@ export class FlowCatalog {
       const own = flow?.faq ?? [];
       const entries = [...own, ...this.knowledge.entries.filter((e) => !own.some((o) => o.id === e.id))];
       if (entries.length === 0) return undefined;
-      matcher = new FaqMatcher(entries, this.knowledge.synonyms);
+      matcher = new FaqMatcher(entries, this.knowledge.synonyms, { bank: questionBank() });
       this.matchers.set(key, matcher);
     }
     return matcher;
