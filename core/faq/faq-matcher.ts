@@ -93,7 +93,8 @@ export class FaqMatcher {
   /** The entries about each topic. */
   private readonly entriesAbout = new Map<string, number[]>();
   private readonly bank: FaqMatcher | undefined;
-  private readonly remembered = new LRUCache<string, FaqMatch[]>({ max: 20_000 });
+  /** The topics of messages met before, when this matcher is a question bank (made at its first use as one). */
+  private remembered: LRUCache<string, FaqMatch[]> | undefined;
   /** How many of MiniSearch's results are looked at closely. */
   private readonly candidates: number;
 
@@ -227,6 +228,7 @@ export class FaqMatcher {
    * knowledge base read again (a reload, another flow's own entries) asks about the same questions.
    */
   topicsOf(message: string): FaqMatch[] {
+    this.remembered ??= new LRUCache<string, FaqMatch[]>({ max: 20_000 });
     let topics = this.remembered.get(message);
     if (!topics) {
       topics = this.match(message, 3);
