@@ -73,12 +73,14 @@ interface IndexedEntry {
 /**
  * Finds knowledge-base entries for a customer's question, in Russian or English. Candidates
  * come from MiniSearch (https://lucaong.github.io/minisearch/): BM25 over stemmed terms and the
- * concepts of the general lexicon (faq-terms.ts), fuzzy and prefix matches for typos, the
+ * concepts of the general and the trades' lexicons (faq-terms.ts), fuzzy and prefix matches for typos, the
  * answer's words counted too (it often holds the customer's words: «Долями», «СБП», «до 22:00»).
  * Each candidate's confidence then weighs what share of the question it explains — each word by
  * how rare it is in the knowledge base, so «у вас» counts little and an unknown word much —
  * with the character-trigram likeness of the question to the entry's closest question. When the
- * two best are nearly as likely, neither is answered outright: the customer chooses.
+ * two best are nearly as likely, neither is answered outright: the customer chooses. Given a
+ * question bank, the entries about the topic the bank finds in the message are weighed too
+ * (see bankCredit).
  */
 export class FaqMatcher {
   private readonly search: MiniSearch<{ id: number; questions: string; answer: string }>;
