@@ -157,6 +157,11 @@ export class FaqTerms {
     return { words, concepts: [...concepts], sources, all: stems, small };
   }
 
+  /** A text's words as written: lower case, ё as е, hyphenated words joined, punctuation dropped. */
+  wordsAsWritten(text: string): string[] {
+    return normalise(text).split(" ").filter(Boolean);
+  }
+
   /** One word (already normalised) as a term. */
   term(word: string): string {
     const stemmed = stem(word);

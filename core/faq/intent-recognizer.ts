@@ -54,7 +54,9 @@ export class IntentRecognizer {
     this.vocabulary = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.words))]));
     this.allWords = [...new Set(intentNames.flatMap((id) => [...(this.vocabulary.get(id) ?? [])]))];
     this.smallWords = new Map(intentNames.map((id) => [id, new Set(of(id).flatMap((example) => example.small))]));
-    this.writtenWords = new Set([...intentNames.flatMap(phrases), ...intentWordGroups.flat()].flatMap(writtenWordsOf));
+    this.writtenWords = new Set(
+      [...intentNames.flatMap(phrases), ...intentWordGroups.flat()].flatMap((text) => this.terms.wordsAsWritten(text)),
+    );
     this.spelling = this.terms.spelling(
       intentNames.flatMap((id) => of(id).flatMap((example) => example.all)),
       intentNames.flatMap(phrases),
@@ -64,7 +66,7 @@ export class IntentRecognizer {
 
   /** The request a message makes, if it makes one clearly. */
   recognise(text: string): IntentName | undefined {
-    const written = writtenWordsOf(text);
+    const written = this.terms.wordsAsWritten(text);
     if (written.length === 1 && surnameEnding.test(written[0] as string) && !this.writtenWords.has(written[0] as string)) return undefined;
     const { words, small } = this.terms.analyse(text, undefined, this.spelling);
     const meant = [...new Set(words.filter((w) => !this.courtesy.has(w)))];
@@ -113,14 +115,6 @@ export class IntentRecognizer {
 
   /** Courtesy words as terms: they make a request polite or urgent without changing it. */
   private readonly courtesy = new Set(courtesyWords.map((w) => this.terms.term(w)));
-}
-
-function writtenWordsOf(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/ё/g, "е")
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
 }
 
 function rank(ranked: string[], id: string): number {

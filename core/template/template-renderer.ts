@@ -33,13 +33,12 @@ const parsedTemplates = new LRUCache<string, Template[]>({ max: 10_000 });
  * `<script>` stays text. Templates are parsed once and cached.
  */
 export class TemplateRenderer {
-  private readonly engines = liquidEngines;
   /** Throws a liquidjs error (with line and column inside the template) on bad syntax. */
   parse(source: string, format: TextFormat = "html"): Template[] {
     const key = `${format}:${source}`;
     let parsed = parsedTemplates.get(key);
     if (!parsed) {
-      parsed = this.engines[format].parse(source);
+      parsed = liquidEngines[format].parse(source);
       parsedTemplates.set(key, parsed);
     }
     return parsed;
@@ -47,6 +46,6 @@ export class TemplateRenderer {
 
   /** `plain` escapes nothing: for plain-text channels and for values stored in fields. */
   render(source: string, scope: object, format: TextFormat): string {
-    return this.engines[format].renderSync(this.parse(source, format), scope) as string;
+    return liquidEngines[format].renderSync(this.parse(source, format), scope) as string;
   }
 }
